@@ -1,0 +1,74 @@
+// The runner's own test subject: one test for each verdict the runner can give. It is not a lab;
+// tools/syslab/selftest.py runs the runner on this binary and checks each verdict.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "syslab/test.hpp"
+#include "syslab/todo.hpp"
+
+using namespace syslab::test;
+
+namespace {
+
+int unfinished_function() { SYSLAB_TODO("return the answer"); }
+
+}  // namespace
+
+SYSLAB_TEST(Verdicts, Passes, 1, "nothing to do") { EXPECT_EQ(2 + 2, 4); }
+
+SYSLAB_TEST(Verdicts, FailsWithExpectedAndActual, 2, "first hint", "second hint") {
+  const int answer = 41;
+  EXPECT_EQ(answer, 42) << "the answer is off by one";
+}
+
+SYSLAB_TEST(Verdicts, ReachesTodo, 3, "write unfinished_function") {
+  EXPECT_EQ(unfinished_function(), 42);
+}
+
+SYSLAB_TEST(Verdicts, ReachesTodoInAChild, 1, "a stub reached in a forked child") {
+  ForkedChild child([] { return unfinished_function(); });
+  const auto status = child.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->success());
+}
+
+SYSLAB_TEST(Verdicts, CrashesWithSegv, 1, "a null pointer") {
+  ::raise(SIGSEGV);
+}
+
+SYSLAB_TEST(Verdicts, CrashesOnUndefinedBehaviour, 1, "signed overflow") {
+  volatile int big = 2147483647;
+  const int sum = big + 1;  // UBSan halts here
+  EXPECT_NE(sum, 0);
+}
+
+SYSLAB_TEST(Verdicts, ThrowsUnexpectedly, 1, "an exception escapes") {
+  throw std::runtime_error("boom");
+}
+
+SYSLAB_TEST(Verdicts, Hangs, 1, "blocked in read") {
+  int ends[2];
+  ASSERT_EQ(::pipe(ends), 0);
+  char byte;
+  [[maybe_unused]] const ssize_t n = ::read(ends[0], &byte, 1);  // nobody ever writes
+}
+SYSLAB_TIMEOUT(Verdicts, Hangs, 2);
+
+SYSLAB_TEST(Verdicts, LeaksAnFd, 1, "close what you open") {
+  int ends[2];
+  ASSERT_EQ(::pipe(ends), 0);
+  ::close(ends[1]);
+}
+
+SYSLAB_TEST(Verdicts, LeaksAZombie, 1, "wait for your children") {
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) ::_exit(0);
+}
+
+SYSLAB_TEST(Verdicts, PassesAfterOthersFailed, 1, "each test runs on its own") {
+  EXPECT_EQ(child_pids().size(), 0u);
+}

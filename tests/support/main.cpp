@@ -1,0 +1,103 @@
+// The main() of every lab's test binary.
+//   tests-NN --syslab-list     prints each test's metadata as JSON lines (name, points, hints)
+//   tests-NN [gtest flags]     runs the tests, with a leak check around each one
+// The runner (tools/syslab) runs one test per process; run by hand, the binary runs them all.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "syslab/test.hpp"
+
+namespace {
+
+using syslab::test::TestMeta;
+
+std::string json_string(std::string_view text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"': quoted += "\\\""; break;
+      case '\\': quoted += "\\\\"; break;
+      case '\n': quoted += "\\n"; break;
+      case '\t': quoted += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          quoted += escaped;
+        } else {
+          quoted += c;
+        }
+    }
+  }
+  return quoted + "\"";
+}
+
+void print_metadata() {
+  for (const TestMeta& meta : syslab::test::registry()) {
+    std::string hints = "[";
+    for (size_t i = 0; i < meta.hints.size(); ++i) {
+      hints += (i > 0 ? ", " : "") + json_string(meta.hints[i]);
+    }
+    hints += "]";
+    std::printf("{\"name\": %s, \"points\": %d, \"timeout\": %d, \"hints\": %s}\n",
+                json_string(meta.name).c_str(), meta.points, meta.timeout_seconds, hints.c_str());
+  }
+}
+
+// Fails loudly when a test leaves an fd open or a child process behind, then cleans up so that
+// the next test in the same process starts clean.
+class LeakCheck : public testing::EmptyTestEventListener {
+ public:
+  [[nodiscard]] bool leaked() const { return leaked_; }
+
+ private:
+  void OnTestStart(const testing::TestInfo&) override { fds_before_ = syslab::test::open_fds(); }
+
+  void OnTestEnd(const testing::TestInfo& test) override {
+    const std::string name = std::string(test.test_suite_name()) + "." + test.name();
+    for (const auto& [fd, target] : syslab::test::open_fds()) {
+      if (fds_before_.contains(fd)) continue;
+      report(name, "fd " + std::to_string(fd) + " -> " + target + " was left open");
+      ::close(fd);
+    }
+    for (const pid_t pid : syslab::test::child_pids()) {
+      const char state = syslab::test::process_state(pid);
+      report(name, "child process " + std::to_string(pid) +
+                       (state == 'Z' ? " was never waited for (a zombie)" : " was left running"));
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+
+  void report(const std::string& test, const std::string& what) {
+    leaked_ = true;
+    std::fprintf(stderr, "syslab LEAK: %s: %s\n", test.c_str(), what.c_str());
+    std::fflush(stderr);
+  }
+
+  std::map<int, std::string> fds_before_;
+  bool leaked_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--syslab-list") == 0) {
+      print_metadata();
+      return 0;
+    }
+  }
+  testing::InitGoogleTest(&argc, argv);
+  auto* leak_check = new LeakCheck;  // GoogleTest owns and deletes listeners
+  testing::UnitTest::GetInstance()->listeners().Append(leak_check);
+  const int failed = RUN_ALL_TESTS();
+  return failed != 0 || leak_check->leaked() ? 1 : 0;
+}

@@ -1,0 +1,88 @@
+#include "syslab/files.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace syslab::test {
+
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                        "/syslab-test-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw_errno("mkdtemp " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;  // a destructor must not throw; a left-over temp dir is harmless
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_errno("cannot open \"" + path + "\"");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+void write_file(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw_errno("cannot create \"" + path + "\"");
+  out << contents;
+  if (!out.flush()) throw_errno("cannot write \"" + path + "\"");
+}
+
+std::map<int, std::string> open_fds() {
+  std::map<int, std::string> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) throw_errno("opendir /proc/self/fd");
+  const int own = ::dirfd(dir);
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd == own) continue;
+    char target[4096];
+    const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+    fds[fd] = n >= 0 ? std::string(target, static_cast<size_t>(n)) : std::string("?");
+  }
+  ::closedir(dir);
+  return fds;
+}
+
+OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {
+  reset(other.release());
+  return *this;
+}
+
+OwnedFd::~OwnedFd() { reset(); }
+
+void OwnedFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);  // not retried on EINTR: the fd is gone either way
+  fd_ = fd;
+}
+
+TestPipe make_pipe() {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) throw_errno("pipe2");
+  return {OwnedFd(ends[0]), OwnedFd(ends[1])};
+}
+
+}  // namespace syslab::test
