@@ -12,6 +12,7 @@ set -euo pipefail
 : "${SYSLAB_ROOT:?run demos with make demo LAB=NN}"
 : "${DEMO_BIN:?run demos with make demo LAB=NN}"
 DEMO_TMP=$(mktemp -d "${TMPDIR:-/tmp}/syslab-demo-XXXXXX")
+export SYSLAB_ROOT DEMO_BIN DEMO_TMP
 DEMO_STEP=0
 DEMO_PIDS=()
 
