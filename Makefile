@@ -1,0 +1,97 @@
+# syslab: the front door. Every command a learner or an instructor types is a target here.
+# `make help` lists them. Each target first runs tools/bootstrap.sh, which installs what is
+# missing (NO_INSTALL=1: only say what it would install).
+
+SHELL := /bin/bash
+BUILD ?= build
+PYTHON ?= python3
+SYSLAB := $(PYTHON) tools/syslab
+export SYSLAB_BUILD := $(abspath $(BUILD))
+
+# Optional variables: LAB=NN, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
+LAB ?=
+FORMAT ?= text
+REPEAT ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help bootstrap build configure grade check watch hint test skeletons demo slides \
+        slides-update bench student-kit format clean
+
+help:
+	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
+	@echo
+	@echo "learners:"
+	@echo "  make grade              grade every lab (FORMAT=json writes results.json)"
+	@echo "  make check LAB=NN       one lab: every test with a verdict, a repro and a hint"
+	@echo "  make watch LAB=NN       re-run the check on every save"
+	@echo "  make hint LAB=NN        the next hint for the first failing test"
+	@echo "  REFERENCE=02,04         (with check, grade or watch) build those labs from the reference"
+	@echo
+	@echo "everyone, CI:"
+	@echo "  make test               all tests against the reference solutions, plus the skeleton checks"
+	@echo
+	@echo "instructors:"
+	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
+	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
+	@echo "  make bench              the benchmarks"
+	@echo "  make student-kit        a tarball without solutions"
+	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
+	@echo "  make format             clang-format the kit's C++"
+
+bootstrap:
+	@bash tools/bootstrap.sh
+
+# Configure once; a later REFERENCE=... on the command line changes the meson option.
+$(BUILD)/build.ninja:
+	@$(MAKE) --no-print-directory bootstrap
+	@if [ -d solutions ]; then $(SYSLAB) skeletons --fresh-only; fi
+	@meson setup $(BUILD) >/dev/null || meson setup --wipe $(BUILD)
+	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
+
+configure: $(BUILD)/build.ninja
+ifeq ($(origin REFERENCE),command line)
+	@meson configure $(BUILD) -Dreference=$(REFERENCE) >/dev/null
+endif
+	@if [ -d solutions ]; then $(SYSLAB) skeletons --fresh-only; fi
+
+build: bootstrap configure
+	@ninja -C $(BUILD)
+
+grade: bootstrap configure
+	@$(SYSLAB) grade --format $(FORMAT)
+
+check: bootstrap configure
+	@$(SYSLAB) check $(LAB) --repeat $(REPEAT)
+
+watch: bootstrap configure
+	@$(SYSLAB) watch $(LAB)
+
+hint: bootstrap configure
+	@$(SYSLAB) hint $(LAB)
+
+test: bootstrap configure
+	@$(SYSLAB) test $(if $(STRICT),--strict)
+
+skeletons: bootstrap
+	@$(SYSLAB) skeletons $(if $(FORCE),--force) $(LAB)
+
+demo: bootstrap configure
+	@$(SYSLAB) demo $(LAB)
+
+slides: bootstrap
+	@$(SYSLAB) slides
+
+slides-update:
+	@$(SYSLAB) slides-update
+
+bench: bootstrap configure
+	@$(SYSLAB) bench
+
+student-kit: bootstrap
+	@$(SYSLAB) student-kit
+
+format: bootstrap
+	@$(SYSLAB) format
+
+clean:
+	rm -rf $(BUILD) .fresh compile_commands.json results.json

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder: installs nothing yet.
+exit 0
