@@ -8,7 +8,7 @@ PYTHON ?= python3
 SYSLAB := $(PYTHON) tools/syslab
 export SYSLAB_BUILD := $(abspath $(BUILD))
 
-# Optional variables: LAB=NN, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
+# Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
 LAB ?=
 FORMAT ?= text
 REPEAT ?= 1
@@ -61,7 +61,7 @@ grade: bootstrap configure
 	@$(SYSLAB) grade --format $(FORMAT)
 
 check: bootstrap configure
-	@$(SYSLAB) check $(LAB) --repeat $(REPEAT)
+	@$(SYSLAB) check $(LAB) --repeat $(REPEAT) $(if $(TEST),--test '$(TEST)')
 
 watch: bootstrap configure
 	@$(SYSLAB) watch $(LAB)

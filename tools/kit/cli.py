@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import kittest, learner, skeleton
 from . import labs as labs_mod
-from . import skeleton
 
 
 def cmd_skeletons(args: argparse.Namespace) -> int:
@@ -26,6 +26,32 @@ def cmd_skeletons(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def need_lab(args: argparse.Namespace) -> labs_mod.Lab:
+    if not args.lab:
+        raise labs_mod.UnknownLab("")
+    return labs_mod.find_lab(args.lab)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return learner.check(need_lab(args), pattern=args.test, repeat=args.repeat)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    return learner.grade(args.format)
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    return learner.hint(need_lab(args))
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    return learner.watch(need_lab(args))
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    return kittest.kit_test(strict=args.strict)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tools/syslab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,7 +60,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite files a learner edited")
     p.add_argument("--fresh-only", action="store_true", help="only write .fresh/")
     p.set_defaults(run=cmd_skeletons)
+    p = commands.add_parser("check", help="one lab: each test with a verdict")
+    p.add_argument("lab", nargs="?", default="")
+    p.add_argument("--test", default="", help="only the tests matching this name or pattern")
+    p.add_argument("--repeat", type=int, default=1, help="run each test N times; any failure counts")
+    p.set_defaults(run=cmd_check)
+    p = commands.add_parser("grade", help="every lab: one table")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=cmd_grade)
+    p = commands.add_parser("hint", help="the next hint for the first failing test of a lab")
+    p.add_argument("lab", nargs="?", default="")
+    p.set_defaults(run=cmd_hint)
+    p = commands.add_parser("watch", help="check a lab again on every save")
+    p.add_argument("lab", nargs="?", default="")
+    p.set_defaults(run=cmd_watch)
+    p = commands.add_parser("test", help="the kit against its reference solutions")
+    p.add_argument("--strict", action="store_true", help="labs/ must match the skeletons exactly")
+    p.set_defaults(run=cmd_test)
+    for module in optional_modules():
+        module.register(commands)
     return parser
+
+
+def optional_modules() -> list:
+    """Tool modules that add their own subcommands (slides, demo, student kit, format)."""
+    import importlib
+    found = []
+    for name in ("slides", "demo", "studentkit", "format"):
+        try:
+            found.append(importlib.import_module(f"kit.{name}"))
+        except ModuleNotFoundError:
+            pass
+    return found
 
 
 def main(argv: list[str]) -> int:
@@ -42,8 +99,8 @@ def main(argv: list[str]) -> int:
     try:
         return args.run(args)
     except labs_mod.UnknownLab as unknown:
-        print(f"syslab: there is no lab {str(unknown)!r}; the labs are:\n{labs_mod.lab_list_text()}",
-              file=sys.stderr)
+        what = f"there is no lab {str(unknown)!r}" if str(unknown) else "which lab? say LAB=NN"
+        print(f"syslab: {what}; the labs are:\n{labs_mod.lab_list_text()}", file=sys.stderr)
         return 2
     except skeleton.MarkerError as error:
         print(f"syslab: {error}", file=sys.stderr)

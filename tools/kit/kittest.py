@@ -1,0 +1,181 @@
+"""make test: the kit proves itself against its reference solutions.
+
+For every lab: the solution and the fresh skeleton compile without a warning; every test passes
+on the solution (under ASan and UBSan); every test fails on the untouched skeleton (exceptions are
+listed by name with a reason in tests/skeleton-exceptions.txt); labs/ matches the skeletons (an
+error in the kit's CI, a notice for a learner working in labs/). Then the runner's own verdicts,
+the decks' code, the demos, the tools' tests and the student kit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from . import build as build_mod
+from . import report, selftest, skeleton
+from .labs import BUILD, ROOT, Lab, all_labs, have_solutions
+from .learner import print_outcome, run_cases
+from .runner import list_tests
+
+EXCEPTIONS_FILE = ROOT / "tests" / "skeleton-exceptions.txt"
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def ok(self, count: int = 1) -> None:
+        self.passed += count
+
+    def fail(self, what: str) -> None:
+        self.failures.append(what)
+        print(report.paint("  FAILED ", "31") + what)
+
+
+def skeleton_exceptions() -> dict[str, str]:
+    """'NN-name Suite.Test reason...' lines: tests allowed to pass on the skeleton."""
+    if not EXCEPTIONS_FILE.is_file():
+        return {}
+    allowed = {}
+    for line in EXCEPTIONS_FILE.read_text().splitlines():
+        words = line.split("#", 1)[0].split(maxsplit=2)
+        if len(words) == 3:
+            allowed[f"{words[0]} {words[1]}"] = words[2]
+        elif words:
+            raise SystemExit(f"{EXCEPTIONS_FILE}: every exception needs a reason: {line!r}")
+    return allowed
+
+
+def check_sanitizers(tally: Tally) -> None:
+    options = subprocess.run(["meson", "introspect", "--buildoptions", str(BUILD)],
+                             capture_output=True, text=True).stdout
+    if '"name": "b_sanitize", "value": "address,undefined"' in options:
+        tally.ok()
+    else:
+        tally.fail(f"{BUILD} is not built with ASan and UBSan: "
+                   f"meson configure {BUILD} -Db_sanitize=address,undefined")
+
+
+def check_lab(lab: Lab, allowed: dict[str, str], tally: Tally) -> None:
+    """The solution passes every test; the fresh skeleton compiles and fails every test."""
+    for side in ("solution", "skeleton"):
+        built = build_mod.build_lab(lab, side)
+        if not built.ok:
+            tally.fail(f"{lab.name}: the {side} does not compile (or warns):\n"
+                       + report.indent(built.output, limit=25))
+            return
+    tally.ok(2)
+    cases = list_tests(lab.test_binary("solution"))
+    solution = run_cases(lab.test_binary("solution"), cases)
+    fresh = run_cases(lab.test_binary("skeleton"), cases)
+    for outcome in solution:
+        if outcome.passed:
+            tally.ok()
+        else:
+            print_outcome(outcome)
+            tally.fail(f"{lab.name} {outcome.case.name} does not pass on the solution")
+    for outcome in fresh:
+        key = f"{lab.name} {outcome.case.name}"
+        if outcome.passed == (key in allowed):
+            tally.ok()
+        elif outcome.passed:
+            tally.fail(f"{key} passes on the untouched skeleton: it tests nothing the learner writes")
+        else:
+            tally.fail(f"{key} is listed in {EXCEPTIONS_FILE.name} but fails on the skeleton")
+    todo = sum(o.verdict == "TODO" for o in fresh)
+    print(f"  {lab.name:<22} solution {sum(o.passed for o in solution)}/{len(cases)} pass"
+          f"   skeleton {sum(not o.passed for o in fresh)}/{len(cases)} fail ({todo} TODO)")
+
+
+def check_drift(labs: list[Lab], strict: bool, tally: Tally) -> None:
+    differences = skeleton.compare_labs(labs)
+    if not differences:
+        tally.ok()
+        print("  labs/ matches the skeletons generated from solutions/")
+        return
+    listing = "\n".join(f"    {d.kind:<8} labs/{d.path}" for d in differences)
+    if strict:
+        tally.fail("labs/ differs from the skeletons generated from solutions/ "
+                   "(edit solutions/, then make skeletons):\n" + listing)
+    else:
+        print(f"  notice: labs/ differs from the generated skeletons in {len(differences)} files "
+              "(your work, as expected; in the kit's CI this is an error):")
+        print("\n".join(listing.splitlines()[:12]) + ("\n    ..." if len(differences) > 12 else ""))
+        tally.ok()
+
+
+def run_phase(title: str, problems: list[str], tally: Tally) -> None:
+    print(report.bold(title))
+    if problems:
+        for problem in problems:
+            tally.fail(problem)
+    else:
+        tally.ok()
+        print("  ok")
+
+
+def kit_test(strict: bool) -> int:
+    if not have_solutions():
+        print("make test proves the kit against its reference solutions, which are not part of the "
+              "student kit.\nUse make check LAB=NN for one lab, or make grade for all of them.")
+        return 2
+    strict = strict or os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    started = time.monotonic()
+    tally = Tally()
+    labs = all_labs()
+    print(report.bold("build and sanitizers"))
+    check_sanitizers(tally)
+    print(report.bold("labs: every test passes on the solution and fails on the fresh skeleton"))
+    allowed = skeleton_exceptions()
+    for lab in labs:
+        check_lab(lab, allowed, tally)
+    print(report.bold("labs/ against the generated skeletons" + (" (strict)" if strict else "")))
+    check_drift(labs, strict, tally)
+    built = build_mod.ninja("tests/runner/tests-runner-selftest")
+    run_phase("the runner's own verdicts",
+              selftest.run_selftest() if built.ok else ["the runner self-test does not compile:\n" + built.output],
+              tally)
+    for title, check in extra_phases():
+        run_phase(title, check(), tally)
+    minutes, seconds = divmod(int(time.monotonic() - started), 60)
+    print(f"\nmake test took {minutes} min {seconds} s")
+    if tally.failures:
+        print(report.paint(f"{len(tally.failures)} problems:", "31"))
+        for failure in tally.failures:
+            print("  - " + failure.splitlines()[0])
+    print(f"syslab: {tally.passed} passed, {len(tally.failures)} failed")
+    return 1 if tally.failures else 0
+
+
+def python_unit_tests() -> list[str]:
+    tests_dir = ROOT / "tests" / "tools"
+    if not any(tests_dir.glob("test_*.py")):
+        return []
+    result = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", str(tests_dir),
+                             "-t", str(ROOT), "-q"], capture_output=True, text=True, cwd=ROOT)
+    return [] if result.returncode == 0 else ["the tools' unit tests failed:\n" + result.stderr[-3000:]]
+
+
+def extra_phases():
+    """Phases whose tools may be absent from an older checkout."""
+    phases = [("the tools' own unit tests", python_unit_tests)]
+    try:
+        from . import slides
+        phases.append(("slide code is in sync with the solutions", slides.check_decks))
+    except ImportError:
+        pass
+    try:
+        from . import demo
+        phases.append(("every demo runs", demo.check_demos))
+    except (ImportError, AttributeError):
+        pass
+    try:
+        from . import studentkit
+        phases.append(("the student kit builds and grades on its own", studentkit.check_student_kit))
+    except (ImportError, AttributeError):
+        pass
+    return phases

@@ -1,0 +1,255 @@
+"""The learner's commands: check (one lab, every verdict), grade (all labs, one table),
+hint (the next hint for the first failing test) and watch (check again on every save)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import build as build_mod
+from . import report
+from .labs import BUILD, ROOT, Lab, all_labs, max_points_from_source
+from .runner import Outcome, TestCase, list_tests, run_case
+
+WORKERS = max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class LabResult:
+    lab: Lab
+    built: bool
+    build_output: build_mod.BuildResult | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(o.case.points for o in self.outcomes if o.passed)
+
+    @property
+    def max_score(self) -> int:
+        if self.outcomes:
+            return sum(o.case.points for o in self.outcomes)
+        return max_points_from_source(self.lab)
+
+    def first_failure(self) -> Outcome | None:
+        return next((o for o in self.outcomes if not o.passed), None)
+
+
+def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1) -> list[Outcome]:
+    """Runs every case (repeat times), several at once; a case's outcome is its first non-PASS."""
+    def run_repeated(case: TestCase) -> Outcome:
+        first = None
+        for attempt in range(repeat):
+            outcome = run_case(binary, case)
+            first = first or outcome
+            if not outcome.passed:
+                if repeat > 1:
+                    outcome.detail = f"(on run {attempt + 1} of {repeat})\n" + outcome.detail
+                return outcome
+        return first
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(run_repeated, cases))
+
+
+def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1) -> LabResult:
+    """Builds the lab's targets on one side and runs its tests."""
+    built = build_mod.build_lab(lab, side)
+    if not built.ok:
+        return LabResult(lab, False, built)
+    cases = list_tests(lab.test_binary(side))
+    if pattern:
+        cases = [c for c in cases if fnmatch.fnmatchcase(c.name, pattern) or c.name == pattern]
+    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat))
+
+
+def rerun_command(lab: Lab, case: TestCase) -> str:
+    return f"make check LAB={lab.number} TEST={case.name}"
+
+
+def print_build_failure(result: LabResult) -> None:
+    errors = result.build_output.errors()
+    print(f"{report.verdict('BUILD')} lab {result.lab.number} {result.lab.topic} does not compile:")
+    if errors:
+        print(report.indent("\n".join(errors), limit=10))
+    else:
+        print(report.indent(result.build_output.output, limit=30))
+    upstream = [up for up in result.lab.builds_on if any(f"labs/{up}/" in e for e in errors)]
+    for up in upstream:
+        print(f"        (that is lab {up}, which this lab builds on: "
+              f"REFERENCE={up.split('-')[0]} builds it from the reference instead)")
+
+
+def print_outcome(outcome: Outcome) -> None:
+    points = f"{outcome.case.points if outcome.passed else 0}/{outcome.case.points}"
+    print(f"  {report.verdict(outcome.verdict)} {outcome.case.name:<58} {points:>5}")
+    if not outcome.passed:
+        print(report.indent(outcome.detail))
+
+
+def summary_counts(outcomes: list[Outcome]) -> str:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.verdict] = counts.get(outcome.verdict, 0) + 1
+    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+
+
+def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
+    """make check LAB=NN: exit 0 only when every test passes."""
+    reference = build_mod.reference_labs()
+    if any(lab.name == r or lab.number == r.zfill(2) or lab.topic == r for r in reference):
+        print(report.dim(f"lab {lab.number} is built from the reference solution "
+                         f"(REFERENCE={','.join(reference)}; REFERENCE= goes back to your code)"))
+    result = evaluate(lab, pattern=pattern, repeat=repeat)
+    if not result.built:
+        print_build_failure(result)
+        return 1
+    if not result.outcomes:
+        print(f"no test of lab {lab.number} matches {pattern!r}")
+        return 1
+    print(report.bold(f"lab {lab.number} {lab.topic}") +
+          report.dim(f"  ({len(result.outcomes)} test{'s' if len(result.outcomes) != 1 else ''}" + (f", each run {repeat} times" if repeat > 1 else "") + ")"))
+    for outcome in result.outcomes:
+        print_outcome(outcome)
+    print(f"\nscore: {result.score}/{result.max_score}   ({summary_counts(result.outcomes)})")
+    failure = result.first_failure()
+    if failure is None:
+        print(report.paint("every test passes.", "32"))
+        return 0
+    print(f"\nfirst failure: {failure.case.name}")
+    print(f"  re-run just that test:  {rerun_command(lab, failure.case)}")
+    if failure.case.hints:
+        print(f"  hint:  {failure.case.hints[0]}")
+        if len(failure.case.hints) > 1:
+            print(report.dim(f"         (more with: make hint LAB={lab.number})"))
+    return 1
+
+
+# ------------------------------------------------------------------------------------------------
+# grade
+
+def grade(fmt: str = "text") -> int:
+    """make grade: one table for all labs. Exit 0 whatever the score."""
+    results = []
+    for lab in all_labs():
+        if not lab.source_dir("learner").is_dir():
+            continue
+        results.append(evaluate(lab))
+    if fmt == "json":
+        path = Path(os.environ.get("RESULTS", ROOT / "results.json"))
+        path.write_text(json.dumps(gradescope(results), indent=2) + "\n")
+        print(f"wrote {path}")
+    print_grade_table(results)
+    return 0
+
+
+def print_grade_table(results: list[LabResult]) -> None:
+    print(report.bold(f"{'lab':<22} {'score':>9}   tests"))
+    total = maximum = 0
+    for result in results:
+        name = f"{result.lab.number} {result.lab.topic}"
+        total += result.score
+        maximum += result.max_score
+        if not result.built:
+            first = result.build_output.first_error()
+            print(f"{name:<22} {'-':>3} / {result.max_score:<3}  {report.verdict('BUILD')} does not compile: {first}")
+            continue
+        passed = sum(o.passed for o in result.outcomes)
+        others = summary_counts([o for o in result.outcomes if not o.passed])
+        print(f"{name:<22} {result.score:>3} / {result.max_score:<3}  "
+              f"{passed} of {len(result.outcomes)} pass" + (f" ({others})" if others else ""))
+    print(report.bold(f"{'total':<22} {total:>3} / {maximum:<3}"))
+    print(report.dim("details of one lab: make check LAB=NN"))
+
+
+def gradescope(results: list[LabResult]) -> dict:
+    """Gradescope's results.json: one entry per test, and one per lab that does not compile."""
+    tests = []
+    for result in results:
+        label = f"{result.lab.number} {result.lab.topic}"
+        if not result.built:
+            tests.append({"name": f"{label}: build", "score": 0, "max_score": result.max_score,
+                          "status": "failed", "output": "does not compile:\n" + "\n".join(result.build_output.errors()[:20])})
+            continue
+        for outcome in result.outcomes:
+            tests.append({"name": f"{label}: {outcome.case.name}",
+                          "score": outcome.case.points if outcome.passed else 0,
+                          "max_score": outcome.case.points,
+                          "status": "passed" if outcome.passed else "failed",
+                          "output": outcome.verdict + ("\n" + outcome.detail if outcome.detail else "")})
+    return {"score": sum(t["score"] for t in tests), "stdout_visibility": "visible", "tests": tests}
+
+
+# ------------------------------------------------------------------------------------------------
+# hint
+
+def hint(lab: Lab) -> int:
+    """make hint LAB=NN: each call shows the next tier of hints for the first failing test."""
+    result = evaluate(lab)
+    if not result.built:
+        print_build_failure(result)
+        print("\nhint: fix the first compiler error first; the line and column point at it.")
+        return 1
+    failure = result.first_failure()
+    if failure is None:
+        print(f"every test of lab {lab.number} passes: no hint needed.")
+        return 0
+    state_path = BUILD / "hint-state.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    seen = state.get(lab.name, {})
+    tier = seen.get("tier", 0) + 1 if seen.get("test") == failure.case.name else 1
+    hints = failure.case.hints or ["this test has no hint: read its source in tests/ and the handout"]
+    tier = min(tier, len(hints))
+    state[lab.name] = {"test": failure.case.name, "tier": tier}
+    state_path.write_text(json.dumps(state, indent=1))
+    print(f"first failing test: {failure.case.name}  ({failure.verdict})")
+    print(report.indent(failure.detail, prefix="  ", limit=6))
+    for number in range(1, tier + 1):
+        print(f"\nhint {number} of {len(hints)}: {hints[number - 1]}")
+    if tier < len(hints):
+        print(report.dim(f"\n(make hint LAB={lab.number} again for the next one)"))
+    return 1
+
+
+# ------------------------------------------------------------------------------------------------
+# watch
+
+def watch(lab: Lab) -> int:
+    """make watch LAB=NN: check, then wait for a change to the lab's files, forever."""
+    watched = [ROOT / "labs" / name for name in [lab.name, *lab.builds_on]] + [ROOT / "labs" / "common"]
+    watched = [d for d in watched if d.is_dir()]
+    try:
+        while True:
+            if sys.stdout.isatty():
+                print("\033[2J\033[H", end="")
+            check(lab)
+            print(report.dim(f"\nwatching {', '.join(str(d.relative_to(ROOT)) for d in watched)} "
+                             "(Ctrl-C stops)"))
+            wait_for_change(watched)
+    except KeyboardInterrupt:
+        print()
+        return 0
+
+
+def wait_for_change(directories: list[Path]) -> None:
+    """Blocks until a file under the directories changes: inotify where it works, else polling."""
+    if shutil.which("inotifywait"):
+        result = subprocess.run(["inotifywait", "-q", "-r", "-e", "close_write,create,delete,move",
+                                 *map(str, directories)], capture_output=True)
+        if result.returncode == 0:
+            return
+    before = snapshot(directories)
+    while snapshot(directories) == before:
+        time.sleep(0.5)
+
+
+def snapshot(directories: list[Path]) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for d in directories for p in d.rglob("*") if p.is_file()}

@@ -1,0 +1,36 @@
+"""How results look on a terminal: verdict colours, indentation, the score line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COLOURS = {"PASS": "32", "FAIL": "31", "TODO": "33", "CRASH": "35", "HANG": "35", "LEAK": "36",
+           "BUILD": "31"}
+
+
+def use_colour() -> bool:
+    return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, code: str) -> str:
+    return f"\033[{code}m{text}\033[0m" if use_colour() else text
+
+
+def verdict(name: str) -> str:
+    return paint(f"{name:<5}", COLOURS.get(name, "0"))
+
+
+def bold(text: str) -> str:
+    return paint(text, "1")
+
+
+def dim(text: str) -> str:
+    return paint(text, "2")
+
+
+def indent(text: str, prefix: str = "        ", limit: int = 12) -> str:
+    """The first `limit` lines of text, indented under a verdict line."""
+    lines = text.rstrip().splitlines()
+    shown = lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
+    return "\n".join(prefix + line for line in shown)

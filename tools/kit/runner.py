@@ -1,0 +1,228 @@
+"""Runs one test case in its own process with a deadline and gives it a verdict.
+
+Verdicts, in the order they are decided:
+  HANG   the deadline passed (we say where it was blocked when the kernel or gdb can tell)
+  TODO   a stub was reached ("syslab TODO:" on the output)
+  CRASH  killed by a signal, or a sanitizer report (ASan, UBSan)
+  FAIL   an assertion failed: GoogleTest's expected-vs-actual message
+  LEAK   fds or child processes left behind ("syslab LEAK:"), or LeakSanitizer's memory leaks
+  PASS
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .labs import BUILD, ROOT
+
+DEFAULT_TIMEOUT = 10  # seconds per test case; a test can ask for more with SYSLAB_TIMEOUT
+TODO_MARKER = "syslab TODO:"
+LEAK_MARKER = "syslab LEAK:"
+SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
+
+# The syscalls a test is most often blocked in, by x86-64 number (/proc/PID/syscall).
+SYSCALLS = {0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep",
+            42: "connect", 43: "accept", 44: "sendto", 45: "recvfrom", 61: "wait4",
+            130: "rt_sigsuspend", 202: "futex", 230: "clock_nanosleep", 232: "epoll_wait",
+            247: "waitid", 257: "openat", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
+            288: "accept4", 441: "epoll_pwait2"}
+
+TEST_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:print_summary=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+    "GTEST_COLOR": "no",
+}
+
+
+@dataclass
+class TestCase:
+    name: str                      # "Suite.Test"
+    points: int = 1
+    hints: list[str] = field(default_factory=list)
+    timeout: int = 0
+
+
+@dataclass
+class Outcome:
+    case: TestCase
+    verdict: str
+    detail: str = ""               # what the learner should read first
+    output: str = ""               # the test's whole output
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "PASS"
+
+
+def list_tests(binary: Path) -> list[TestCase]:
+    """The test cases of a binary, with their points and hints (tests-NN --syslab-list)."""
+    result = subprocess.run([str(binary), "--syslab-list"], capture_output=True, text=True,
+                            timeout=30, env={**os.environ, **TEST_ENV})
+    if result.returncode != 0:
+        raise RuntimeError(f"{binary} --syslab-list failed:\n{result.stderr}")
+    cases = []
+    for line in result.stdout.splitlines():
+        meta = json.loads(line)
+        cases.append(TestCase(meta["name"], meta["points"], meta["hints"], meta["timeout"]))
+    return cases
+
+
+def run_case(binary: Path, case: TestCase, timeout: int = 0) -> Outcome:
+    """Runs one test case in a new session, so that its whole process group can be killed."""
+    limit = timeout or case.timeout or DEFAULT_TIMEOUT
+    with tempfile.TemporaryDirectory(prefix="syslab-run-") as scratch:
+        report = Path(scratch) / "report.json"
+        log_path = Path(scratch) / "output.txt"
+        argv = [str(binary), f"--gtest_filter={case.name}", f"--gtest_output=json:{report}"]
+        started = time.monotonic()
+        with open(log_path, "w+b") as log:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       start_new_session=True, cwd=scratch,
+                                       env={**os.environ, **TEST_ENV, "TMPDIR": scratch})
+            try:
+                returncode = process.wait(timeout=limit)
+                blocked = ""
+            except subprocess.TimeoutExpired:
+                blocked = where_blocked(process.pid)
+                returncode = None
+            kill_group(process)
+        seconds = time.monotonic() - started
+        output = log_path.read_bytes().decode(errors="replace")
+        failures = read_failures(report, case.name)
+    outcome = Outcome(case, "PASS", output=output, seconds=seconds)
+    decide(outcome, returncode, failures, limit, blocked)
+    return outcome
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """Kills whatever the test left in its process group, and reaps the test process."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def read_failures(report: Path, name: str) -> list[str] | None:
+    """GoogleTest's failure messages for the test, or None if it never wrote its report."""
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return None
+    for suite in data.get("testsuites", []):
+        for test in suite.get("testsuite", []):
+            if f"{suite['name']}.{test['name']}" == name:
+                return [failure["failure"] for failure in test.get("failures", [])]
+    return None
+
+
+def decide(outcome: Outcome, returncode: int | None, failures: list[str] | None,
+           limit: int, blocked: str) -> None:
+    """Sets the verdict and the detail from what the test process did."""
+    output = outcome.output
+    todo = [line for line in output.splitlines() if TODO_MARKER in line]
+    leaks = [line.split(": ", 2)[-1] for line in output.splitlines() if LEAK_MARKER in line]
+    if returncode is None:
+        outcome.verdict = "HANG"
+        outcome.detail = f"still running after {limit} s" + (f"; {blocked}" if blocked else "")
+        if todo:
+            outcome.detail += "\n" + todo[0].split(TODO_MARKER, 1)[1].strip()
+    elif todo:
+        outcome.verdict = "TODO"
+        outcome.detail = todo[0].split(TODO_MARKER, 1)[1].strip()
+    elif returncode < 0 or (SANITIZER.search(output) and "LeakSanitizer" not in output):
+        outcome.verdict = "CRASH"
+        outcome.detail = crash_detail(returncode, output)
+    elif failures:
+        outcome.verdict = "FAIL"
+        outcome.detail = "\n".join(failures)
+    elif failures is None:
+        outcome.verdict = "CRASH"
+        outcome.detail = (f"the test process exited with status {returncode} before the test "
+                          "finished (did something call exit()?)")
+    elif leaks or "LeakSanitizer" in output:
+        outcome.verdict = "LEAK"
+        outcome.detail = "\n".join(leaks) if leaks else sanitizer_excerpt(output)
+    elif returncode != 0:
+        outcome.verdict = "FAIL"
+        outcome.detail = f"the test passed its assertions but the process exited {returncode}"
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def crash_detail(returncode: int, output: str) -> str:
+    deadly = re.search(r"AddressSanitizer: (SEGV|BUS|FPE|ILL)\b", output)
+    if returncode < 0:
+        head = f"killed by {signal_name(-returncode)}"
+    elif deadly:  # ASan catches these signals itself, to print where they happened
+        head = f"crashed with SIG{deadly.group(1)}"
+    elif "runtime error:" in output:
+        head = "undefined behaviour (UBSan stopped it)"
+    else:
+        head = "AddressSanitizer stopped it"
+    excerpt = sanitizer_excerpt(output)
+    return head + ("\n" + excerpt if excerpt else "")
+
+
+def sanitizer_excerpt(output: str) -> str:
+    """The sanitizer's first lines and its SUMMARY line, or the last lines of output."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if SANITIZER.search(line):
+            summary = [l for l in lines[index:] if l.startswith("SUMMARY:")]
+            frames = [l.strip() for l in lines[index + 1:index + 40] if re.match(r"\s+#\d+ ", l)]
+            ours = [f for f in frames if "/labs/" in f or "/solutions/" in f or "/tests/" in f]
+            return "\n".join([line.strip()] + (ours or frames)[:6] + summary[:1])
+    return "\n".join(lines[-8:])
+
+
+def where_blocked(pid: int) -> str:
+    """The system call each of the test's threads is blocked in, and our code's frame if gdb
+    can tell: 'blocked in read(2) (pipe_read) at labs/05-pipes/pipeline.cpp:42'."""
+    places = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            number = int((task / "syscall").read_text().split()[0])
+            wchan = (task / "wchan").read_text().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        name = SYSCALLS.get(number, f"syscall {number}")
+        places.append(f"{name}(2)" + (f" ({wchan})" if wchan and wchan != "0" else ""))
+    text = "blocked in " + ", ".join(dict.fromkeys(places)) if places else ""
+    frame = gdb_frame(pid)
+    return text + (f" at {frame}" if frame else "")
+
+
+def gdb_frame(pid: int) -> str:
+    """The innermost frame in the kit's own sources, from a gdb backtrace (when gdb exists)."""
+    if not shutil.which("gdb"):
+        return ""
+    try:
+        trace = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                               capture_output=True, text=True, timeout=15).stdout
+    except (subprocess.TimeoutExpired, OSError):
+        return ""
+    for match in re.finditer(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\) at (\S+):(\d+)", trace):
+        function, path, line = match.groups()
+        if "/tests/support/" in path or "/labs/common/" in path:
+            continue
+        if any(part in path for part in ("labs/", "solutions/", "tests/", ".fresh/")):
+            relative = os.path.relpath(os.path.realpath(os.path.join(BUILD, path)), ROOT) \
+                if not os.path.isabs(path) else os.path.relpath(path, ROOT)
+            return f"{relative}:{line} ({function})"
+    return ""
