@@ -216,7 +216,9 @@ def hint(lab: Lab) -> int:
         print(f"\nhint {number} of {len(hints)}: {hints[number - 1]}")
     if tier < len(hints):
         print(report.dim(f"\n(make hint LAB={lab.number} again for the next one)"))
-    return 1
+    else:
+        print(report.dim("\n(that was the last hint for this test; the handout's tasks say more)"))
+    return 0
 
 
 # ------------------------------------------------------------------------------------------------

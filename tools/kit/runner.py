@@ -145,7 +145,7 @@ def decide(outcome: Outcome, returncode: int | None, failures: list[str] | None,
         outcome.detail = crash_detail(returncode, output)
     elif failures:
         outcome.verdict = "FAIL"
-        outcome.detail = "\n".join(failures)
+        outcome.detail = relative_paths("\n".join(failures))
     elif failures is None:
         outcome.verdict = "CRASH"
         outcome.detail = (f"the test process exited with status {returncode} before the test "
@@ -185,10 +185,24 @@ def sanitizer_excerpt(output: str) -> str:
     for index, line in enumerate(lines):
         if SANITIZER.search(line):
             summary = [l for l in lines[index:] if l.startswith("SUMMARY:")]
-            frames = [l.strip() for l in lines[index + 1:index + 40] if re.match(r"\s+#\d+ ", l)]
-            ours = [f for f in frames if "/labs/" in f or "/solutions/" in f or "/tests/" in f]
-            return "\n".join([line.strip()] + (ours or frames)[:6] + summary[:1])
+            frames = [short_frame(l) for l in lines[index + 1:index + 40] if re.match(r"\s+#\d+ ", l)]
+            ours = [f for f in frames if OUR_SOURCE.search(f) and "tests/support/" not in f]
+            return "\n".join([relative_paths(line.strip())] + (ours or frames)[:6] + summary[:1])
     return "\n".join(lines[-8:])
+
+
+OUR_SOURCE = re.compile(r"(?:^|[\s/])(?:labs|solutions|tests|\.fresh)/\S+\.(?:cpp|hpp|h|cc):\d+")
+
+
+def short_frame(line: str) -> str:
+    """'    #2 0x5562 in f() ../labs/x.cpp:39' -> 'in f() labs/x.cpp:39'."""
+    return relative_paths(re.sub(r"^\s*#\d+ 0x[0-9a-f]+ ", "", line).strip())
+
+
+def relative_paths(text: str) -> str:
+    """Compilers and sanitizers name sources relative to the build directory: '../labs/...'."""
+    prefix = os.path.relpath(ROOT, BUILD) + "/"
+    return text.replace(prefix, "") if prefix != "./" else text
 
 
 def where_blocked(pid: int) -> str:
