@@ -102,12 +102,19 @@ def summary_counts(outcomes: list[Outcome]) -> str:
     return ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
 
 
+def from_reference(lab: Lab, reference: list[str]) -> bool:
+    """Whether REFERENCE=... (the meson option) names this lab."""
+    return any(lab.name == r or lab.topic == r or (r.isdigit() and int(r) == int(lab.number))
+               for r in reference)
+
+
 def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
     """make check LAB=NN: exit 0 only when every test passes."""
     reference = build_mod.reference_labs()
-    if any(lab.name == r or lab.number == r.zfill(2) or lab.topic == r for r in reference):
+    if from_reference(lab, reference):
         print(report.dim(f"lab {lab.number} is built from the reference solution "
-                         f"(REFERENCE={','.join(reference)}; REFERENCE= goes back to your code)"))
+                         f"(REFERENCE={','.join(reference)}; make check LAB={lab.number} REFERENCE= "
+                         "goes back to your code)"))
     result = evaluate(lab, pattern=pattern, repeat=repeat)
     if not result.built:
         print_build_failure(result)
@@ -147,11 +154,11 @@ def grade(fmt: str = "text") -> int:
         path = Path(os.environ.get("RESULTS", ROOT / "results.json"))
         path.write_text(json.dumps(gradescope(results), indent=2) + "\n")
         print(f"wrote {path}")
-    print_grade_table(results)
+    print_grade_table(results, build_mod.reference_labs())
     return 0
 
 
-def print_grade_table(results: list[LabResult]) -> None:
+def print_grade_table(results: list[LabResult], reference: list[str]) -> None:
     print(report.bold(f"{'lab':<22} {'score':>9}   tests"))
     total = maximum = 0
     for result in results:
@@ -164,8 +171,9 @@ def print_grade_table(results: list[LabResult]) -> None:
             continue
         passed = sum(o.passed for o in result.outcomes)
         others = summary_counts([o for o in result.outcomes if not o.passed])
+        note = report.dim("  (built from the reference: REFERENCE)") if from_reference(result.lab, reference) else ""
         print(f"{name:<22} {result.score:>3} / {result.max_score:<3}  "
-              f"{passed} of {len(result.outcomes)} pass" + (f" ({others})" if others else ""))
+              f"{passed} of {len(result.outcomes)} pass" + (f" ({others})" if others else "") + note)
     print(report.bold(f"{'total':<22} {total:>3} / {maximum:<3}"))
     print(report.dim("details of one lab: make check LAB=NN"))
 
