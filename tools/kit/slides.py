@@ -373,7 +373,7 @@ def ensure_marp(root: Path) -> Path:
     reason = node_modules_stale(root)
     if reason:
         print(f"syslab: {reason}: running npm ci (installs the pinned marp-cli from package-lock.json)")
-        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root)
+        result = subprocess.run([npm, "ci", "--prefer-offline", "--no-audit", "--no-fund"], cwd=root)
         if result.returncode != 0:
             raise ToolMissing("npm ci failed: it needs the npm registry once; after that slides "
                               "render offline")
@@ -473,7 +473,7 @@ def write_index(out_dir: Path, decks: list[Path]) -> Path:
         rows.append(f'<li><a href="{html.escape(html_file.name)}">'
                     f'<span class="n">{html.escape(deck.stem[:2])}</span> '
                     f'{html.escape(deck_title(deck))}</a>{pdf_link}</li>')
-    body = "\n".join(rows) or "<li>no decks rendered yet: add slides/NN-name.md</li>"
+    body = "\n".join(rows) or "<li>no deck rendered: see what make slides said</li>"
     path = out_dir / "index.html"
     path.write_text(INDEX_TEMPLATE.replace("@ROWS@", body))
     return path
@@ -550,7 +550,7 @@ def render_all(root: Path, out_dir: Path) -> int:
     stale = {deck: check_deck(deck, root, cache) for deck in decks}
     fresh = [deck for deck in decks if not stale[deck]]
     for message in dict.fromkeys(m for problems in stale.values() for m in problems):
-        print(f"  {message}", file=sys.stderr)
+        print(f"  {message}")
     out_dir.mkdir(parents=True, exist_ok=True)
     for deck in decks:
         if stale[deck]:  # an old rendering of a stale deck must not be presented by mistake
@@ -563,14 +563,14 @@ def render_all(root: Path, out_dir: Path) -> int:
         for deck in fresh:
             problems = render_deck(marp, root, deck, out_dir, chromium)
             for message in problems:
-                print(f"  {message}", file=sys.stderr)
+                print(f"  {message}")
             failures += bool(problems)
     index = write_index(out_dir, decks)
     report_outputs(out_dir, fresh, chromium, index)
     refused = len(decks) - len(fresh)
     if refused:
         print(f"syslab: {refused} deck(s) not rendered: their code is stale or broken "
-              "(make slides-update, then make slides)", file=sys.stderr)
+              "(make slides-update, then make slides)")
     return 1 if refused or failures else 0
 
 
