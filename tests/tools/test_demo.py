@@ -54,8 +54,8 @@ class DemoLib(unittest.TestCase):
         """)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("narration", result.stdout)
-        self.assertIn("── step 1: greet\n$ echo hello 'big world'\nhello big world\n   look at: the greeting",
-                      result.stdout)
+        self.assertIn("── step 1: greet\n$ echo hello 'big world'\nhello big world\n"
+                      "   look at: the greeting", result.stdout)
         self.assertIn("── step 2: a pipeline", result.stdout)
         self.assertIn("\n2\n", result.stdout)
         self.assertIn("end of the demo", result.stdout)

@@ -223,6 +223,13 @@ class CheckDecks(FixtureRepo):
         self.write("slides/README.md", "<!-- code: nowhere.cpp#x -->\n```\n```\n")
         self.assertEqual(slides.check_decks(self.root), [])
 
+    def test_a_student_kit_without_solutions_is_not_checked(self):
+        self.write("slides/01-getpid.md", DECK.format(code="anything"))
+        (self.root / "solutions/01-getpid/identity.cpp").unlink()
+        (self.root / "solutions/01-getpid").rmdir()
+        (self.root / "solutions").rmdir()
+        self.assertEqual(slides.check_decks(self.root), [])
+
     def test_unused_regions_are_warnings(self):
         self.assertEqual(slides.unused_regions(self.root), [
             "solutions/01-getpid/identity.cpp:15: region [slide:unused_helper] is not used by any deck"])
@@ -286,19 +293,22 @@ class Rendering(unittest.TestCase):
         page = dedent("""
             <script src="https://cdn.example/x.js"></script>
             <img src="//cdn.example/e.svg"><img src="data:image/png;base64,AAAA">
-            <style>@import url("https://fonts.example/css"); b { background: url('http://x.example/b.png') }</style>
+            <style>@import url("https://fonts.example/css");
+            b { background: url('http://x.example/b.png') }</style>
             <a href="https://man7.org/linux/man-pages/man2/getpid.2.html">getpid(2)</a>
             <svg xmlns="http://www.w3.org/2000/svg"></svg>
+            <figure style="background-image:url(&quot;https://img.example/bg.jpg&quot;);"></figure>
             """)
         self.assertEqual(slides.remote_loads(page), [
             "//cdn.example/e.svg", "http://x.example/b.png", "https://cdn.example/x.js",
-            "https://fonts.example/css"])
+            "https://fonts.example/css", "https://img.example/bg.jpg"])
 
     def test_local_images_are_inlined(self):
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "img").mkdir()
             (Path(tmp) / "img" / "tree.svg").write_text("<svg/>")
-            page = ('<img src="img/tree.svg"><figure style="background-image:url(&quot;img/tree.svg&quot;);">'
+            page = ('<img src="img/tree.svg">'
+                    '<figure style="background-image:url(&quot;img/tree.svg&quot;);">'
                     '<img src="img/missing.png"><img src="https://x.example/a.png">')
             inlined = slides.inline_local_files(page, Path(tmp))
         self.assertEqual(inlined.count("data:image/svg+xml;base64,PHN2Zy8+"), 2)
