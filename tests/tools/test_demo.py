@@ -108,18 +108,16 @@ class DemoLib(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("make demo LAB=NN", result.stderr)
 
-    def test_run_script_unattended_returns_the_demo_status(self):
-        self.script.write_text('source "$SYSLAB_ROOT/tools/demos/lib.sh"\nexit 5\n')
-        with open(os.devnull, "w") as quiet:
-            saved = os.dup(1)
-            os.dup2(quiet.fileno(), 1)
-            try:
-                status = demo.run_script(self.script, self.env(), interactive=False)
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
+    def test_run_script_unattended_returns_the_demo_status_and_logs(self):
+        self.script.write_text('source "$SYSLAB_ROOT/tools/demos/lib.sh"\n'
+                               'step "the step" "-" echo logged\nexit 5\n')
+        with tempfile.TemporaryFile("w+") as log:
+            status = demo.run_script(self.script, self.env(), interactive=False, log=log)
+            log.seek(0)
+            output = log.read()
         self.assertEqual(status, 5)
-
+        self.assertIn("step 1: the step", output)
+        self.assertIn("logged", output)
 
 if __name__ == "__main__":
     unittest.main()

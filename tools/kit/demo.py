@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from . import labs as labs_mod
 
@@ -47,7 +48,7 @@ def program_dir(lab: labs_mod.Lab, side: str) -> Path:
     return labs_mod.BUILD / labs_mod.SIDE_DIRS[side] / lab.name
 
 
-def build_programs(lab: labs_mod.Lab, side: str) -> None:
+def build_programs(lab: labs_mod.Lab, side: str, log: IO | None = None) -> None:
     """Builds the lab's programs (the alias target lab-NN-name-SIDE) so the demo runs today's code."""
     if not (labs_mod.BUILD / "build.ninja").is_file():
         raise DemoError(f"{labs_mod.BUILD} is not configured: run `make demo LAB={lab.number}`, "
@@ -56,7 +57,8 @@ def build_programs(lab: labs_mod.Lab, side: str) -> None:
     if not ninja:
         raise DemoError("ninja is not installed: `apt-get install ninja-build` (make bootstrap does it)")
     target = lab.build_target(side)
-    result = subprocess.run([ninja, "-C", str(labs_mod.BUILD), target], stdin=subprocess.DEVNULL)
+    result = subprocess.run([ninja, "-C", str(labs_mod.BUILD), target], stdin=subprocess.DEVNULL,
+                            stdout=log, stderr=log)
     if result.returncode != 0:
         raise DemoError(f"building {target} failed: the demo needs the lab's programs")
 
@@ -70,7 +72,7 @@ def demo_env(lab: labs_mod.Lab, side: str, interactive: bool) -> dict[str, str]:
     return env
 
 
-def run_script(script: Path, env: dict[str, str], interactive: bool) -> int:
+def run_script(script: Path, env: dict[str, str], interactive: bool, log: IO | None = None) -> int:
     """Runs the demo; interactively it shares the terminal, otherwise it has a deadline.
 
     Unattended, the demo gets its own session so that on a timeout the whole process group
@@ -85,7 +87,7 @@ def run_script(script: Path, env: dict[str, str], interactive: bool) -> int:
             except KeyboardInterrupt:  # Ctrl-C reached the demo too: let its cleanup finish
                 continue
     process = subprocess.Popen(command, env=env, cwd=labs_mod.ROOT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+                               stdout=log, stderr=log, start_new_session=True)
     try:
         return process.wait(timeout=UNATTENDED_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -96,11 +98,11 @@ def run_script(script: Path, env: dict[str, str], interactive: bool) -> int:
         return 124
 
 
-def run_demo(lab: labs_mod.Lab | str, interactive: bool) -> int:
+def run_demo(lab: labs_mod.Lab | str, interactive: bool, log: IO | None = None) -> int:
     """Builds the lab's programs and runs its demo; the exit status is the demo's.
 
-    interactive=False is for make test: stdin is /dev/null, nothing waits for Enter, and a
-    failing step fails the demo.
+    interactive=False is for make test: stdin is /dev/null, nothing waits for Enter, a failing
+    step fails the demo, and `log` (an open file) can take the output, to show only on failure.
     """
     lab = labs_mod.find_lab(lab) if isinstance(lab, str) else lab
     script = demo_script(lab)
@@ -111,8 +113,9 @@ def run_demo(lab: labs_mod.Lab | str, interactive: bool) -> int:
     if side == "learner":
         print(f"syslab: this kit has no reference solutions: the demo runs your own programs "
               f"from {program_dir(lab, side)}")
-    build_programs(lab, side)
-    return run_script(script, demo_env(lab, side, interactive), interactive)
+    build_programs(lab, side, None if interactive else log)
+    return run_script(script, demo_env(lab, side, interactive), interactive,
+                      None if interactive else log)
 
 
 def demo_list_text() -> str:
