@@ -1,0 +1,1 @@
+"""Tests of the kit's Python tools (tools/kit); run: python3 -m unittest discover -s tests/tools -t ."""

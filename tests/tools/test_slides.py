@@ -1,0 +1,344 @@
+"""Tests of tools/kit/slides.py: region extraction, the staleness check and the update.
+
+Run from the repository root: python3 -m unittest discover -s tests/tools -t .
+Every test builds a small repository in a temporary directory, so none depends on the real decks.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import textwrap
+import time
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+from kit import slides  # noqa: E402
+
+SOURCE = """\
+#include "identity.hpp"
+
+namespace ids {
+
+  // [slide:current_identity]
+  Identity current_identity() {
+    // BEGIN SOLUTION: fill an Identity
+    Identity self;
+    self.pid = ::getpid();
+    return self;
+    // END SOLUTION
+  }
+  // [/slide]
+
+// [slide:unused_helper]
+int helper() { return 1; }
+// [/slide]
+
+}  // namespace ids
+"""
+
+REGION = """\
+Identity current_identity() {
+  Identity self;
+  self.pid = ::getpid();
+  return self;
+}"""
+
+DECK = """\
+---
+marp: true
+theme: syslab
+---
+
+# Who am I?
+
+---
+
+## The code
+
+<!-- code: solutions/01-getpid/identity.cpp#current_identity -->
+```cpp
+{code}
+```
+
+After the code.
+"""
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+class FixtureRepo(unittest.TestCase):
+    """A temporary repository with one solution file and one deck quoting it."""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = Path(self.tmp.name)
+        self.write("solutions/01-getpid/identity.cpp", SOURCE)
+        self.write("slides/01-getpid.md", DECK.format(code=REGION))
+
+    def tearDown(self) -> None:
+        self.tmp.cleanup()
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def read(self, relative: str) -> str:
+        return (self.root / relative).read_text()
+
+    def code_comment_line(self, relative: str = "slides/01-getpid.md") -> int:
+        lines = self.read(relative).splitlines()
+        return next(i for i, line in enumerate(lines, start=1) if "<!-- code:" in line)
+
+
+class ExtractRegions(unittest.TestCase):
+    def test_region_is_dedented_without_markers_or_solution_lines(self):
+        regions, problems = slides.extract_regions(SOURCE, "identity.cpp")
+        self.assertEqual(problems, [])
+        self.assertEqual(regions["current_identity"].code, REGION)
+        self.assertEqual(regions["current_identity"].line, 5)
+        self.assertEqual(regions["unused_helper"].code, "int helper() { return 1; }")
+
+    def test_blank_lines_inside_a_region_are_kept_and_edges_dropped(self):
+        text = "// [slide:a]\n\n  int x;\n\n  int y;\n   \n// [/slide]\n"
+        regions, _ = slides.extract_regions(text, "f.cpp")
+        self.assertEqual(regions["a"].code, "int x;\n\nint y;")
+
+    def test_a_name_used_twice_in_one_file_is_an_error(self):
+        text = "// [slide:a]\nint x;\n// [/slide]\n// [slide:a]\nint y;\n// [/slide]\n"
+        regions, problems = slides.extract_regions(text, "f.cpp")
+        self.assertEqual(regions["a"].code, "int x;")
+        self.assertEqual(problems, ["f.cpp:4: region [slide:a] is used twice in this file "
+                                    "(first at line 1)"])
+
+    def test_unclosed_region(self):
+        _, problems = slides.extract_regions("// [slide:a]\nint x;\n", "f.cpp")
+        self.assertEqual(problems, ["f.cpp:1: region [slide:a] is never closed by // [/slide]"])
+
+    def test_end_without_begin(self):
+        _, problems = slides.extract_regions("int x;\n// [/slide]\n", "f.cpp")
+        self.assertEqual(problems, ["f.cpp:2: [/slide] without a [slide:NAME] before it"])
+
+    def test_regions_do_not_nest(self):
+        text = "// [slide:a]\n// [slide:b]\nint x;\n// [/slide]\n"
+        _, problems = slides.extract_regions(text, "f.cpp")
+        self.assertIn("regions do not nest", problems[0])
+        self.assertTrue(problems[0].startswith("f.cpp:2: "))
+
+    def test_a_malformed_marker_is_reported_not_ignored(self):
+        _, problems = slides.extract_regions("// [slide: a]\nint x;\n", "f.cpp")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("f.cpp:1: malformed slide marker", problems[0])
+
+    def test_a_file_without_regions(self):
+        self.assertEqual(slides.extract_regions("int main() {}\n", "f.cpp"), ({}, []))
+
+
+class ParseDeck(unittest.TestCase):
+    def test_reference_and_its_block(self):
+        refs, problems = slides.parse_deck(DECK.format(code=REGION), "d.md")
+        self.assertEqual(problems, [])
+        self.assertEqual(len(refs), 1)
+        ref = refs[0]
+        self.assertEqual((ref.line, ref.path, ref.name), (12, "solutions/01-getpid/identity.cpp",
+                                                         "current_identity"))
+        self.assertEqual(ref.code, REGION)
+
+    def test_blank_lines_may_separate_comment_and_block(self):
+        deck = "<!-- code: a.cpp#x -->\n\n```cpp\nint x;\n```\n"
+        refs, problems = slides.parse_deck(deck, "d.md")
+        self.assertEqual((problems, refs[0].code), ([], "int x;"))
+
+    def test_comment_without_a_block(self):
+        deck = "<!-- code: a.cpp#x -->\nSome text.\n```cpp\nint x;\n```\n"
+        refs, problems = slides.parse_deck(deck, "d.md")
+        self.assertEqual(refs, [])
+        self.assertEqual(problems, ["d.md:1: no fenced code block right after the code comment"])
+
+    def test_unclosed_block(self):
+        _, problems = slides.parse_deck("<!-- code: a.cpp#x -->\n```cpp\nint x;\n", "d.md")
+        self.assertEqual(problems, ["d.md:1: the code block after the code comment is never closed"])
+
+    def test_comment_inside_a_code_block_is_an_example_not_a_reference(self):
+        deck = "````md\n<!-- code: a.cpp#x -->\n```cpp\n```\n````\n"
+        self.assertEqual(slides.parse_deck(deck, "d.md"), ([], []))
+
+    def test_malformed_comment(self):
+        _, problems = slides.parse_deck("<!-- code: a.cpp -->\n```\n```\n", "d.md")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("d.md:1: malformed code comment", problems[0])
+
+
+class CheckDecks(FixtureRepo):
+    def test_fresh_deck_has_no_problems(self):
+        self.assertEqual(slides.check_decks(self.root), [])
+
+    def test_indentation_of_the_whole_block_does_not_count(self):
+        self.write("slides/01-getpid.md", DECK.format(code=textwrap.indent(REGION, "    ")))
+        self.assertEqual(slides.check_decks(self.root), [])
+
+    def test_changed_solution_makes_the_deck_stale(self):
+        self.write("solutions/01-getpid/identity.cpp", SOURCE.replace("::getpid()", "getpid()"))
+        self.assertEqual(slides.check_decks(self.root), [
+            f"slides/01-getpid.md:{self.code_comment_line()}: code from "
+            "solutions/01-getpid/identity.cpp#current_identity is stale (make slides-update)"])
+
+    def test_edited_slide_is_stale(self):
+        self.write("slides/01-getpid.md", DECK.format(code=REGION.replace("self;", "me;")))
+        self.assertEqual(len(slides.check_decks(self.root)), 1)
+
+    def test_missing_region(self):
+        self.write("slides/01-getpid.md",
+                   DECK.format(code=REGION).replace("#current_identity", "#gone"))
+        self.assertEqual(slides.check_decks(self.root), [
+            f"slides/01-getpid.md:{self.code_comment_line()}: no region [slide:gone] in "
+            "solutions/01-getpid/identity.cpp"])
+
+    def test_missing_file(self):
+        self.write("slides/01-getpid.md", DECK.format(code=REGION).replace("identity.cpp", "nope.cpp"))
+        problems = slides.check_decks(self.root)
+        self.assertEqual(len(problems), 1)
+        self.assertIn(": no file solutions/01-getpid/nope.cpp", problems[0])
+
+    def test_path_outside_the_repository_is_refused(self):
+        outside = self.root.parent / "outside.cpp"
+        self.write("slides/01-getpid.md", DECK.format(code=REGION).replace(
+            "solutions/01-getpid/identity.cpp", f"../{outside.name}"))
+        self.assertIn("no file", slides.check_decks(self.root)[0])
+
+    def test_duplicate_region_in_any_solution_file_is_an_error(self):
+        self.write("solutions/02-fd/fd.hpp", "// [slide:a]\n// [/slide]\n// [slide:a]\n// [/slide]\n")
+        problems = slides.check_decks(self.root)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("solutions/02-fd/fd.hpp:3: region [slide:a] is used twice", problems[0])
+
+    def test_only_numbered_decks_are_checked(self):
+        self.write("slides/README.md", "<!-- code: nowhere.cpp#x -->\n```\n```\n")
+        self.assertEqual(slides.check_decks(self.root), [])
+
+    def test_a_student_kit_without_solutions_is_not_checked(self):
+        self.write("slides/01-getpid.md", DECK.format(code="anything"))
+        (self.root / "solutions/01-getpid/identity.cpp").unlink()
+        (self.root / "solutions/01-getpid").rmdir()
+        (self.root / "solutions").rmdir()
+        self.assertEqual(slides.check_decks(self.root), [])
+
+    def test_unused_regions_are_warnings(self):
+        self.assertEqual(slides.unused_regions(self.root), [
+            "solutions/01-getpid/identity.cpp:15: region [slide:unused_helper] is not used by any deck"])
+
+
+class UpdateDecks(FixtureRepo):
+    def test_update_rewrites_stale_code_and_keeps_the_rest(self):
+        self.write("slides/01-getpid.md", DECK.format(code="old code\n  more old code"))
+        changed, problems = slides.update_decks(self.root)
+        self.assertEqual((changed, problems), ([self.root / "slides/01-getpid.md"], []))
+        self.assertEqual(self.read("slides/01-getpid.md"), DECK.format(code=REGION))
+        self.assertEqual(slides.check_decks(self.root), [])
+
+    def test_update_of_a_fresh_deck_changes_nothing(self):
+        before = self.read("slides/01-getpid.md")
+        self.assertEqual(slides.update_decks(self.root), ([], []))
+        self.assertEqual(self.read("slides/01-getpid.md"), before)
+
+    def test_update_reports_what_it_cannot_fix(self):
+        deck = DECK.format(code="x").replace("#current_identity", "#gone")
+        self.write("slides/01-getpid.md", deck)
+        changed, problems = slides.update_decks(self.root)
+        self.assertEqual(changed, [])
+        self.assertEqual(len(problems), 1)
+        self.assertIn("no region [slide:gone]", problems[0])
+        self.assertEqual(self.read("slides/01-getpid.md"), deck)
+
+    def test_several_blocks_and_fence_info_are_kept(self):
+        deck = dedent("""
+            <!-- code: solutions/01-getpid/identity.cpp#unused_helper -->
+            ~~~cpp {data-line="1"}
+            old
+            ~~~
+            middle
+            <!-- code: solutions/01-getpid/identity.cpp#current_identity -->
+
+            ```c++
+            ```
+            end
+            """)
+        self.write("slides/01-getpid.md", deck)
+        slides.update_decks(self.root)
+        self.assertEqual(self.read("slides/01-getpid.md"), dedent("""
+            <!-- code: solutions/01-getpid/identity.cpp#unused_helper -->
+            ~~~cpp {data-line="1"}
+            int helper() { return 1; }
+            ~~~
+            middle
+            <!-- code: solutions/01-getpid/identity.cpp#current_identity -->
+
+            ```c++
+            """) + REGION + "\n```\nend\n")
+
+    def test_a_longer_fence_when_the_code_contains_one(self):
+        self.assertEqual(slides.fence_for("x\n```\ny", "```"), "````")
+        self.assertEqual(slides.fence_for("x", "~~~~"), "~~~~")
+
+
+class Rendering(unittest.TestCase):
+    def test_remote_loads_are_found_and_links_are_not(self):
+        page = dedent("""
+            <script src="https://cdn.example/x.js"></script>
+            <img src="//cdn.example/e.svg"><img src="data:image/png;base64,AAAA">
+            <style>@import url("https://fonts.example/css");
+            b { background: url('http://x.example/b.png') }</style>
+            <a href="https://man7.org/linux/man-pages/man2/getpid.2.html">getpid(2)</a>
+            <svg xmlns="http://www.w3.org/2000/svg"></svg>
+            <figure style="background-image:url(&quot;https://img.example/bg.jpg&quot;);"></figure>
+            """)
+        self.assertEqual(slides.remote_loads(page), [
+            "//cdn.example/e.svg", "http://x.example/b.png", "https://cdn.example/x.js",
+            "https://fonts.example/css", "https://img.example/bg.jpg"])
+
+    def test_local_images_are_inlined(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "img").mkdir()
+            (Path(tmp) / "img" / "tree.svg").write_text("<svg/>")
+            page = ('<img src="img/tree.svg">'
+                    '<figure style="background-image:url(&quot;img/tree.svg&quot;);">'
+                    '<img src="img/missing.png"><img src="https://x.example/a.png">')
+            inlined = slides.inline_local_files(page, Path(tmp))
+        self.assertEqual(inlined.count("data:image/svg+xml;base64,PHN2Zy8+"), 2)
+        self.assertIn('src="img/missing.png"', inlined)
+        self.assertIn('src="https://x.example/a.png"', inlined)
+
+    def test_node_modules_older_than_the_lock_needs_npm_ci(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "package-lock.json").write_text("{}")
+            self.assertIn("no marp", slides.node_modules_stale(root))
+            marp = root / slides.MARP_BIN
+            marp.parent.mkdir(parents=True)
+            marp.write_text("")
+            installed = root / "node_modules" / ".package-lock.json"
+            installed.write_text("{}")
+            old = time.time() - 100
+            os.utime(installed, (old, old))
+            self.assertIn("older", slides.node_modules_stale(root))
+            os.utime(installed)
+            self.assertIsNone(slides.node_modules_stale(root))
+
+    def test_deck_title_from_front_matter_or_first_heading(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            deck = Path(tmp) / "01-getpid.md"
+            deck.write_text("---\nmarp: true\ntitle: \"Who am I\"\n---\n# Heading\n")
+            self.assertEqual(slides.deck_title(deck), "Who am I")
+            deck.write_text("---\nmarp: true\n---\n\ntitle: not this\n# Heading\n")
+            self.assertEqual(slides.deck_title(deck), "Heading")
+
+
+if __name__ == "__main__":
+    unittest.main()
