@@ -15,7 +15,7 @@ REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap build configure grade check watch hint test skeletons demo slides \
-        slides-update bench student-kit format clean
+        slides-check slides-update bench student-kit format clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -33,6 +33,7 @@ help:
 	@echo "instructors:"
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
 	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
+	@echo "  make slides-update      refresh the decks' code from the solutions (slides-check: only look)"
 	@echo "  make bench              the benchmarks"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
@@ -78,8 +79,12 @@ skeletons: bootstrap
 demo: bootstrap configure
 	@$(SYSLAB) demo $(LAB)
 
-slides: bootstrap
+slides:
+	@bash tools/bootstrap.sh slides
 	@$(SYSLAB) slides
+
+slides-check:
+	@$(SYSLAB) slides-check
 
 slides-update:
 	@$(SYSLAB) slides-update
