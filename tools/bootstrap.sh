@@ -273,9 +273,20 @@ if ((${#sudo[@]})) && ! command -v sudo >/dev/null 2>&1; then
 fi
 
 say "installing what is missing (${groups[*]}): ${missing[*]}"
+# apt-get's pages of output go to a log, shown only when something fails.
+log=$(mktemp "${TMPDIR:-/tmp}/syslab-bootstrap.XXXXXX.log")
+say "(apt-get update, then apt-get install; a minute or two the first time; log: $log)"
 started=$SECONDS
-"${sudo[@]}" apt-get update -qq || say "apt-get update failed (see above); trying the install anyway"
-"${install_cmd[@]}"
+if ! "${sudo[@]}" apt-get update -q >>"$log" 2>&1; then
+  say "apt-get update failed; trying the install anyway; its last lines:"
+  tail -n 5 "$log" >&2
+fi
+if ! "${install_cmd[@]}" >>"$log" 2>&1 </dev/null; then
+  say "apt-get install failed; the end of its log ($log):"
+  tail -n 25 "$log" >&2
+  exit 1
+fi
+rm -f "$log"
 check
 if ((${#missing[@]})); then
   missing_list=$(IFS=';'; printf '%s' "${missing_what[*]}")
