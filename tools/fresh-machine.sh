@@ -51,9 +51,11 @@ timed() {  # timed "what" command...: runs it and prints its wall time
   local what=$1 started=$EPOCHREALTIME status=0
   shift
   "$@" || status=$?
-  times+=("$(printf '%-28s %8.1f s  %s' "$what" "$(elapsed "$started")" \
+  local label=$what
+  ((${#label} <= 40)) || label="${label:0:37}..."
+  times+=("$(printf '%-40s %8.1f s  %s' "$label" "$(elapsed "$started")" \
     "$( ((status == 0)) && echo ok || echo "exit $status")")")
-  printf '   (%s: %.1f s, %s)\n' "$what" "$(elapsed "$started")" "$( ((status == 0)) && echo ok || echo "exit $status")"
+  printf '   (%s: %.1f s, %s)\n' "$label" "$(elapsed "$started")" "$( ((status == 0)) && echo ok || echo "exit $status")"
   return "$status"
 }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }

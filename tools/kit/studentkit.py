@@ -201,7 +201,7 @@ def cmd_student_kit(args: argparse.Namespace) -> int:
         if new:
             shown = ", ".join(new[:5]) + (", ..." if len(new) > 5 else "")
             print(f"  note: {len(new)} untracked file(s) are not in it (git add them first): {shown}")
-    shown_path = os.path.relpath(out) if not os.path.relpath(out).startswith("../..") else str(out)
+    shown_path = os.path.relpath(out) if out.resolve().is_relative_to(Path.cwd()) else str(out)
     print(f"syslab: wrote {shown_path} ({human_size(out.stat().st_size)}); "
           f"unpack it with: tar xzf {out.name}   (it makes {TOP}/)")
     return 0
