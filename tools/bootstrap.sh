@@ -75,7 +75,7 @@ for group in "${groups[@]}"; do
   seen_group[$group]=1
   var="group_$group"
   while read -r packages probes minimum; do
-    [[ -n "$packages" ]] && requirements+=("$packages $probes $minimum")
+    if [[ -n "$packages" ]]; then requirements+=("$packages $probes $minimum"); fi
   done <<<"${!var}"
 done
 
@@ -126,7 +126,7 @@ cached_command_version() {  # name resolved-path
   [[ -n "$REPLY" ]] || return 0
   if [[ -f "$version_cache" ]]; then
     while IFS= read -r line; do
-      [[ "${line%%$'\t'*}" == "$key" ]] || kept+=("$line")
+      if [[ "${line%%$'\t'*}" != "$key" ]]; then kept+=("$line"); fi
     done <"$version_cache"
   fi
   kept+=("$key"$'\t'"$REPLY"$'\t'"$now")
@@ -159,7 +159,7 @@ read_installed() {
   done
   # One call for every package; it exits 1 when one of them is unknown, which is no error here.
   while IFS=' ' read -r pkg _ _ status version; do
-    [[ "$status" == installed ]] && installed[$pkg]=$version
+    if [[ "$status" == installed ]]; then installed[$pkg]=$version; fi
   done < <(dpkg-query -W -f='${Package} ${Status} ${Version}\n' "${all_packages[@]}" 2>/dev/null || true)
 }
 

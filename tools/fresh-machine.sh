@@ -65,7 +65,7 @@ times=()
 host_mirror() {
   local suite=$1 files=() file
   for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [[ -f $file ]] && files+=("$file")
+    if [[ -f $file ]]; then files+=("$file"); fi
   done
   ((${#files[@]})) || return 0
   awk -v want="$suite" '
@@ -132,7 +132,7 @@ chroot_pids() {  # the processes whose root is this run's machine
   local proc root
   for proc in /proc/[0-9]*; do
     root=$(readlink "$proc/root" 2>/dev/null) || continue
-    [[ $root == "$run_dir" ]] && echo "${proc#/proc/}"
+    if [[ $root == "$run_dir" ]]; then echo "${proc#/proc/}"; fi
   done
   return 0
 }
