@@ -272,10 +272,9 @@ if ((${#sudo[@]})) && ! command -v sudo >/dev/null 2>&1; then
   exit 1
 fi
 
-say "installing what is missing (${groups[*]}): ${missing[*]}"
 # apt-get's pages of output go to a log, shown only when something fails.
 log=$(mktemp "${TMPDIR:-/tmp}/syslab-bootstrap.XXXXXX.log")
-say "(apt-get update, then apt-get install; a minute or two the first time; log: $log)"
+say "installing the missing Debian packages ${missing[*]} (apt-get; a minute or two; log: $log)"
 started=$SECONDS
 if ! "${sudo[@]}" apt-get update -q >>"$log" 2>&1; then
   say "apt-get update failed; trying the install anyway; its last lines:"
