@@ -195,7 +195,8 @@ check() {
     # The version that counts is the one of the command on PATH; dpkg's answers without running
     # it when that command is the package's own.
     if [[ -n "$first_cmd" ]]; then
-      cmd=$(type -P "$first_cmd" || true)
+      cmd=''   # the path of the command on PATH, without a subshell: hash fills BASH_CMDS
+      if hash "$first_cmd" 2>/dev/null; then cmd=${BASH_CMDS[$first_cmd]:-}; fi
       if [[ -z "$cmd" ]]; then
         problems+=("$packages is installed, but there is no $first_cmd on PATH ($PATH)")
         continue
