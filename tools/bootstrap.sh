@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/bootstrap.sh [group...]: installs what the kit needs and is missing, says so in one line,
 # and goes on. Every make target runs it first, so when nothing is missing it is quiet and fast:
-# one dpkg-query call and shell builtins, no other process.
+# one dpkg-query call, the rest in shell builtins.
 #
 #   groups   build (always), demo, slides, bench, format, all
 #   NO_INSTALL=1   only say what is missing and the command that installs it; exit 1 if anything is
@@ -191,16 +191,15 @@ check() {
         continue
       fi
     fi
+    if ((via_package)) && ! commands_on_path "$probes"; then
+      problems+=("${alternatives[0]} is installed, but there is no $REPLY on PATH ($PATH)")
+      continue
+    fi
     [[ "$minimum" == - ]] && continue
     # The version that counts is the one of the command on PATH; dpkg's answers without running
     # it when that command is the package's own.
     if [[ -n "$first_cmd" ]]; then
-      cmd=''   # the path of the command on PATH, without a subshell: hash fills BASH_CMDS
-      if hash "$first_cmd" 2>/dev/null; then cmd=${BASH_CMDS[$first_cmd]:-}; fi
-      if [[ -z "$cmd" ]]; then
-        problems+=("$packages is installed, but there is no $first_cmd on PATH ($PATH)")
-        continue
-      fi
+      cmd=${BASH_CMDS[$first_cmd]:-}   # filled by hash in commands_on_path
       if ((!via_package)) || [[ "$cmd" != "/usr/bin/$first_cmd" ]]; then
         cached_command_version "$first_cmd" "$cmd"
         found_version=$REPLY
@@ -210,6 +209,20 @@ check() {
       problems+=("${first_cmd:-$packages} $found_version is older than the $minimum the kit needs$(advice "$first_cmd")")
     fi
   done
+}
+
+# commands_on_path "cmd:a,file:b": every cmd: on PATH (hash is a builtin; it also fills BASH_CMDS
+# for the version check). REPLY is the first missing one.
+commands_on_path() {
+  local item items
+  IFS=, read -r -a items <<<"$1"
+  for item in "${items[@]}"; do
+    if [[ "$item" == cmd:* ]] && ! hash "${item#cmd:}" 2>/dev/null; then
+      REPLY=${item#cmd:}
+      return 1
+    fi
+  done
+  return 0
 }
 
 describe() {  # "cmd:nghttp,cmd:h2load" -> "nghttp, h2load"; "pc:fmt" -> "fmt (pkg-config module)"
