@@ -35,9 +35,7 @@ SYSLAB_TEST(Verdicts, ReachesTodoInAChild, 1, "a stub reached in a forked child"
   EXPECT_TRUE(status->success());
 }
 
-SYSLAB_TEST(Verdicts, CrashesWithSegv, 1, "a null pointer") {
-  ::raise(SIGSEGV);
-}
+SYSLAB_TEST(Verdicts, CrashesWithSegv, 1, "a null pointer") { ::raise(SIGSEGV); }
 
 SYSLAB_TEST(Verdicts, CrashesOnUndefinedBehaviour, 1, "signed overflow") {
   volatile int big = 2147483647;

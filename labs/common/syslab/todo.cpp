@@ -35,7 +35,7 @@ void write_all_to_stderr(std::string_view text) noexcept {
 
 void todo(std::string_view lab, const std::source_location& where, std::string_view what) {
   std::string message = std::string(lab) + " " + short_function_name(where.function_name()) +
-                         ": not written yet: " + std::string(what);
+                        ": not written yet: " + std::string(what);
   write_all_to_stderr(std::string(kTodoMarker) + " " + message + "\n");
   throw TodoError(message);
 }

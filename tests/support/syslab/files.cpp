@@ -23,8 +23,8 @@ namespace {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/syslab-test-XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/syslab-test-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) throw_errno("mkdtemp " + pattern);
   path_ = pattern;
 }

@@ -16,7 +16,7 @@ namespace syslab::test {
 
 // How a process ended, decoded from a wait status.
 struct ExitStatus {
-  bool exited = false;   // normal exit: code is valid
+  bool exited = false;  // normal exit: code is valid
   int code = -1;
   bool signaled = false;  // killed: signal is valid
   int signal = 0;
@@ -36,9 +36,9 @@ struct ProgramResult {
 };
 
 struct RunOptions {
-  std::string input;                             // written to the program's stdin, then closed
+  std::string input;  // written to the program's stdin, then closed
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
-  std::vector<std::string> extra_env;            // "NAME=value"
+  std::vector<std::string> extra_env;  // "NAME=value"
 };
 
 // Runs argv[0] (a path) with argv, captures stdout and stderr, kills it at the deadline.

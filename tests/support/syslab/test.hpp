@@ -24,7 +24,7 @@ namespace syslab::test {
 
 // What the runner needs to know of a test besides its result.
 struct TestMeta {
-  std::string name;                // "Suite.Test", as GoogleTest names it
+  std::string name;  // "Suite.Test", as GoogleTest names it
   int points = 1;
   std::vector<std::string> hints;  // tiered: the first is gentle, the last nearly gives it away
   int timeout_seconds = 0;         // 0: the runner's default
@@ -46,6 +46,7 @@ struct TimeoutRegistrar {
 
 }  // namespace syslab::test
 
+// clang-format off
 #define SYSLAB_TEST(suite, name, points, ...)                                               \
   static const ::syslab::test::Registrar syslab_meta_##suite##_##name{#suite, #name, points, \
                                                                       {__VA_ARGS__}};       \
@@ -60,3 +61,4 @@ struct TimeoutRegistrar {
 // SYSLAB_TIMEOUT(Suite, Name, 60); at namespace scope, for a test that needs longer.
 #define SYSLAB_TIMEOUT(suite, name, seconds) \
   static const ::syslab::test::TimeoutRegistrar syslab_timeout_##suite##_##name{#suite, #name, seconds}
+// clang-format on
