@@ -108,8 +108,10 @@ def check_drift(labs: list[Lab], strict: bool, tally: Tally) -> None:
         tally.ok()
 
 
-def run_phase(title: str, problems: list[str], tally: Tally) -> None:
-    print(report.bold(title))
+def run_phase(title: str, check, tally: Tally) -> None:
+    """Prints the phase's title, then runs check() -> problems."""
+    print(report.bold(title), flush=True)
+    problems = check()
     if problems:
         for problem in problems:
             tally.fail(problem)
@@ -137,10 +139,10 @@ def kit_test(strict: bool) -> int:
     check_drift(labs, strict, tally)
     built = build_mod.ninja("tests/runner/tests-runner-selftest")
     run_phase("the runner's own verdicts",
-              selftest.run_selftest() if built.ok else ["the runner self-test does not compile:\n" + built.output],
-              tally)
+              lambda: selftest.run_selftest() if built.ok
+              else ["the runner self-test does not compile:\n" + built.output], tally)
     for title, check in extra_phases():
-        run_phase(title, check(), tally)
+        run_phase(title, check, tally)
     minutes, seconds = divmod(int(time.monotonic() - started), 60)
     print(f"\nmake test took {minutes} min {seconds} s")
     if tally.failures:
