@@ -95,6 +95,7 @@ def optional_modules() -> list:
 
 
 def main(argv: list[str]) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # so CI logs keep our lines in order with ninja's
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
