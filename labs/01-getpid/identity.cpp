@@ -3,6 +3,7 @@
 #include "identity.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <charconv>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "syslab/error.hpp"
 #include "syslab/todo.hpp"

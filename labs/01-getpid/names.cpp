@@ -1,5 +1,6 @@
 // Names for ids, and the text whoami prints. The kernel knows only numbers; names come from the
 // user database (/etc/passwd and /etc/group, or LDAP and the like through NSS), as `id` shows them.
+#include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
 
@@ -7,8 +8,6 @@
 #include <ranges>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "identity.hpp"
 #include "syslab/error.hpp"
@@ -34,20 +33,20 @@ std::string id_text(unsigned id, const std::optional<std::string>& name) {
 }  // namespace
 
 std::string format_identity(const Identity& identity) {
-  std::string text = fmt::format("pid {}\nppid {}\npgid {}\nsid {}\ncomm {}\n", identity.pid,
-                                 identity.ppid, identity.pgid, identity.sid, identity.comm);
-  text += fmt::format("ruid {}\neuid {}\nsuid {}\n", id_text(identity.ruid, user_name(identity.ruid)),
-                      id_text(identity.euid, user_name(identity.euid)),
-                      id_text(identity.suid, user_name(identity.suid)));
-  text += fmt::format("rgid {}\negid {}\nsgid {}\n", id_text(identity.rgid, group_name(identity.rgid)),
-                      id_text(identity.egid, group_name(identity.egid)),
-                      id_text(identity.sgid, group_name(identity.sgid)));
-  return text;
+  const auto user = [](uid_t uid) { return id_text(uid, user_name(uid)); };
+  const auto group = [](gid_t gid) { return id_text(gid, group_name(gid)); };
+  return fmt::format(
+      "pid {}\nppid {}\npgid {}\nsid {}\ncomm {}\n"
+      "ruid {}\neuid {}\nsuid {}\nrgid {}\negid {}\nsgid {}\n",
+      identity.pid, identity.ppid, identity.pgid, identity.sid, identity.comm,  //
+      user(identity.ruid), user(identity.euid), user(identity.suid),            //
+      group(identity.rgid), group(identity.egid), group(identity.sgid));
 }
 
 // Oldest ancestor first, each command indented by two spaces per generation, like ps --forest.
 std::string format_ancestry(const std::vector<ProcStat>& chain) {
-  std::string text = fmt::format("{:>7} {:>7} {:>7} {:>7}  {}\n", "PID", "PPID", "PGID", "SID", "COMM");
+  std::string text =
+      fmt::format("{:>7} {:>7} {:>7} {:>7}  {}\n", "PID", "PPID", "PGID", "SID", "COMM");
   size_t depth = 0;
   for (const ProcStat& process : chain | std::views::reverse) {
     text += fmt::format("{:>7} {:>7} {:>7} {:>7}  {:{}}{}\n", process.pid, process.ppid,

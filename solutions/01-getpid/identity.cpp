@@ -3,6 +3,7 @@
 #include "identity.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <charconv>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "syslab/error.hpp"
 
@@ -141,7 +140,9 @@ template <typename Id>
 void parse_id_line(const std::string& status, std::string_view key, const std::string& path,
                    Id& real, Id& effective, Id& saved) {
   const auto at = status.find(fmt::format("\n{}\t", key));
-  if (at == std::string::npos) throw std::invalid_argument(fmt::format("{}: no {} line", path, key));
+  if (at == std::string::npos) {
+    throw std::invalid_argument(fmt::format("{}: no {} line", path, key));
+  }
   std::string_view rest = std::string_view(status).substr(at + key.size() + 2);
   rest = rest.substr(0, rest.find('\n'));
   for (Id* field : {&real, &effective, &saved}) {
@@ -153,7 +154,9 @@ void parse_id_line(const std::string& status, std::string_view key, const std::s
   }
 }
 
-ProcStat read_proc_stat(pid_t pid) { return parse_proc_stat(read_proc_file(proc_path(pid, "stat"))); }
+ProcStat read_proc_stat(pid_t pid) {
+  return parse_proc_stat(read_proc_file(proc_path(pid, "stat")));
+}
 
 }  // namespace
 // END SOLUTION
@@ -164,8 +167,8 @@ Identity read_proc_identity(pid_t pid) {
   const ProcStat stat = read_proc_stat(pid);
   const std::string status_path = proc_path(pid, "status");
   const std::string status = read_proc_file(status_path);
-  Identity identity{.pid = stat.pid, .ppid = stat.ppid, .pgid = stat.pgid, .sid = stat.sid,
-                    .comm = stat.comm};
+  Identity identity{
+      .pid = stat.pid, .ppid = stat.ppid, .pgid = stat.pgid, .sid = stat.sid, .comm = stat.comm};
   parse_id_line(status, "Uid:", status_path, identity.ruid, identity.euid, identity.suid);
   parse_id_line(status, "Gid:", status_path, identity.rgid, identity.egid, identity.sgid);
   return identity;

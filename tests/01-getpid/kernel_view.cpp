@@ -65,9 +65,7 @@ KernelIds ids_of(const ids::Identity& identity) {
           {identity.rgid, identity.egid, identity.sgid}};
 }
 
-pid_t unused_pid() {
-  return static_cast<pid_t>(std::stol(read_file("/proc/sys/kernel/pid_max")));
-}
+pid_t unused_pid() { return static_cast<pid_t>(std::stol(read_file("/proc/sys/kernel/pid_max"))); }
 
 std::string to_line(const ids::Identity& id) {
   std::ostringstream out;
@@ -131,7 +129,8 @@ HeldChild::HeldChild(const std::function<std::string()>& setup) {
     report_.read_end.reset();
     const std::string report = setup();
     for (size_t done = 0; done < report.size();) {
-      const ssize_t n = ::write(report_.write_end.get(), report.data() + done, report.size() - done);
+      const ssize_t n =
+          ::write(report_.write_end.get(), report.data() + done, report.size() - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return 2;
       done += static_cast<size_t>(n);
@@ -178,8 +177,8 @@ void PrintTo(const Identity& identity, std::ostream* out) {
 }
 
 void PrintTo(const ProcStat& stat, std::ostream* out) {
-  *out << "{pid " << stat.pid << ", comm \"" << stat.comm << "\", state " << stat.state
-       << ", ppid " << stat.ppid << ", pgid " << stat.pgid << ", sid " << stat.sid << "}";
+  *out << "{pid " << stat.pid << ", comm \"" << stat.comm << "\", state " << stat.state << ", ppid "
+       << stat.ppid << ", pgid " << stat.pgid << ", sid " << stat.sid << "}";
 }
 
 }  // namespace ids

@@ -33,13 +33,14 @@ void expect_clean_exit(HeldChild& child) {
 
 }  // namespace
 
-SYSLAB_TEST(CurrentIdentity, PidsMatchProcSelfStat, 2,
-            "One system call per field: getpid(2), getppid(2), getpgrp(2), getsid(2). The name "
-            "comes from prctl(2) with PR_GET_NAME.",
-            "getsid takes a pid, and 0 means the caller. PR_GET_NAME fills a 16-byte buffer "
-            "(15 characters and the NUL); copy it into comm.",
-            "self.pid = getpid(); self.ppid = getppid(); self.pgid = getpgrp(); "
-            "self.sid = getsid(0); char name[16] = {}; prctl(PR_GET_NAME, name); self.comm = name;") {
+SYSLAB_TEST(
+    CurrentIdentity, PidsMatchProcSelfStat, 2,
+    "One system call per field: getpid(2), getppid(2), getpgrp(2), getsid(2). The name "
+    "comes from prctl(2) with PR_GET_NAME.",
+    "getsid takes a pid, and 0 means the caller. PR_GET_NAME fills a 16-byte buffer "
+    "(15 characters and the NUL); copy it into comm.",
+    "self.pid = getpid(); self.ppid = getppid(); self.pgid = getpgrp(); "
+    "self.sid = getsid(0); char name[16] = {}; prctl(PR_GET_NAME, name); self.comm = name;") {
   const ids::Identity self = ids::current_identity();
   const ids::ProcStat kernel = kernel_stat(::getpid());  // what ps would show
   EXPECT_EQ(self.pid, kernel.pid) << "pid: the first field of /proc/self/stat";
@@ -49,13 +50,14 @@ SYSLAB_TEST(CurrentIdentity, PidsMatchProcSelfStat, 2,
   EXPECT_EQ(self.comm, kernel.comm) << "comm: the name in parentheses in /proc/self/stat";
 }
 
-SYSLAB_TEST(CurrentIdentity, IdsMatchProcSelfStatus, 2,
-            "getresuid(2) and getresgid(2) give the real, effective and saved ids in one call each. "
-            "Compare with the Uid: and Gid: lines of /proc/self/status.",
-            "The order is real, effective, saved, as in /proc/self/status (whose 4th column, the "
-            "filesystem id, the lab does not need). Check the return value: -1 means it failed.",
-            "if (getresuid(&self.ruid, &self.euid, &self.suid) != 0) "
-            "syslab::throw_errno(\"getresuid\"); and the same with getresgid for the gids.") {
+SYSLAB_TEST(
+    CurrentIdentity, IdsMatchProcSelfStatus, 2,
+    "getresuid(2) and getresgid(2) give the real, effective and saved ids in one call each. "
+    "Compare with the Uid: and Gid: lines of /proc/self/status.",
+    "The order is real, effective, saved, as in /proc/self/status (whose 4th column, the "
+    "filesystem id, the lab does not need). Check the return value: -1 means it failed.",
+    "if (getresuid(&self.ruid, &self.euid, &self.suid) != 0) "
+    "syslab::throw_errno(\"getresuid\"); and the same with getresgid for the gids.") {
   // As root, the child first becomes nobody (65534), so that an id left at 0 cannot pass.
   HeldChild child([] {
     if (::geteuid() == 0) {
@@ -112,13 +114,14 @@ SYSLAB_TEST(CurrentIdentity, SetsidChildLeadsNewSessionAndGroup, 2,
   expect_clean_exit(child);
 }
 
-SYSLAB_TEST(Credentials, DistinctRealEffectiveSavedIds, 2,
-            "Real, effective and saved ids may all differ (a set-user-ID program, or root calling "
-            "setresuid(2)). Each must land in its own field.",
-            "getresuid(&ruid, &euid, &suid): the order is real, effective, saved. In /proc/PID/status "
-            "the Uid: line has real, effective, saved, then filesystem.",
-            "Check every field: ruid/euid/suid from getresuid and rgid/egid/sgid from getresgid in "
-            "current_identity; columns 1, 2, 3 of Uid: and Gid: in read_proc_identity.") {
+SYSLAB_TEST(
+    Credentials, DistinctRealEffectiveSavedIds, 2,
+    "Real, effective and saved ids may all differ (a set-user-ID program, or root calling "
+    "setresuid(2)). Each must land in its own field.",
+    "getresuid(&ruid, &euid, &suid): the order is real, effective, saved. In /proc/PID/status "
+    "the Uid: line has real, effective, saved, then filesystem.",
+    "Check every field: ruid/euid/suid from getresuid and rgid/egid/sgid from getresgid in "
+    "current_identity; columns 1, 2, 3 of Uid: and Gid: in read_proc_identity.") {
   if (::geteuid() == 0) {
     // Root can set all six ids to different values. Groups first: after setresuid, the child is
     // no longer root and may not change its groups.
@@ -144,7 +147,8 @@ SYSLAB_TEST(Credentials, DistinctRealEffectiveSavedIds, 2,
     // them: the ids must match /proc and survive a refused change unchanged.
     const KernelIds before = kernel_ids(::getpid());
     EXPECT_EQ(ids_of(ids::current_identity()), before) << "current_identity() vs /proc/self/status";
-    EXPECT_EQ(ids_of(ids::read_proc_identity(::getpid())), before) << "read_proc_identity(getpid())";
+    EXPECT_EQ(ids_of(ids::read_proc_identity(::getpid())), before)
+        << "read_proc_identity(getpid())";
     const uid_t other = std::max({before.uids[0], before.uids[1], before.uids[2]}) + 1;
     EXPECT_NE(::setresuid(static_cast<uid_t>(-1), other, static_cast<uid_t>(-1)), 0)
         << "an unprivileged process cannot take an effective uid it does not already have";

@@ -1,5 +1,6 @@
 // Lab 01, tasks 4 to 6: another process's identity from /proc (read_proc_identity), its chain of
 // parents (ancestry), and names for ids (user_name, group_name).
+#include <gmock/gmock.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
@@ -12,8 +13,6 @@
 
 #include "identity.hpp"
 #include "kernel_view.hpp"
-#include <gmock/gmock.h>
-
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
@@ -42,13 +41,14 @@ HeldChild make_renamed_group_leader() {
 
 }  // namespace
 
-SYSLAB_TEST(ProcIdentity, SelfMatchesSyscalls, 2,
-            "read_proc_identity(getpid()) reads /proc/PID/stat (pids and comm) and /proc/PID/status "
-            "(the Uid: and Gid: lines): it must agree with what the system calls say.",
-            "/proc files report a size of 0: read until read() returns 0. In /proc/PID/status the "
-            "Uid: line is \"Uid:\\treal\\teffective\\tsaved\\tfilesystem\".",
-            "Reuse parse_proc_stat for the stat file; in the status text find \"\\nUid:\" and "
-            "\"\\nGid:\" and read three numbers after each.") {
+SYSLAB_TEST(
+    ProcIdentity, SelfMatchesSyscalls, 2,
+    "read_proc_identity(getpid()) reads /proc/PID/stat (pids and comm) and /proc/PID/status "
+    "(the Uid: and Gid: lines): it must agree with what the system calls say.",
+    "/proc files report a size of 0: read until read() returns 0. In /proc/PID/status the "
+    "Uid: line is \"Uid:\\treal\\teffective\\tsaved\\tfilesystem\".",
+    "Reuse parse_proc_stat for the stat file; in the status text find \"\\nUid:\" and "
+    "\"\\nGid:\" and read three numbers after each.") {
   const ids::Identity identity = ids::read_proc_identity(::getpid());
   EXPECT_EQ(identity.pid, ::getpid());
   EXPECT_EQ(identity.ppid, ::getppid());

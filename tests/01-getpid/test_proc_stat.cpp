@@ -27,12 +27,13 @@ const std::string kTail =
 
 }  // namespace
 
-SYSLAB_TEST(ProcStat, ParsesEveryField, 1,
-            "proc(5) lists the fields of /proc/PID/stat: (1) pid, (2) comm in parentheses, "
-            "(3) state, (4) ppid, (5) pgrp, (6) session, then 46 more that the lab ignores.",
-            "The line ends with a newline, and a kernel thread has 0 for its ppid, pgrp and session.",
-            "Take the pid before the '(', the comm between the parentheses, then read state, ppid, "
-            "pgrp and session after the ')'.") {
+SYSLAB_TEST(
+    ProcStat, ParsesEveryField, 1,
+    "proc(5) lists the fields of /proc/PID/stat: (1) pid, (2) comm in parentheses, "
+    "(3) state, (4) ppid, (5) pgrp, (6) session, then 46 more that the lab ignores.",
+    "The line ends with a newline, and a kernel thread has 0 for its ppid, pgrp and session.",
+    "Take the pid before the '(', the comm between the parentheses, then read state, ppid, "
+    "pgrp and session after the ')'.") {
   const struct {
     std::string line;
     ids::ProcStat expected;
@@ -48,13 +49,14 @@ SYSLAB_TEST(ProcStat, ParsesEveryField, 1,
   }
 }
 
-SYSLAB_TEST(ProcStat, CommWithSpacesAndParens, 2,
-            "A process may call itself anything up to 15 bytes, spaces and ')' included, so "
-            "splitting the line on spaces gets the fields wrong.",
-            "The comm starts after the first '(' and ends at the LAST ')' of the line: nothing after "
-            "the comm can hold a ')'.",
-            "line.find('(') and line.rfind(')'); comm is what lies between them; the fields after "
-            "rfind(')') + 1 are plain numbers.") {
+SYSLAB_TEST(
+    ProcStat, CommWithSpacesAndParens, 2,
+    "A process may call itself anything up to 15 bytes, spaces and ')' included, so "
+    "splitting the line on spaces gets the fields wrong.",
+    "The comm starts after the first '(' and ends at the LAST ')' of the line: nothing after "
+    "the comm can hold a ')'.",
+    "line.find('(') and line.rfind(')'); comm is what lies between them; the fields after "
+    "rfind(')') + 1 are plain numbers.") {
   const struct {
     std::string line;
     std::string comm;
@@ -77,13 +79,14 @@ SYSLAB_TEST(ProcStat, CommWithSpacesAndParens, 2,
   }
 }
 
-SYSLAB_TEST(ProcStat, RejectsMalformedLines, 2,
-            "A line that is not a /proc/PID/stat line must throw std::invalid_argument, never give "
-            "zeros or garbage.",
-            "Check that there is a '(' and a ')' after it, that the pid, ppid, pgrp and session are "
-            "whole numbers, and that none is missing.",
-            "std::from_chars (or operator>> with a check) on each field, and throw "
-            "std::invalid_argument when it fails or does not use up the whole field.") {
+SYSLAB_TEST(
+    ProcStat, RejectsMalformedLines, 2,
+    "A line that is not a /proc/PID/stat line must throw std::invalid_argument, never give "
+    "zeros or garbage.",
+    "Check that there is a '(' and a ')' after it, that the pid, ppid, pgrp and session are "
+    "whole numbers, and that none is missing.",
+    "std::from_chars (or operator>> with a check) on each field, and throw "
+    "std::invalid_argument when it fails or does not use up the whole field.") {
   const std::vector<std::string> bad = {
       "",                          // nothing
       "\n",                        // an empty line
@@ -108,13 +111,14 @@ SYSLAB_TEST(ProcStat, RejectsMalformedLines, 2,
   }
 }
 
-SYSLAB_TEST(ProcStat, RenamedChildComm, 1,
-            "A process can rename itself with prctl(PR_SET_NAME); the new name shows in "
-            "/proc/PID/stat, in ps, and in current_identity().comm.",
-            "This child calls itself \"a) b (c\": find the comm's end with rfind(')'), and read the "
-            "name with prctl(PR_GET_NAME) in current_identity.",
-            "parse_proc_stat: comm = line.substr(open + 1, close - open - 1) with close = "
-            "line.rfind(')'). current_identity: char name[16] = {}; prctl(PR_GET_NAME, name);") {
+SYSLAB_TEST(
+    ProcStat, RenamedChildComm, 1,
+    "A process can rename itself with prctl(PR_SET_NAME); the new name shows in "
+    "/proc/PID/stat, in ps, and in current_identity().comm.",
+    "This child calls itself \"a) b (c\": find the comm's end with rfind(')'), and read the "
+    "name with prctl(PR_GET_NAME) in current_identity.",
+    "parse_proc_stat: comm = line.substr(open + 1, close - open - 1) with close = "
+    "line.rfind(')'). current_identity: char name[16] = {}; prctl(PR_GET_NAME, name);") {
   HeldChild child([] {
     if (::prctl(PR_SET_NAME, "a) b (c") != 0) {
       throw std::system_error(errno, std::generic_category(), "prctl");

@@ -1,5 +1,6 @@
 // Lab 01, task 7: the whoami program, run as a child of the test and read by its output and exit
 // status, as a user (or a script) would.
+#include <gmock/gmock.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -7,8 +8,6 @@
 #include <vector>
 
 #include "kernel_view.hpp"
-#include <gmock/gmock.h>
-
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
@@ -23,11 +22,16 @@ using KeyValues = std::vector<std::pair<std::string, std::string>>;
 // The lines whoami prints for a process with these pids and name, and this test's ids.
 KeyValues expected_lines(pid_t pid, pid_t ppid, pid_t pgid, pid_t sid, const std::string& comm) {
   const KernelIds own = own_ids();
-  return {{"pid", std::to_string(pid)},    {"ppid", std::to_string(ppid)},
-          {"pgid", std::to_string(pgid)},  {"sid", std::to_string(sid)},
-          {"comm", comm},                  {"ruid", user_text(own.uids[0])},
-          {"euid", user_text(own.uids[1])}, {"suid", user_text(own.uids[2])},
-          {"rgid", group_text(own.gids[0])}, {"egid", group_text(own.gids[1])},
+  return {{"pid", std::to_string(pid)},
+          {"ppid", std::to_string(ppid)},
+          {"pgid", std::to_string(pgid)},
+          {"sid", std::to_string(sid)},
+          {"comm", comm},
+          {"ruid", user_text(own.uids[0])},
+          {"euid", user_text(own.uids[1])},
+          {"suid", user_text(own.uids[2])},
+          {"rgid", group_text(own.gids[0])},
+          {"egid", group_text(own.gids[1])},
           {"sgid", group_text(own.gids[2])}};
 }
 
@@ -65,7 +69,8 @@ SYSLAB_TEST(Whoami, PrintsItsOwnIdentity, 2,
   ASSERT_TRUE(result.status.success()) << "whoami " << result.status << "\n" << result.err;
   EXPECT_EQ(key_values(result.out),
             expected_lines(result.pid, ::getpid(), ::getpgrp(), ::getsid(0), "whoami"))
-      << "whoami printed:\n" << result.out;
+      << "whoami printed:\n"
+      << result.out;
 }
 
 SYSLAB_TEST(Whoami, PidOfAnotherProcess, 1,
@@ -78,25 +83,31 @@ SYSLAB_TEST(Whoami, PidOfAnotherProcess, 1,
   ASSERT_TRUE(result.status.success()) << "whoami " << result.status << "\n" << result.err;
   EXPECT_EQ(key_values(result.out), expected_lines(::getpid(), ::getppid(), ::getpgrp(),
                                                    ::getsid(0), kernel_stat(::getpid()).comm))
-      << "whoami --pid " << ::getpid() << " printed:\n" << result.out;
+      << "whoami --pid " << ::getpid() << " printed:\n"
+      << result.out;
 }
 
-SYSLAB_TEST(Whoami, ErrorsAndUsage, 1,
-            "whoami --pid N for a pid that no process has must exit with 1 and say which /proc file "
-            "it could not read.",
-            "read_proc_identity throws std::system_error with errno ENOENT, and a message naming "
-            "/proc/N/stat; whoami prints it on stderr.",
-            "syslab::throw_errno(\"open\", path) right after open() fails gives exactly that "
-            "message.") {
+SYSLAB_TEST(
+    Whoami, ErrorsAndUsage, 1,
+    "whoami --pid N for a pid that no process has must exit with 1 and say which /proc file "
+    "it could not read.",
+    "read_proc_identity throws std::system_error with errno ENOENT, and a message naming "
+    "/proc/N/stat; whoami prints it on stderr.",
+    "syslab::throw_errno(\"open\", path) right after open() fails gives exactly that "
+    "message.") {
   const pid_t missing = unused_pid();
-  const ProgramResult gone = run_program({program_path("whoami"), "--pid", std::to_string(missing)});
+  const ProgramResult gone =
+      run_program({program_path("whoami"), "--pid", std::to_string(missing)});
   EXPECT_EQ(gone.status.describe(), "exited 1") << "whoami --pid " << missing << "\n" << gone.err;
   EXPECT_THAT(gone.err, HasSubstr("/proc/" + std::to_string(missing) + "/"))
       << "the message should name the file that could not be read";
   EXPECT_EQ(gone.out, "") << "an error goes to stderr, not stdout";
 
-  for (const std::vector<std::string>& usage_error :
-       {std::vector<std::string>{"--pid", "abc"}, {"--pid", "-3"}, {"--pid"}, {"--bogus"}, {"extra"}}) {
+  for (const std::vector<std::string>& usage_error : {std::vector<std::string>{"--pid", "abc"},
+                                                      {"--pid", "-3"},
+                                                      {"--pid"},
+                                                      {"--bogus"},
+                                                      {"extra"}}) {
     std::vector<std::string> argv{program_path("whoami")};
     argv.insert(argv.end(), usage_error.begin(), usage_error.end());
     const ProgramResult result = run_program(argv);
