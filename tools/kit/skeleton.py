@@ -11,7 +11,7 @@ message naming the lab, the function and that text. A region without text after 
 is removed entirely (helpers that only the solution needs). `#` comments work the same way in
 non-C++ files. Slide markers (// [slide:name] and // [/slide]) are dropped from skeletons.
 
-labs/.skeleton-manifest records a hash of every file as last generated, so the generator can tell
+labs/NN-name/.skeleton-manifest records a hash of every file as last generated, so the generator can tell
 a learner's edit from a stale skeleton and never overwrites a learner's work unless forced.
 """
 
@@ -31,7 +31,7 @@ SLIDE = re.compile(r"^\s*// \[/?slide(?::[\w-]+)?\]\s*$")
 INCLUDE = re.compile(r'^#include [<"]')
 TODO_INCLUDE = '#include "syslab/todo.hpp"'
 CXX_SUFFIXES = {".cpp", ".hpp", ".cc", ".h"}
-MANIFEST = "labs/.skeleton-manifest"
+MANIFEST_NAME = ".skeleton-manifest"  # one per lab directory, so that labs merge independently
 
 
 class MarkerError(Exception):
@@ -99,9 +99,23 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_manifest() -> dict[str, str]:
-    path = labs_mod.ROOT / MANIFEST
-    return json.loads(path.read_text()) if path.is_file() else {}
+def manifest_path(lab: labs_mod.Lab) -> Path:
+    return labs_mod.ROOT / "labs" / lab.name / MANIFEST_NAME
+
+
+def manifest_text(lab: labs_mod.Lab, files: dict[str, str]) -> str:
+    """The manifest of a lab's generated files: {"identity.cpp": sha256, ...}."""
+    prefix = lab.name + "/"
+    hashes = {relative.removeprefix(prefix): digest(text) for relative, text in files.items()}
+    return json.dumps(dict(sorted(hashes.items())), indent=1) + "\n"
+
+
+def load_manifest(lab: labs_mod.Lab) -> dict[str, str]:
+    """Hashes of the lab's files as last generated, keyed like generated_files ("NN-name/x.cpp")."""
+    path = manifest_path(lab)
+    if not path.is_file():
+        return {}
+    return {f"{lab.name}/{name}": sha for name, sha in json.loads(path.read_text()).items()}
 
 
 def write_if_changed(path: Path, text: str) -> bool:
@@ -130,9 +144,9 @@ class Difference:
 
 def compare_labs(selected: list[labs_mod.Lab]) -> list[Difference]:
     """How labs/ differs from freshly generated skeletons."""
-    manifest = load_manifest()
     differences = []
     for lab in selected:
+        manifest = load_manifest(lab)
         expected = generated_files(lab)
         for relative, text in expected.items():
             path = labs_mod.ROOT / "labs" / relative
@@ -144,7 +158,7 @@ def compare_labs(selected: list[labs_mod.Lab]) -> list[Difference]:
         lab_dir = labs_mod.ROOT / "labs" / lab.name
         for path in sorted(p for p in lab_dir.rglob("*") if p.is_file()):
             relative = f"{lab.name}/{path.relative_to(lab_dir)}"
-            if relative not in expected:
+            if relative not in expected and path.name != MANIFEST_NAME:
                 differences.append(Difference(relative, "extra"))
     return differences
 
@@ -152,10 +166,11 @@ def compare_labs(selected: list[labs_mod.Lab]) -> list[Difference]:
 def update_labs(selected: list[labs_mod.Lab], force: bool) -> tuple[list[str], list[str]]:
     """Regenerates labs/ from solutions/. Returns (written, refused): a file that the learner
     changed since it was generated is refused unless force is set."""
-    manifest = load_manifest()
     written, refused = [], []
     for lab in selected:
-        for relative, text in generated_files(lab).items():
+        manifest = load_manifest(lab)
+        files = generated_files(lab)
+        for relative, text in files.items():
             path = labs_mod.ROOT / "labs" / relative
             current = path.read_text() if path.is_file() else None
             learner_edited = current is not None and current != text and manifest.get(relative) != digest(current)
@@ -164,7 +179,8 @@ def update_labs(selected: list[labs_mod.Lab], force: bool) -> tuple[list[str], l
                 continue
             if write_if_changed(path, text):
                 written.append(relative)
-            manifest[relative] = digest(text)
-    manifest_path = labs_mod.ROOT / MANIFEST
-    manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+        # A refused file keeps its old hash, so that it still counts as the learner's edit.
+        recorded = {r: (manifest[r] if r in refused and r in manifest else digest(t)) for r, t in files.items()}
+        write_if_changed(manifest_path(lab), json.dumps(
+            {r.removeprefix(lab.name + "/"): h for r, h in sorted(recorded.items())}, indent=1) + "\n")
     return written, refused

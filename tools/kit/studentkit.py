@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import subprocess
 import tarfile
@@ -133,16 +132,16 @@ class KitWriter:
         self.tar.close()
 
 
-def generated_labs(root: Path) -> tuple[dict[str, tuple[str, int]], dict[str, str]]:
-    """labs/NN-name/... -> (skeleton text, mode) for every lab, and the manifest of their hashes."""
+def generated_labs(root: Path) -> dict[str, tuple[str, int]]:
+    """labs/NN-name/... -> (skeleton text, mode) for every lab, with each lab's manifest."""
     files: dict[str, tuple[str, int]] = {}
-    manifest: dict[str, str] = {}
     for lab in labs_mod.all_labs():
-        for relative, text in skeleton.generated_files(lab).items():
+        generated = skeleton.generated_files(lab)
+        for relative, text in generated.items():
             source = root / "solutions" / relative
             files[f"labs/{relative}"] = (text, source.stat().st_mode & 0o777)
-            manifest[relative] = skeleton.digest(text)
-    return files, manifest
+        files[f"labs/{lab.name}/{skeleton.MANIFEST_NAME}"] = (skeleton.manifest_text(lab, generated), 0o644)
+    return files
 
 
 def cmd_student_kit(args: argparse.Namespace) -> int:
@@ -161,7 +160,7 @@ def cmd_student_kit(args: argparse.Namespace) -> int:
     names = [n for n in names if (root / n).exists() or (root / n).is_symlink()]
 
     lab_dirs = {f"labs/{lab.name}/" for lab in labs_mod.all_labs()}
-    generated, manifest = generated_labs(root)
+    generated = generated_labs(root)
     differences = [d for d in skeleton.compare_labs(labs_mod.all_labs()) if d.kind != "missing"]
 
     excluded: dict[str, int] = {}
@@ -170,7 +169,7 @@ def cmd_student_kit(args: argparse.Namespace) -> int:
         rule = exclusion(name)
         if rule:
             excluded[rule] = excluded.get(rule, 0) + 1
-        elif name == skeleton.MANIFEST or any(name.startswith(d) for d in lab_dirs):
+        elif any(name.startswith(d) for d in lab_dirs):
             continue  # written from the generator below
         else:
             kept.append(name)
@@ -183,7 +182,6 @@ def cmd_student_kit(args: argparse.Namespace) -> int:
             writer.add_file(root, name)
         for name, (text, mode) in sorted(generated.items()):
             writer.add_text(name, text, mode)
-        writer.add_text(skeleton.MANIFEST, json_manifest(manifest))
     finally:
         writer.close()
     partial.replace(out)
@@ -205,11 +203,6 @@ def cmd_student_kit(args: argparse.Namespace) -> int:
     print(f"syslab: wrote {shown_path} ({human_size(out.stat().st_size)}); "
           f"unpack it with: tar xzf {out.name}   (it makes {TOP}/)")
     return 0
-
-
-def json_manifest(manifest: dict[str, str]) -> str:
-    """The same layout as skeleton.update_labs writes."""
-    return json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
 
 
 def register(commands) -> None:
