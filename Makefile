@@ -41,7 +41,8 @@ help:
 
 # Extra package groups for some targets (tools/bootstrap.sh lists them); prerequisites inherit them.
 BOOTSTRAP_GROUPS :=
-demo test: BOOTSTRAP_GROUPS := demo
+demo: BOOTSTRAP_GROUPS := demo
+test: BOOTSTRAP_GROUPS := demo format
 slides: BOOTSTRAP_GROUPS := slides
 bench: BOOTSTRAP_GROUPS := bench
 format: BOOTSTRAP_GROUPS := format

@@ -1,7 +1,8 @@
 // copy SRC DST: copies a file with read_some and write_all, and says which file failed and why.
 //   copy notes.txt /tmp/notes.txt
 //   strace -e trace=openat,read,write,close ./copy a b     (every fd opened, used, closed once)
-// Look at: how short writes are finished by write_all, and the errors: copy nope x, copy x /dev/full.
+// Look at: how short writes are finished by write_all, and the errors: copy nope x, copy x
+// /dev/full.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -51,7 +52,8 @@ void copy_file(const std::string& from_path, const std::string& to_path) {
   const struct stat from_stat = stat_of(from, from_path);
   const struct stat to_stat = stat_of(to, to_path);
   if (from_stat.st_dev == to_stat.st_dev && from_stat.st_ino == to_stat.st_ino) {
-    throw std::runtime_error(fmt::format("\"{}\" and \"{}\" are the same file", from_path, to_path));
+    throw std::runtime_error(
+        fmt::format("\"{}\" and \"{}\" are the same file", from_path, to_path));
   }
   // Only a regular file can be truncated; DST may be /dev/null, a terminal or a pipe.
   if (S_ISREG(to_stat.st_mode) && ::ftruncate(to.get(), 0) != 0) {

@@ -1,6 +1,7 @@
 // Lab 01: who am I? The identity of a process, read two ways: from the system calls, and from
 // the kernel's view of any process in /proc/PID/stat and /proc/PID/status.
-// Try it: ./whoami, ./whoami --tree, ./whoami --pid 1, and compare with `ps -o pid,ppid,pgid,sid,comm`.
+// Try it: ./whoami, ./whoami --tree, ./whoami --pid 1, and compare with `ps -o
+// pid,ppid,pgid,sid,comm`.
 #pragma once
 
 #include <sys/types.h>

@@ -50,13 +50,10 @@ IoResult outcome_of(int error, std::string_view call, BorrowedFd fd) {
   switch (error) {
     case EAGAIN:  // == EWOULDBLOCK on Linux
       return {IoStatus::kWouldBlock, 0, error};
-    case EINTR:
-      return {IoStatus::kInterrupted, 0, error};
+    case EINTR: return {IoStatus::kInterrupted, 0, error};
     case EPIPE:
-    case ECONNRESET:
-      return {IoStatus::kPeerClosed, 0, error};
-    default:
-      throw syslab::errno_error(error, call, fd_name(fd));
+    case ECONNRESET: return {IoStatus::kPeerClosed, 0, error};
+    default: throw syslab::errno_error(error, call, fd_name(fd));
   }
 }
 // [/slide]
@@ -112,12 +109,9 @@ IoResult read_exact(BorrowedFd fd, std::span<std::byte> buffer) {
       case IoStatus::kDone:         // a short read: ask for the rest
       case IoStatus::kInterrupted:  // a signal handler ran: ask again
         break;
-      case IoStatus::kWouldBlock:
-        wait_until_ready(fd, POLLIN);
-        break;
+      case IoStatus::kWouldBlock: wait_until_ready(fd, POLLIN); break;
       case IoStatus::kEof:
-      case IoStatus::kPeerClosed:
-        return {step.status, got, step.error};
+      case IoStatus::kPeerClosed: return {step.status, got, step.error};
     }
   }
   return {IoStatus::kDone, got, 0};
@@ -141,11 +135,8 @@ IoResult write_all(BorrowedFd fd, std::span<const std::byte> bytes) {
       case IoStatus::kInterrupted:  // a signal handler ran before any byte moved: again
       case IoStatus::kEof:          // (write_some never says it)
         break;
-      case IoStatus::kWouldBlock:
-        wait_until_ready(fd, POLLOUT);
-        break;
-      case IoStatus::kPeerClosed:
-        return {step.status, sent, step.error};
+      case IoStatus::kWouldBlock: wait_until_ready(fd, POLLOUT); break;
+      case IoStatus::kPeerClosed: return {step.status, sent, step.error};
     }
   }
   return {IoStatus::kDone, sent, 0};
@@ -166,15 +157,10 @@ std::string read_to_eof(BorrowedFd fd) {
     text.append(chunk, step.count);
     switch (step.status) {
       case IoStatus::kDone:
-      case IoStatus::kInterrupted:
-        break;
-      case IoStatus::kWouldBlock:
-        wait_until_ready(fd, POLLIN);
-        break;
-      case IoStatus::kEof:
-        return text;
-      case IoStatus::kPeerClosed:
-        throw syslab::errno_error(step.error, "read", fd_name(fd));
+      case IoStatus::kInterrupted: break;
+      case IoStatus::kWouldBlock: wait_until_ready(fd, POLLIN); break;
+      case IoStatus::kEof: return text;
+      case IoStatus::kPeerClosed: throw syslab::errno_error(step.error, "read", fd_name(fd));
     }
   }
   // END SOLUTION

@@ -43,12 +43,15 @@ struct FlagName {
 
 // Wider flags first: O_SYNC contains O_DSYNC's bit, and O_TMPFILE contains O_DIRECTORY's.
 constexpr FlagName kFlagNames[] = {
-    {O_SYNC, "O_SYNC"},         {O_DSYNC, "O_DSYNC"},         {O_TMPFILE, "O_TMPFILE"},
-    {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},   {O_ASYNC, "O_ASYNC"},
-    {O_DIRECT, "O_DIRECT"},     {kKernelLargefile, "O_LARGEFILE"}, {O_DIRECTORY, "O_DIRECTORY"},
-    {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},     {O_CLOEXEC, "O_CLOEXEC"},
-    {O_PATH, "O_PATH"},         {O_CREAT, "O_CREAT"},         {O_EXCL, "O_EXCL"},
-    {O_NOCTTY, "O_NOCTTY"},     {O_TRUNC, "O_TRUNC"},
+    {O_SYNC, "O_SYNC"},           {O_DSYNC, "O_DSYNC"},
+    {O_TMPFILE, "O_TMPFILE"},     {O_APPEND, "O_APPEND"},
+    {O_NONBLOCK, "O_NONBLOCK"},   {O_ASYNC, "O_ASYNC"},
+    {O_DIRECT, "O_DIRECT"},       {kKernelLargefile, "O_LARGEFILE"},
+    {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"},
+    {O_NOATIME, "O_NOATIME"},     {O_CLOEXEC, "O_CLOEXEC"},
+    {O_PATH, "O_PATH"},           {O_CREAT, "O_CREAT"},
+    {O_EXCL, "O_EXCL"},           {O_NOCTTY, "O_NOCTTY"},
+    {O_TRUNC, "O_TRUNC"},
 };
 
 }  // namespace

@@ -26,8 +26,8 @@ constexpr std::string_view kUsage =
 void print_table(const std::vector<fdio::FdInfo>& table) {
   fmt::print("{:>4}  {:<10} {:<40} {}\n", "FD", "POS", "FLAGS", "TARGET");
   for (const fdio::FdInfo& entry : table) {
-    fmt::print("{:>4}  {:<10} {:<40} {}\n", entry.fd, entry.pos,
-               fdio::describe_flags(entry.flags), entry.target);
+    fmt::print("{:>4}  {:<10} {:<40} {}\n", entry.fd, entry.pos, fdio::describe_flags(entry.flags),
+               entry.target);
   }
 }
 

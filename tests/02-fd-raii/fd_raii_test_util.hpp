@@ -33,7 +33,8 @@ inline std::size_t fd_count() { return open_fds().size(); }
 inline long long fdinfo_field(int fd, const std::string& key, int base) {
   std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(key + ":", 0) == 0) return std::strtoll(line.c_str() + key.size() + 1, nullptr, base);
+    if (line.rfind(key + ":", 0) == 0)
+      return std::strtoll(line.c_str() + key.size() + 1, nullptr, base);
   }
   ADD_FAILURE() << "no " << key << ": line in /proc/self/fdinfo/" << fd;
   return -1;
@@ -114,7 +115,8 @@ inline bool blocked_in(pid_t tid, long number) {
 // waits for the handler to have run. Repeats `rounds` times; once the handler has run, the
 // interrupted call has returned, so "blocked again" means "called again". False if a wait missed
 // the deadline. Needs a ScopedInterruptingHandler(SIGUSR1).
-inline bool interrupt_blocked_syscall(pid_t tid, long number, int rounds, const Deadline& deadline) {
+inline bool interrupt_blocked_syscall(pid_t tid, long number, int rounds,
+                                      const Deadline& deadline) {
   for (int round = 1; round <= rounds; ++round) {
     if (!poll_until(deadline, [&] { return blocked_in(tid, number); })) return false;
     if (::syscall(SYS_tgkill, ::getpid(), tid, SIGUSR1) != 0) return false;

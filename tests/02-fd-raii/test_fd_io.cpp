@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,10 +72,11 @@ SYSLAB_TEST(ReadSome, ReportsDataWouldBlockAndEofAsValues, 2,
       << "asking for 0 bytes is not end of file";
 }
 
-SYSLAB_TEST(WriteSome, StopsShortOnAFullNonBlockingPipe, 2,
-            "a non-blocking write(2) takes what fits in the pipe and returns that count",
-            "a short count is success (kDone with a smaller count); only when nothing fits is it EAGAIN",
-            "kDone{n} for n >= 0, EAGAIN -> {kWouldBlock, 0, EAGAIN}") {
+SYSLAB_TEST(
+    WriteSome, StopsShortOnAFullNonBlockingPipe, 2,
+    "a non-blocking write(2) takes what fits in the pipe and returns that count",
+    "a short count is success (kDone with a smaller count); only when nothing fits is it EAGAIN",
+    "kDone{n} for n >= 0, EAGAIN -> {kWouldBlock, 0, EAGAIN}") {
   fdio::Pipe pipe = fdio::make_pipe(O_NONBLOCK);
   shrink_pipe(pipe.write_end);
   const std::string data = pattern(64 * 1024);
@@ -83,13 +84,15 @@ SYSLAB_TEST(WriteSome, StopsShortOnAFullNonBlockingPipe, 2,
   EXPECT_TRUE(first.done()) << first;
   EXPECT_GT(first.count, 0u);
   EXPECT_LT(first.count, data.size()) << "a 4 KiB pipe cannot take 64 KiB at once";
-  const IoResult second = fdio::write_some(pipe.write_end, std::string_view(data).substr(first.count));
+  const IoResult second =
+      fdio::write_some(pipe.write_end, std::string_view(data).substr(first.count));
   EXPECT_EQ(second, (IoResult{IoStatus::kWouldBlock, 0, EAGAIN})) << "the pipe was full";
 
   pipe.write_end.reset();
   const std::string got = drain(pipe.read_end.get(), 4096, Deadline(5s));
   EXPECT_EQ(got.size(), first.count);
-  EXPECT_TRUE(got == data.substr(0, got.size())) << "the bytes in the pipe differ from those written";
+  EXPECT_TRUE(got == data.substr(0, got.size()))
+      << "the bytes in the pipe differ from those written";
 }
 
 SYSLAB_TEST(WriteAll, GetsEverythingThroughASmallPipeAndASlowReader, 2,
@@ -204,10 +207,11 @@ SYSLAB_TEST(ReadExact, ReportsEofBeforeTheBufferIsFull, 1,
       << "0 bytes are always there";
 }
 
-SYSLAB_TEST(PeerGone, IsAValueAndOtherErrorsAreThrown, 2,
-            "EPIPE (no reader left) and ECONNRESET (the peer reset) are outcomes: kPeerClosed",
-            "write_all stops at kPeerClosed and returns it with the count written before",
-            "anything else (EBADF here) is thrown: syslab::throw_errno / errno_error(\"write\", ...)") {
+SYSLAB_TEST(
+    PeerGone, IsAValueAndOtherErrorsAreThrown, 2,
+    "EPIPE (no reader left) and ECONNRESET (the peer reset) are outcomes: kPeerClosed",
+    "write_all stops at kPeerClosed and returns it with the count written before",
+    "anything else (EBADF here) is thrown: syslab::throw_errno / errno_error(\"write\", ...)") {
   const ScopedIgnoreSigpipe no_sigpipe;
   {
     fdio::Pipe pipe = fdio::make_pipe();

@@ -84,10 +84,11 @@ SYSLAB_TEST(ListFds, ShowsEachFdWithTargetFlagsAndOffset, 2,
   }
 }
 
-SYSLAB_TEST(ListFds, ReadsAnotherProcessAndNamesAMissingOne, 1,
-            "list_fds(pid) reads /proc/PID instead of /proc/self",
-            "a process that does not exist has no /proc/PID/fd: opendir fails with ENOENT",
-            "throw with syslab::throw_errno(\"open\", \"/proc/PID/fd\") so the error names the path") {
+SYSLAB_TEST(
+    ListFds, ReadsAnotherProcessAndNamesAMissingOne, 1,
+    "list_fds(pid) reads /proc/PID instead of /proc/self",
+    "a process that does not exist has no /proc/PID/fd: opendir fails with ENOENT",
+    "throw with syslab::throw_errno(\"open\", \"/proc/PID/fd\") so the error names the path") {
   TempDir dir;
   write_file(dir / "shared", "");
   const UniqueFd file = fdio::open_file(dir / "shared", O_RDONLY);
@@ -117,10 +118,11 @@ SYSLAB_TEST(ListFds, ReadsAnotherProcessAndNamesAMissingOne, 1,
   }
 }
 
-SYSLAB_TEST(Fdinfo, ParsesFieldsAndNamesFlags, 1,
-            "fdinfo lines look like \"pos:\\t42\"; flags: is octal (std::from_chars with base 8)",
-            "describe_flags: the access mode is flags & O_ACCMODE (O_RDONLY is 0); then test each flag",
-            "print bits you have no name for in octal with a leading 0, so nothing is hidden") {
+SYSLAB_TEST(
+    Fdinfo, ParsesFieldsAndNamesFlags, 1,
+    "fdinfo lines look like \"pos:\\t42\"; flags: is octal (std::from_chars with base 8)",
+    "describe_flags: the access mode is flags & O_ACCMODE (O_RDONLY is 0); then test each flag",
+    "print bits you have no name for in octal with a leading 0, so nothing is hidden") {
   const fdio::FdinfoFields fields =
       fdio::parse_fdinfo("pos:\t42\nflags:\t02104001\nmnt_id:\t15\nino:\t4242\n");
   EXPECT_EQ(fields.pos, 42);
@@ -129,7 +131,8 @@ SYSLAB_TEST(Fdinfo, ParsesFieldsAndNamesFlags, 1,
   EXPECT_THROW((void)fdio::parse_fdinfo("pos:\tfoo\nflags:\t0\n"), std::invalid_argument);
 
   EXPECT_EQ(fdio::describe_flags(O_RDONLY), "O_RDONLY");
-  const std::vector<std::string> names = split_flags(fdio::describe_flags(O_WRONLY | O_APPEND | O_CLOEXEC));
+  const std::vector<std::string> names =
+      split_flags(fdio::describe_flags(O_WRONLY | O_APPEND | O_CLOEXEC));
   ASSERT_FALSE(names.empty());
   EXPECT_EQ(names.front(), "O_WRONLY") << "the access mode comes first";
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()),
@@ -153,7 +156,9 @@ SYSLAB_TEST(Fdls, ShowsAProcessTableWithFlagsAndOffsets, 2,
   const ProgramResult result = run_program({program_path("fdls"), std::to_string(::getpid())});
   ASSERT_TRUE(result.status.success()) << result.status << "\n" << result.err;
   const std::string line = line_ending_with(result.out, dir / "watched");
-  ASSERT_FALSE(line.empty()) << "no line for " << dir / "watched" << " in:\n" << result.out;
+  ASSERT_FALSE(line.empty()) << "no line for " << dir / "watched"
+                             << " in:\n"
+                             << result.out;
   std::istringstream words(line);
   int fd = -1;
   long long pos = -1;
@@ -166,8 +171,7 @@ SYSLAB_TEST(Fdls, ShowsAProcessTableWithFlagsAndOffsets, 2,
   EXPECT_NE(std::find(names.begin(), names.end(), "O_CLOEXEC"), names.end()) << line;
 }
 
-SYSLAB_TEST(Fdls, HelpAndErrors, 1,
-            "--help prints the usage and exits 0; a bad argument exits 2",
+SYSLAB_TEST(Fdls, HelpAndErrors, 1, "--help prints the usage and exits 0; a bad argument exits 2",
             "a process that does not exist is an error: a message naming /proc/PID/fd, exit 1",
             "catch the exception in main, print \"fdls: \" + what() to stderr, return 1") {
   const ProgramResult help = run_program({program_path("fdls"), "--help"});
@@ -190,10 +194,11 @@ SYSLAB_TEST(Fdls, HelpAndErrors, 1,
   EXPECT_NE(missing.err.find("ENOENT"), std::string::npos) << missing.err;
 }
 
-SYSLAB_TEST(Copy, CopiesEveryByte, 2,
-            "copy reads chunks with read_some and writes each with write_all until read_some says kEof",
-            "write exactly got.count bytes of each chunk: the last one is usually short",
-            "a DST that exists is truncated first; DST may also be a pipe, such as /dev/stdout") {
+SYSLAB_TEST(
+    Copy, CopiesEveryByte, 2,
+    "copy reads chunks with read_some and writes each with write_all until read_some says kEof",
+    "write exactly got.count bytes of each chunk: the last one is usually short",
+    "a DST that exists is truncated first; DST may also be a pipe, such as /dev/stdout") {
   TempDir dir;
   std::string data = pattern(3 * 1024 * 1024 + 17);
   data[1000] = '\0';
@@ -211,10 +216,11 @@ SYSLAB_TEST(Copy, CopiesEveryByte, 2,
   EXPECT_TRUE(to_pipe.out == data) << "copying into a pipe lost or reordered bytes";
 }
 
-SYSLAB_TEST(Copy, ErrorsNameThePathAndExitOne, 1,
-            "every failure is one line on stderr naming the call and the file, and exit status 1",
-            "read_some and write_all name \"fd N\"; catch std::system_error and name the path instead",
-            "copy a directory: read fails with EISDIR; copy to /dev/full: write fails with ENOSPC") {
+SYSLAB_TEST(
+    Copy, ErrorsNameThePathAndExitOne, 1,
+    "every failure is one line on stderr naming the call and the file, and exit status 1",
+    "read_some and write_all name \"fd N\"; catch std::system_error and name the path instead",
+    "copy a directory: read fails with EISDIR; copy to /dev/full: write fails with ENOSPC") {
   TempDir dir;
   write_file(dir / "src", "some bytes");
   const auto run = [](const std::vector<std::string>& args) {
@@ -224,7 +230,8 @@ SYSLAB_TEST(Copy, ErrorsNameThePathAndExitOne, 1,
   };
   const ProgramResult missing = run({dir / "missing", dir / "out"});
   EXPECT_EQ(missing.status.code, 1) << missing.status;
-  EXPECT_NE(missing.err.find("open \"" + (dir / "missing") + "\""), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("open \"" + (dir / "missing") + "\""), std::string::npos)
+      << missing.err;
   EXPECT_NE(missing.err.find("ENOENT"), std::string::npos) << missing.err;
 
   const ProgramResult directory = run({dir.path(), dir / "out"});

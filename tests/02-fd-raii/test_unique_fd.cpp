@@ -24,16 +24,20 @@ namespace {
 
 // `!fd` must not compile: fd 0 is a valid fd, and the test would read as "not open".
 template <typename T>
-concept Negatable = requires(const T& value) { !value; };
+concept Negatable = requires(const T& value) {
+  !value;
+};
 
 }  // namespace
 
-SYSLAB_TEST(UniqueFd, DestructorClosesTheFd, 2,
-            "close(2) belongs in reset(); the destructor calls reset() with no argument",
-            "reset() closes the fd it owns now, if it owns one (fd_ >= 0), and then stores the new one",
-            "void reset(int fd) noexcept { if (fd_ >= 0) ::close(fd_); fd_ = fd; }  (then keep errno, "
-            "and see the reset test for reset(get()))") {
-  static_assert(std::is_nothrow_destructible_v<UniqueFd>, "a destructor that throws ends the program");
+SYSLAB_TEST(
+    UniqueFd, DestructorClosesTheFd, 2,
+    "close(2) belongs in reset(); the destructor calls reset() with no argument",
+    "reset() closes the fd it owns now, if it owns one (fd_ >= 0), and then stores the new one",
+    "void reset(int fd) noexcept { if (fd_ >= 0) ::close(fd_); fd_ = fd; }  (then keep errno, "
+    "and see the reset test for reset(get()))") {
+  static_assert(std::is_nothrow_destructible_v<UniqueFd>,
+                "a destructor that throws ends the program");
   const auto [read_end, write_end] = raw_pipe();
   {
     const UniqueFd reader(read_end);
@@ -46,10 +50,11 @@ SYSLAB_TEST(UniqueFd, DestructorClosesTheFd, 2,
   EXPECT_FALSE(is_open(write_end)) << "the UniqueFd that owned fd " << write_end << " left it open";
 }
 
-SYSLAB_TEST(UniqueFd, ResetClosesTheOldFdAndOwnsTheNew, 2,
-            "reset(fd): close what you own now, then own fd; reset() alone just closes",
-            "after reset() the object owns nothing: get() is -1 and ok() is false",
-            "reset(get()) must not close the fd it is asked to keep: skip the close when fd == fd_") {
+SYSLAB_TEST(
+    UniqueFd, ResetClosesTheOldFdAndOwnsTheNew, 2,
+    "reset(fd): close what you own now, then own fd; reset() alone just closes",
+    "after reset() the object owns nothing: get() is -1 and ok() is false",
+    "reset(get()) must not close the fd it is asked to keep: skip the close when fd == fd_") {
   const auto [first, second] = raw_pipe();
   UniqueFd fd(first);
   fd.reset(second);
@@ -85,16 +90,18 @@ SYSLAB_TEST(UniqueFd, ReleaseGivesUpOwnershipWithoutClosing, 1,
   if (released >= 0) ::close(released);  // it is ours now
 }
 
-SYSLAB_TEST(UniqueFd, IsMoveOnlyAndMovedFromIsEmpty, 2,
-            "the move constructor takes the fd with other.release(): there is one owner at a time",
-            "a moved-from UniqueFd must own nothing, or two objects close the same fd",
-            "vector<UniqueFd> moves its elements when it grows: a copy or a lost fd shows up there") {
+SYSLAB_TEST(
+    UniqueFd, IsMoveOnlyAndMovedFromIsEmpty, 2,
+    "the move constructor takes the fd with other.release(): there is one owner at a time",
+    "a moved-from UniqueFd must own nothing, or two objects close the same fd",
+    "vector<UniqueFd> moves its elements when it grows: a copy or a lost fd shows up there") {
   static_assert(!std::is_copy_constructible_v<UniqueFd>, "two owners would close the fd twice");
   static_assert(!std::is_copy_assignable_v<UniqueFd>);
   static_assert(std::is_nothrow_move_constructible_v<UniqueFd>);
   static_assert(std::is_nothrow_move_assignable_v<UniqueFd>);
   static_assert(!Negatable<UniqueFd>, "if (!fd) must not compile: write if (!fd.ok())");
-  static_assert(!std::is_constructible_v<bool, const UniqueFd&>, "no operator bool, not even explicit");
+  static_assert(!std::is_constructible_v<bool, const UniqueFd&>,
+                "no operator bool, not even explicit");
   static_assert(!std::is_convertible_v<const UniqueFd&, int>, "no implicit conversion to int");
   static_assert(!std::is_convertible_v<int, UniqueFd>, "taking ownership must be explicit");
 
@@ -115,10 +122,11 @@ SYSLAB_TEST(UniqueFd, IsMoveOnlyAndMovedFromIsEmpty, 2,
   EXPECT_TRUE(is_open(read_end));
 }
 
-SYSLAB_TEST(UniqueFd, MoveAssignmentClosesTheOldFdAndSelfMoveKeepsIt, 2,
-            "a = std::move(b): a's old fd must be closed, b must end up empty",
-            "write it as reset(other.release()): release first, then reset closes the old fd",
-            "a = std::move(a): release() empties a, then reset(fd) owns the same fd again, no close") {
+SYSLAB_TEST(
+    UniqueFd, MoveAssignmentClosesTheOldFdAndSelfMoveKeepsIt, 2,
+    "a = std::move(b): a's old fd must be closed, b must end up empty",
+    "write it as reset(other.release()): release first, then reset closes the old fd",
+    "a = std::move(a): release() empties a, then reset(fd) owns the same fd again, no close") {
   const auto [read_end, write_end] = raw_pipe();
   UniqueFd a(read_end);
   UniqueFd b(write_end);
@@ -141,7 +149,8 @@ SYSLAB_TEST(BorrowedFd, LendsWithoutOwning, 1,
   static_assert(!std::is_convertible_v<int, BorrowedFd>, "a bare int must be lent explicitly");
   static_assert(std::is_constructible_v<BorrowedFd, int>);
   static_assert(!std::is_constructible_v<BorrowedFd, UniqueFd&&>, "a view of a temporary dangles");
-  static_assert(std::is_trivially_copyable_v<BorrowedFd>, "cheap to pass by value, like string_view");
+  static_assert(std::is_trivially_copyable_v<BorrowedFd>,
+                "cheap to pass by value, like string_view");
   static_assert(!Negatable<BorrowedFd>);
 
   fdio::Pipe pipe = fdio::make_pipe();
@@ -156,10 +165,11 @@ SYSLAB_TEST(BorrowedFd, LendsWithoutOwning, 1,
   EXPECT_EQ(std::string(got, 4), "lent");
 }
 
-SYSLAB_TEST(UniqueFd, NoFdLeaksWhenAnExceptionUnwinds, 2,
-            "every fd the lab creates must be owned by a UniqueFd from the moment it exists",
-            "open_file, make_pipe and dup_fd return UniqueFd: nothing to close by hand",
-            "if an fd is created and then something throws before it is wrapped, it leaks: wrap at once") {
+SYSLAB_TEST(
+    UniqueFd, NoFdLeaksWhenAnExceptionUnwinds, 2,
+    "every fd the lab creates must be owned by a UniqueFd from the moment it exists",
+    "open_file, make_pipe and dup_fd return UniqueFd: nothing to close by hand",
+    "if an fd is created and then something throws before it is wrapped, it leaks: wrap at once") {
   TempDir dir;
   const std::map<int, std::string> before = open_fds();
   const auto build_then_fail = [&] {
@@ -182,11 +192,12 @@ SYSLAB_TEST(UniqueFd, NoFdLeaksWhenAnExceptionUnwinds, 2,
   EXPECT_EQ(open_fds(), before) << "a pipe was left open when an exception unwound the stack";
 }
 
-SYSLAB_TEST(CloseOnExec, EveryNewFdHasIt, 2,
-            "look at /proc/self/fdinfo/N: its flags: line has O_CLOEXEC (02000000) when the fd has it",
-            "open(2) takes O_CLOEXEC, pipe2(2) takes O_CLOEXEC, fcntl(2) has F_DUPFD_CLOEXEC",
-            "set it in the same call that makes the fd: a fork in another thread between open and "
-            "fcntl(F_SETFD) would leak it into the child") {
+SYSLAB_TEST(
+    CloseOnExec, EveryNewFdHasIt, 2,
+    "look at /proc/self/fdinfo/N: its flags: line has O_CLOEXEC (02000000) when the fd has it",
+    "open(2) takes O_CLOEXEC, pipe2(2) takes O_CLOEXEC, fcntl(2) has F_DUPFD_CLOEXEC",
+    "set it in the same call that makes the fd: a fork in another thread between open and "
+    "fcntl(F_SETFD) would leak it into the child") {
   TempDir dir;
   write_file(dir / "data", "some bytes");
   const UniqueFd file = fdio::open_file(dir / "data", O_RDONLY);
@@ -264,10 +275,12 @@ SYSLAB_TEST(CloseOnExec, ExecedChildSeesOnlyFdsWithoutIt, 3,
     theirs[fd] = last;
   }
   EXPECT_EQ(theirs[inherited.get()], dir / "inherited")
-      << "an fd without close-on-exec must cross exec\nfdls said:\n" << result.out;
+      << "an fd without close-on-exec must cross exec\nfdls said:\n"
+      << result.out;
   for (const int fd : {hidden.get(), pipe.read_end.get(), pipe.write_end.get(), copy.get()}) {
     if (!theirs.contains(fd)) continue;  // fds 0-2 are the child's own stdin, stdout, stderr
-    EXPECT_NE(theirs[fd], ours.at(fd)) << "fd " << fd << " -> " << ours.at(fd)
-                                       << " crossed exec: it lacks close-on-exec\n" << result.out;
+    EXPECT_NE(theirs[fd], ours.at(fd))
+        << "fd " << fd << " -> " << ours.at(fd) << " crossed exec: it lacks close-on-exec\n"
+        << result.out;
   }
 }

@@ -176,9 +176,19 @@ def check_demos(demo) -> list[str]:
     return problems
 
 
+def check_format() -> list[str]:
+    from . import format as format_mod
+    tool = format_mod.clang_format()
+    if tool is None:
+        return ["clang-format is missing: bash tools/bootstrap.sh format installs it"]
+    changed = format_mod.changes(tool, format_mod.kit_sources())
+    return [f"{format_mod.rel(path)} is not formatted (make format)" for path, _, _ in changed]
+
+
 def extra_phases():
     """Phases whose tools may be absent from an older checkout."""
-    phases = [("the tools' own unit tests", python_unit_tests)]
+    phases = [("the tools' own unit tests", python_unit_tests),
+              ("the kit's C++ follows .clang-format", check_format)]
     try:
         from . import slides
         phases.append(("slide code is in sync with the solutions", slides.check_decks))
