@@ -1,0 +1,2 @@
+#include "wait_status.hpp"
+#include "syslab/test.hpp"
