@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -283,10 +284,11 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
             "time; _exit does neither",
             "fflush(nullptr) before fork(), so that the child inherits no unwritten output") {
   TestPipe marks = make_pipe();
-  FILE* buffered = ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w");
+  std::unique_ptr<FILE, int (*)(FILE*)> buffered(
+      ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w"), &std::fclose);
   ASSERT_NE(buffered, nullptr);
-  ASSERT_EQ(std::setvbuf(buffered, nullptr, _IOFBF, 4096), 0);
-  std::fputs("written before fork\n", buffered);  // still in the buffer
+  ASSERT_EQ(std::setvbuf(buffered.get(), nullptr, _IOFBF, 4096), 0);
+  std::fputs("written before fork\n", buffered.get());  // still in the buffer
   std::optional<proc::WaitStatus> status;
   {
     ChildProcess child = proc::fork_child([] { return 5; });
@@ -294,7 +296,7 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
     (void)send(marks.write_end.get(), "after fork_child\n");
     status = wait_within(child);
   }
-  std::fclose(buffered);
+  buffered.reset();  // fclose flushes what is left
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
   EXPECT_EQ(count_of(text, "after fork_child\n"), 1U) << text;
@@ -330,7 +332,7 @@ SYSLAB_TEST(ForkChild, CopyOnWriteKeepsTheParentsMemory, 2,
     char first, last;
   };
   int counter = 1;
-  std::vector<char> buffer(16 << 20, 'p');
+  std::vector<char> buffer(4 << 20, 'p');
   TestPipe report = make_pipe();
   ChildProcess child = proc::fork_child([&] {
     counter = 2;

@@ -155,9 +155,11 @@ SYSLAB_TEST(Spawn, ExecErrorPipeIsCloseOnExec, 2,
   ChildProcess sleeper = proc::spawn({"sleep", "30"});
   const std::map<int, std::string> theirs = fds_of(sleeper.pid());  // after the exec
   for (int fd = 0; fd <= 2; ++fd) EXPECT_TRUE(theirs.contains(fd)) << "no fd " << fd;
+  // Only pipes count: right after the exec the dynamic loader may still hold a library open.
   for (const auto& [fd, target] : theirs) {
+    if (target.rfind("pipe:", 0) != 0) continue;
     EXPECT_TRUE(ours.contains(target)) << "sleep inherited fd " << fd << " -> " << target
-                                       << ", which this process does not have open";
+                                       << ", a pipe this process does not have open";
   }
   sleeper.kill(SIGKILL);
   const std::optional<proc::WaitStatus> status = wait_within(sleeper);
