@@ -360,8 +360,10 @@ int exec_candidates_in_turn(const ExecPlan& plan) noexcept {
   if (!plan.working_directory.empty() && ::chdir(plan.working_directory.c_str()) < 0) {
     report_failure(report_fd, SpawnStep::kDirectory, errno);
   }
-  if (!redirect_standard_fds(plan.redirect)) report_failure(report_fd, SpawnStep::kRedirect, errno);
-  // Unblock last: with the dispositions reset, a pending signal now acts as it would in the program.
+  if (!redirect_standard_fds(plan.redirect)) {
+    report_failure(report_fd, SpawnStep::kRedirect, errno);
+  }
+  // Unblock last: with the dispositions reset, a pending signal acts as it would in the program.
   if (::sigprocmask(SIG_SETMASK, &mask, nullptr) < 0) {
     report_failure(report_fd, SpawnStep::kSignals, errno);
   }
@@ -395,10 +397,13 @@ syslab::SystemError failure_error(const SpawnFailure& failure, const ExecPlan& p
 void await_exec(ChildProcess& child, fdio::BorrowedFd report, const ExecPlan& plan) {
   // BEGIN SOLUTION: read the report pipe: EOF with no bytes means the exec worked; a SpawnFailure means reap the child and throw its errno, naming the step and object
   SpawnFailure failure;
-  const fdio::IoResult got = fdio::read_exact(report, std::as_writable_bytes(std::span(&failure, 1)));
+  const fdio::IoResult got =
+      fdio::read_exact(report, std::as_writable_bytes(std::span(&failure, 1)));
   if (got.eof() && got.count == 0) return;
   child.wait();  // it has _exited(127): reap it, so that a failed spawn leaves no zombie
-  if (!got.done()) throw std::runtime_error("spawn " + plan.program + ": a short report from the child");
+  if (!got.done()) {
+    throw std::runtime_error("spawn " + plan.program + ": a short report from the child");
+  }
   throw failure_error(failure, plan);
   // END SOLUTION
 }

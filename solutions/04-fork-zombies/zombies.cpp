@@ -104,8 +104,8 @@ bool zombie_steps(int count) {
   begin_step("look again");
   show_table();
   const bool none_left = proc::children_of(::getpid()).empty();
-  fmt::print("  {}\n", none_left ? "no children left: every zombie was reaped"
-                                 : "children are still there!");
+  fmt::print("  {}\n",
+             none_left ? "no children left: every zombie was reaped" : "children are still there!");
   return zombies == count && none_left;
 }
 
@@ -163,7 +163,8 @@ bool orphan_steps() {
   if (!adopted) return false;
   proc::ChildProcess adopted_child(orphan.pid, proc::KillPolicy::kWaitOnly);
   orphan.hold.reset();
-  fmt::print("  reaped our adopted grandchild {}: {}\n", orphan.pid, adopted_child.wait().describe());
+  fmt::print("  reaped our adopted grandchild {}: {}\n", orphan.pid,
+             adopted_child.wait().describe());
   return true;
 }
 

@@ -27,7 +27,8 @@ namespace {
 fdio::BorrowedFd lend(const OwnedFd& fd) { return fdio::BorrowedFd(fd.get()); }
 
 // Runs spawn, which must fail: returns the error it threw (errno 0 and a test failure if none).
-syslab::SystemError spawn_error(const std::vector<std::string>& argv, const SpawnOptions& options = {}) {
+syslab::SystemError spawn_error(const std::vector<std::string>& argv,
+                                const SpawnOptions& options = {}) {
   try {
     ChildProcess child = proc::spawn(argv, options);
     ADD_FAILURE() << "spawn of " << argv[0] << " succeeded (pid " << child.pid() << ")";
@@ -105,7 +106,8 @@ SYSLAB_TEST(Spawn, ReportsExecErrorsWithTheirErrno, 3,
 
   const syslab::SystemError absent = spawn_error({"/nonexistent/syslab-program"});
   EXPECT_EQ(absent.code().value(), ENOENT) << absent.what();
-  EXPECT_STREQ(absent.what(), "exec \"/nonexistent/syslab-program\": No such file or directory (ENOENT)");
+  EXPECT_STREQ(absent.what(),
+               "exec \"/nonexistent/syslab-program\": No such file or directory (ENOENT)");
 
   TempDir dir;
   const std::string script = dir / "not-executable";
@@ -183,9 +185,8 @@ SYSLAB_TEST(Spawn, SetsGroupDirectoryAndEnvironment, 2,
   options.process_group = 0;
   options.working_directory = dir.path();
   options.env = {"SYSLAB_GREETING=hello from spawn", "HOME=/syslab-home"};
-  ChildProcess leader =
-      proc::spawn({"/bin/sh", "-c", "pwd -P; echo \"$SYSLAB_GREETING\"; echo \"$HOME\"; exec cat"},
-                  options);
+  ChildProcess leader = proc::spawn(
+      {"/bin/sh", "-c", "pwd -P; echo \"$SYSLAB_GREETING\"; echo \"$HOME\"; exec cat"}, options);
   in.read_end.reset();
   out.write_end.reset();
   EXPECT_EQ(process_group_of(leader.pid()), leader.pid()) << "process_group = 0: a new group";
