@@ -4,11 +4,13 @@
 // Look at: strace -f -e trace=clone,execve,wait4,exit_group ./zombies --count 2
 #include "child_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -312,7 +314,9 @@ void reset_signal_dispositions() noexcept {
 bool redirect_standard_fds(const int (&redirect)[3]) noexcept {
   int copies[3] = {-1, -1, -1};
   for (int i = 0; i < 3; ++i) {
-    if (redirect[i] >= 0 && (copies[i] = ::fcntl(redirect[i], F_DUPFD_CLOEXEC, 3)) < 0) return false;
+    if (redirect[i] < 0) continue;
+    copies[i] = ::fcntl(redirect[i], F_DUPFD_CLOEXEC, 3);
+    if (copies[i] < 0) return false;
   }
   for (int i = 0; i < 3; ++i) {
     if (copies[i] >= 0 && ::dup2(copies[i], i) < 0) return false;

@@ -4,12 +4,14 @@
 #include "process_table.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <sstream>
 #include <stdexcept>
@@ -44,12 +46,14 @@ std::optional<ProcessInfo> read_process_info(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/stat";
   std::string line;
   try {
-    line = fdio::read_to_eof(fdio::open_file(path, O_RDONLY));
+    const fdio::UniqueFd stat = fdio::open_file(path, O_RDONLY);
+    line = fdio::read_to_eof(stat);
   } catch (const std::system_error& error) {
     // ENOENT: no such process now. ESRCH: it was reaped between open and read.
     if (error.code().value() == ENOENT || error.code().value() == ESRCH) return std::nullopt;
     throw;
   }
+  if (line.empty()) return std::nullopt;  // it was reaped while we read
   return parse_process_stat(line);
   // END SOLUTION
 }
