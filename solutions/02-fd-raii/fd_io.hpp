@@ -18,6 +18,7 @@
 
 namespace fdio {
 
+// [slide:io_status]
 // What one I/O call came to.
 enum class IoStatus {
   kDone,         // count bytes moved (read_some/write_some: count may be less than asked)
@@ -26,6 +27,7 @@ enum class IoStatus {
   kInterrupted,  // EINTR: a signal handler ran before any byte moved; just call again
   kPeerClosed,   // EPIPE or ECONNRESET: the other end is gone (error says which); count as kEof
 };
+// [/slide]
 
 // The result of every I/O function here. [[nodiscard]]: a short count ignored is a lost byte.
 struct [[nodiscard]] IoResult {
