@@ -2,6 +2,7 @@
 #include "pipe_buffer.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <climits>
 #include <string>

@@ -71,7 +71,8 @@ Pipeline start_pipeline(const std::vector<Command>& commands, const PipelineIo& 
   fdio::UniqueFd previous;  // the read end of the pipe from the stage before: the next stdin
   for (std::size_t i = 0; i < commands.size(); ++i) {
     const bool last = i + 1 == commands.size();
-    fdio::Pipe next = last ? fdio::Pipe{} : fdio::make_pipe();  // close-on-exec: see below
+    fdio::Pipe next;  // to the next stage; none after the last
+    if (!last) next = fdio::make_pipe();  // close-on-exec: see below
     proc::SpawnOptions options;
     options.stdin_fd = i == 0 ? io.stdin_fd : fdio::BorrowedFd(previous);
     options.stdout_fd = last ? io.stdout_fd : fdio::BorrowedFd(next.write_end);

@@ -106,7 +106,7 @@ struct Ran {
 // is written before the output is read) and closes it, reads the output to EOF and waits for every
 // stage, all within budget. Stages still running at the deadline are killed with the pipeline.
 inline Ran run_with_deadline(const std::vector<pipes::Command>& commands, const std::string& input = "",
-                             std::chrono::milliseconds budget = std::chrono::seconds(5)) {
+                             std::chrono::milliseconds budget = std::chrono::seconds(10)) {
   const Deadline deadline(budget);
   TestPipe in = make_pipe();
   TestPipe out = make_pipe();
@@ -144,7 +144,7 @@ struct ChildAnswer {
 // `budget`, not the suite: the child is killed at the deadline. A body that throws makes the
 // child print the exception on stderr and exit with ForkedChild::kThrew.
 inline ChildAnswer ask_child(const std::function<std::string()>& body,
-                             std::chrono::milliseconds budget = std::chrono::seconds(8)) {
+                             std::chrono::milliseconds budget = std::chrono::seconds(10)) {
   const Deadline deadline(budget);
   TestPipe answer = make_pipe();
   ForkedChild child([&] {

@@ -1,6 +1,6 @@
 // Lab 05, task 3: capturing a child's stdout and stderr separately, feeding it input, without the
 // deadlock of reading one pipe to its end while the child fills the other. Every capture runs in
-// a forked child with a deadline (ask_child): a capture that deadlocks fails its test in 8 s.
+// a forked child with a deadline (ask_child): a capture that deadlocks fails its test in 10 s.
 #include <signal.h>
 
 #include <cerrno>
@@ -186,3 +186,11 @@ SYSLAB_TEST(Capture, ChildHoldsOnlyItsOwnEnds, 2,
   EXPECT_NE(child_fds[0], child_fds[1]);
   EXPECT_NE(child_fds[1], child_fds[2]) << "stdout and stderr must be two pipes";
 }
+
+// The tests above wait with deadlines of 10 s, so that a hang fails there and says what is
+// stuck; the runner's own deadline must be longer. (Declared after the tests they name.)
+SYSLAB_TIMEOUT(Capture, KeepsStdoutAndStderrApart, 30);
+SYSLAB_TIMEOUT(Capture, FeedsInputWhileReadingOutput, 30);
+SYSLAB_TIMEOUT(Capture, MegabytesOnBothOutputsDoNotDeadlock, 30);
+SYSLAB_TIMEOUT(Capture, ChildThatStopsReadingDoesNotKillTheCaller, 30);
+SYSLAB_TIMEOUT(Capture, ChildHoldsOnlyItsOwnEnds, 30);

@@ -117,3 +117,8 @@ SYSLAB_TEST(BrokenPipe, IgnoredSigpipeGivesEpipe, 2,
          "it live, and write_all reports kPeerClosed (EPIPE) after 0 bytes "
          "(kDefault writer|kIgnore writer|kIgnore result|error is EPIPE)";
 }
+
+// The tests above wait with deadlines of 10 s, so that a hang fails there and says what is
+// stuck; the runner's own deadline must be longer. (Declared after the tests they name.)
+SYSLAB_TIMEOUT(BrokenPipe, DefaultSigpipeKillsTheWriter, 30);
+SYSLAB_TIMEOUT(BrokenPipe, IgnoredSigpipeGivesEpipe, 30);

@@ -1,6 +1,6 @@
 // Lab 05, tasks 4 to 7: splitting a stage into words, running a | b | c with every unused end
 // closed, each stage's status (PIPESTATUS), and yes | head -1 ending by SIGPIPE. Every pipeline
-// runs with a deadline (run_with_deadline): one that would hang on a leaked end fails in 5 s.
+// runs with a deadline (run_with_deadline): one that would hang on a leaked end fails in 10 s.
 #include <signal.h>
 #include <unistd.h>
 
@@ -91,7 +91,7 @@ SYSLAB_TEST(Pipeline, EofNeedsEveryWriteEndClosed, 3,
 
   write_text(in.write_end.get(), "through three cats\n");
   in.write_end.reset();  // the last write end of the first pipe: the first cat sees EOF, and so on
-  const Deadline deadline(5s);
+  const Deadline deadline(10s);
   const std::optional<std::string> text = read_until_eof(out.read_end.get(), deadline);
   ASSERT_TRUE(text) << kNoEof;
   EXPECT_EQ(*text, "through three cats\n");
@@ -140,7 +140,7 @@ SYSLAB_TEST(Pipeline, EachStageHoldsOnlyItsOwnEnds, 2,
   EXPECT_EQ(count_pointing_to(open_fds(), middle), 0) << "the parent still holds the middle pipe";
 
   in.write_end.reset();
-  const Deadline deadline(5s);
+  const Deadline deadline(10s);
   EXPECT_EQ(read_until_eof(out.read_end.get(), deadline), std::optional<std::string>("")) << kNoEof;
   EXPECT_TRUE(pipeline.wait_for(std::chrono::milliseconds(deadline.remaining_ms()))) << kStillRunning;
 }
@@ -169,7 +169,7 @@ SYSLAB_TEST(Pipeline, ReportsEveryStagesStatus, 3,
   pipes::Pipeline pipeline = pipes::start_pipeline({{"syslab-no-such-command"}, {"true"}, {"/dev/null"}}, io);
   in.read_end.reset();
   in.write_end.reset();
-  const auto missing = pipeline.wait_for(5s);
+  const auto missing = pipeline.wait_for(10s);
   ASSERT_TRUE(missing) << kStillRunning;
   EXPECT_EQ(*missing, (Statuses{exited(127), exited(0), exited(126)}))
       << "syslab-no-such-command | true | /dev/null: not found is 127, not executable 126";
@@ -219,3 +219,11 @@ SYSLAB_TEST(ExitCode, LikeBash, 2,
   EXPECT_EQ(pipes::pipestatus_line(yes_head), "PIPESTATUS: 141 0");
   EXPECT_EQ(pipes::pipestatus_line(mixed), "PIPESTATUS: 2 0 5 0");
 }
+
+// The tests above wait with deadlines of 10 s, so that a hang fails there and says what is
+// stuck; the runner's own deadline must be longer. (Declared after the tests they name.)
+SYSLAB_TIMEOUT(Pipeline, SortThenHeadGivesExactOutput, 30);
+SYSLAB_TIMEOUT(Pipeline, EofNeedsEveryWriteEndClosed, 30);
+SYSLAB_TIMEOUT(Pipeline, EachStageHoldsOnlyItsOwnEnds, 30);
+SYSLAB_TIMEOUT(Pipeline, ReportsEveryStagesStatus, 30);
+SYSLAB_TIMEOUT(Pipeline, YesHeadEndsBySigpipe, 30);
