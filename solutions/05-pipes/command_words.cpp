@@ -33,7 +33,6 @@ std::size_t copy_quoted(std::string_view text, std::size_t open, std::string& wo
 }  // namespace
 // END SOLUTION
 
-// [slide:split_command]
 Command split_command(std::string_view text) {
   // BEGIN SOLUTION: split on blanks; '...' and "..." (with \" and \\) keep their content, a backslash keeps the next character; throw std::invalid_argument for an unclosed quote or no word
   Command words;
@@ -62,6 +61,5 @@ Command split_command(std::string_view text) {
   return words;
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace pipes
