@@ -24,6 +24,7 @@ namespace {
 // arrived meanwhile. A write into a pipe whose reader has gone then fails with EPIPE instead of
 // killing the process, and the process's SIGPIPE disposition, which belongs to the program and
 // not to a library, is left alone. (Sockets have MSG_NOSIGNAL for this; pipes do not.)
+// The signal calls here cannot fail: their only errors are for invalid arguments.
 class ScopedSigpipeBlock {
  public:
   ScopedSigpipeBlock() {
