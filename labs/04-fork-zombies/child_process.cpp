@@ -117,8 +117,8 @@ struct ExecPlan {
   std::vector<std::string> candidates;  // the paths to try in turn ($PATH search)
   std::vector<char*> argv;              // null-terminated
   std::vector<std::string> env_strings;
-  std::vector<char*> envp;              // null-terminated, pointing into env_strings
-  int redirect[3] = {-1, -1, -1};       // the fd to put on 0, 1 and 2, or -1
+  std::vector<char*> envp;         // null-terminated, pointing into env_strings
+  int redirect[3] = {-1, -1, -1};  // the fd to put on 0, 1 and 2, or -1
   std::optional<pid_t> process_group;
   std::string working_directory;
   bool reset_signals = true;

@@ -30,6 +30,8 @@ std::optional<ProcessInfo> read_process_info(pid_t pid) {
   SYSLAB_TODO("read /proc/PID/stat and parse it; nullopt when the file does not exist (ENOENT, ESRCH)");
 }
 
+// Scans every process, as ps does. (/proc/PID/task/TID/children lists one thread's children
+// directly, but only where the kernel was built with CONFIG_PROC_CHILDREN.)
 std::vector<ProcessInfo> children_of(pid_t ppid) {
   SYSLAB_TODO("every process in /proc whose ppid is ppid, sorted by pid; skip those that end while you look");
 }

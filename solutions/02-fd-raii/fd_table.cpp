@@ -19,7 +19,6 @@
 
 namespace fdio {
 
-// BEGIN SOLUTION
 namespace {
 
 // glibc defines O_LARGEFILE as 0 on 64-bit systems (every off_t is large there), yet the kernel
@@ -31,6 +30,11 @@ constexpr int kKernelLargefile = 0400000;
 #else
 constexpr int kKernelLargefile = 0;
 #endif
+
+}  // namespace
+
+// BEGIN SOLUTION
+namespace {
 
 struct FlagName {
   int bits;

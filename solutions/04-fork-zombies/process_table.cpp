@@ -81,6 +81,8 @@ std::vector<pid_t> all_pids() {
 }  // namespace
 // END SOLUTION
 
+// Scans every process, as ps does. (/proc/PID/task/TID/children lists one thread's children
+// directly, but only where the kernel was built with CONFIG_PROC_CHILDREN.)
 std::vector<ProcessInfo> children_of(pid_t ppid) {
   // BEGIN SOLUTION: every process in /proc whose ppid is ppid, sorted by pid; skip those that end while you look
   std::vector<ProcessInfo> children;

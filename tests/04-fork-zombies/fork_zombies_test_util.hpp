@@ -86,7 +86,8 @@ inline std::string receive_all(int fd, const Deadline& deadline) {
   std::string text;
   for (;;) {
     if (!wait_readable(fd, deadline)) {
-      ADD_FAILURE() << "no end of file on fd " << fd << " before the deadline; got \"" << text << "\"";
+      ADD_FAILURE() << "no end of file on fd " << fd << " before the deadline; got \"" << text
+                    << "\"";
       return text;
     }
     char chunk[4096];

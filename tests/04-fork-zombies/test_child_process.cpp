@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -104,7 +105,8 @@ SYSLAB_TEST(ChildProcess, WaitReturnsHowTheChildEnded, 3,
   EXPECT_EQ(*crashed, (proc::WaitStatus{Kind::kKilled, 0, SIGSEGV, false})) << *crashed;
 
   TestPipe gate = make_pipe();
-  ChildProcess blocked = proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
+  ChildProcess blocked =
+      proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
   const pid_t pid = blocked.pid();
   blocked.kill(SIGTERM);
   const std::optional<proc::WaitStatus> terminated = wait_within(blocked);
@@ -123,7 +125,8 @@ SYSLAB_TEST(ChildProcess, TryWaitAndWaitForDoNotBlock, 2,
             "with the timeout",
             "only a call that reaped the child may forget its pid; nullopt leaves it owned") {
   TestPipe gate = make_pipe();
-  ChildProcess child = proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
+  ChildProcess child =
+      proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
   EXPECT_FALSE(child.try_wait()) << "the child is blocked: try_wait must say 'still running'";
   EXPECT_FALSE(child.wait_for(20ms)) << "the child is blocked: wait_for must time out";
   EXPECT_TRUE(child.ok()) << "a child still running is still owned";
@@ -136,7 +139,8 @@ SYSLAB_TEST(ChildProcess, TryWaitAndWaitForDoNotBlock, 2,
   EXPECT_FALSE(child.ok());
 
   TestPipe gate2 = make_pipe();
-  ChildProcess second = proc::fork_child([&] { return block_until_told(gate2.write_end, gate2.read_end); });
+  ChildProcess second =
+      proc::fork_child([&] { return block_until_told(gate2.write_end, gate2.read_end); });
   gate2.write_end.reset();  // end of file: it exits with 1
   const std::optional<proc::WaitStatus> ended = second.wait_for(5s);
   ASSERT_TRUE(ended) << "wait_for(5s) returned before the child ended";
@@ -148,7 +152,7 @@ SYSLAB_TEST(ChildProcess, DestructorLeavesNoZombie, 3,
             "~ChildProcess calls reset(): with kKillThenWait, kill(SIGKILL) then wait()",
             "a child that has already ended (a zombie) must be reaped too: SIGKILL to a zombie "
             "is harmless",
-            "reset(): switch (policy_) { case KillPolicy::kKillThenWait: kill(SIGKILL); wait(); ...") {
+            "reset(): if (policy_ == KillPolicy::kKillThenWait) kill(SIGKILL); then wait()") {
   pid_t ended = -1, running = -1;
   {
     ChildProcess finished = proc::fork_child([] { return 0; });
@@ -156,7 +160,8 @@ SYSLAB_TEST(ChildProcess, DestructorLeavesNoZombie, 3,
     ASSERT_TRUE(poll_until(Deadline(5s), [&] { return process_state(ended) == 'Z'; }))
         << "child " << ended << " exited but never showed as a zombie";
     TestPipe gate = make_pipe();
-    ChildProcess blocked = proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
+    ChildProcess blocked =
+        proc::fork_child([&] { return block_until_told(gate.write_end, gate.read_end); });
     running = blocked.pid();
     EXPECT_EQ(blocked.kill_policy(), KillPolicy::kKillThenWait) << "the default policy";
   }  // blocked goes first, while gate is still open: it must be killed; finished must be reaped
@@ -167,7 +172,7 @@ SYSLAB_TEST(ChildProcess, DestructorLeavesNoZombie, 3,
 
 SYSLAB_TEST(ChildProcess, WaitOnlyPolicyLetsTheChildFinish, 2,
             "kWaitOnly: the destructor waits for the child to end by itself; it sends no signal",
-            "reset(): case KillPolicy::kWaitOnly: wait(); break;") {
+            "reset(): for kWaitOnly, no kill(): just wait()") {
   TestPipe gate = make_pipe(), done = make_pipe();
   pid_t pid = -1;
   // The go-ahead comes from another thread once this one is blocked in the destructor (its state
@@ -183,7 +188,8 @@ SYSLAB_TEST(ChildProcess, WaitOnlyPolicyLetsTheChildFinish, 2,
     pid = child.pid();
     EXPECT_EQ(child.kill_policy(), KillPolicy::kWaitOnly);
     go = std::thread([&] {
-      if (poll_until(Deadline(5s), [] { return process_state(::getpid()) == 'S'; }, 1ms)) {
+      const auto blocked_in_destructor = [] { return process_state(::getpid()) == 'S'; };
+      if (poll_until(Deadline(5s), blocked_in_destructor, 1ms)) {
         (void)send(gate.write_end.get(), "g");
       }
     });
@@ -217,7 +223,8 @@ SYSLAB_TEST(ChildProcess, TerminateEscalatesToSigkill, 3,
     char ready;
     ASSERT_TRUE(receive_exact(said.read_end.get(), &ready, 1, deadline));
     const proc::WaitStatus status = polite.terminate(5s);
-    EXPECT_EQ(status.describe(), "exited 0") << "a child that finishes on SIGTERM must be let finish";
+    EXPECT_EQ(status.describe(), "exited 0")
+        << "a child that finishes on SIGTERM must be let finish";
   }
   pid_t stubborn_pid = -1;
   {
@@ -283,10 +290,11 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
             "time; _exit does neither",
             "fflush(nullptr) before fork(), so that the child inherits no unwritten output") {
   TestPipe marks = make_pipe();
-  FILE* buffered = ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w");
+  std::unique_ptr<FILE, int (*)(FILE*)> buffered(
+      ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w"), &std::fclose);
   ASSERT_NE(buffered, nullptr);
-  ASSERT_EQ(std::setvbuf(buffered, nullptr, _IOFBF, 4096), 0);
-  std::fputs("written before fork\n", buffered);  // still in the buffer
+  ASSERT_EQ(std::setvbuf(buffered.get(), nullptr, _IOFBF, 4096), 0);
+  std::fputs("written before fork\n", buffered.get());  // still in the buffer
   std::optional<proc::WaitStatus> status;
   {
     ChildProcess child = proc::fork_child([] { return 5; });
@@ -294,7 +302,7 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
     (void)send(marks.write_end.get(), "after fork_child\n");
     status = wait_within(child);
   }
-  std::fclose(buffered);
+  buffered.reset();  // fclose flushes what is left
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
   EXPECT_EQ(count_of(text, "after fork_child\n"), 1U) << text;
@@ -330,7 +338,7 @@ SYSLAB_TEST(ForkChild, CopyOnWriteKeepsTheParentsMemory, 2,
     char first, last;
   };
   int counter = 1;
-  std::vector<char> buffer(16 << 20, 'p');
+  std::vector<char> buffer(4 << 20, 'p');
   TestPipe report = make_pipe();
   ChildProcess child = proc::fork_child([&] {
     counter = 2;

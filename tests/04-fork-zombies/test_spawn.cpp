@@ -27,7 +27,8 @@ namespace {
 fdio::BorrowedFd lend(const OwnedFd& fd) { return fdio::BorrowedFd(fd.get()); }
 
 // Runs spawn, which must fail: returns the error it threw (errno 0 and a test failure if none).
-syslab::SystemError spawn_error(const std::vector<std::string>& argv, const SpawnOptions& options = {}) {
+syslab::SystemError spawn_error(const std::vector<std::string>& argv,
+                                const SpawnOptions& options = {}) {
   try {
     ChildProcess child = proc::spawn(argv, options);
     ADD_FAILURE() << "spawn of " << argv[0] << " succeeded (pid " << child.pid() << ")";
@@ -105,7 +106,8 @@ SYSLAB_TEST(Spawn, ReportsExecErrorsWithTheirErrno, 3,
 
   const syslab::SystemError absent = spawn_error({"/nonexistent/syslab-program"});
   EXPECT_EQ(absent.code().value(), ENOENT) << absent.what();
-  EXPECT_STREQ(absent.what(), "exec \"/nonexistent/syslab-program\": No such file or directory (ENOENT)");
+  EXPECT_STREQ(absent.what(),
+               "exec \"/nonexistent/syslab-program\": No such file or directory (ENOENT)");
 
   TempDir dir;
   const std::string script = dir / "not-executable";
@@ -155,9 +157,11 @@ SYSLAB_TEST(Spawn, ExecErrorPipeIsCloseOnExec, 2,
   ChildProcess sleeper = proc::spawn({"sleep", "30"});
   const std::map<int, std::string> theirs = fds_of(sleeper.pid());  // after the exec
   for (int fd = 0; fd <= 2; ++fd) EXPECT_TRUE(theirs.contains(fd)) << "no fd " << fd;
+  // Only pipes count: right after the exec the dynamic loader may still hold a library open.
   for (const auto& [fd, target] : theirs) {
+    if (target.rfind("pipe:", 0) != 0) continue;
     EXPECT_TRUE(ours.contains(target)) << "sleep inherited fd " << fd << " -> " << target
-                                       << ", which this process does not have open";
+                                       << ", a pipe this process does not have open";
   }
   sleeper.kill(SIGKILL);
   const std::optional<proc::WaitStatus> status = wait_within(sleeper);
@@ -181,9 +185,8 @@ SYSLAB_TEST(Spawn, SetsGroupDirectoryAndEnvironment, 2,
   options.process_group = 0;
   options.working_directory = dir.path();
   options.env = {"SYSLAB_GREETING=hello from spawn", "HOME=/syslab-home"};
-  ChildProcess leader =
-      proc::spawn({"/bin/sh", "-c", "pwd -P; echo \"$SYSLAB_GREETING\"; echo \"$HOME\"; exec cat"},
-                  options);
+  ChildProcess leader = proc::spawn(
+      {"/bin/sh", "-c", "pwd -P; echo \"$SYSLAB_GREETING\"; echo \"$HOME\"; exec cat"}, options);
   in.read_end.reset();
   out.write_end.reset();
   EXPECT_EQ(process_group_of(leader.pid()), leader.pid()) << "process_group = 0: a new group";

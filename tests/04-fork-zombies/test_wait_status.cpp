@@ -32,12 +32,13 @@ SYSLAB_TEST(WaitStatus, DecodesExitCodes, 2,
   }
 }
 
-SYSLAB_TEST(WaitStatus, DecodesKillsStopsAndContinues, 2,
-            "man 2 wait: WIFSIGNALED/WTERMSIG/WCOREDUMP, WIFSTOPPED/WSTOPSIG, WIFCONTINUED",
-            "test WIFEXITED first, then WIFSIGNALED, WIFSTOPPED and WIFCONTINUED: the kinds exclude "
-            "each other",
-            "a kill keeps the signal in the low 7 bits and 0x80 when a core was dumped; a stop is "
-            "(signal << 8) | 0x7f; continued is 0xffff") {
+SYSLAB_TEST(
+    WaitStatus, DecodesKillsStopsAndContinues, 2,
+    "man 2 wait: WIFSIGNALED/WTERMSIG/WCOREDUMP, WIFSTOPPED/WSTOPSIG, WIFCONTINUED",
+    "test WIFEXITED first, then WIFSIGNALED, WIFSTOPPED and WIFCONTINUED: the kinds exclude "
+    "each other",
+    "a kill keeps the signal in the low 7 bits and 0x80 when a core was dumped; a stop is "
+    "(signal << 8) | 0x7f; continued is 0xffff") {
   const proc::WaitStatus segv = proc::decode_wait_status(W_EXITCODE(0, SIGSEGV) | WCOREFLAG);
   EXPECT_EQ(segv.kind, Kind::kKilled);
   EXPECT_TRUE(segv.killed());
@@ -60,11 +61,12 @@ SYSLAB_TEST(WaitStatus, DecodesKillsStopsAndContinues, 2,
   EXPECT_TRUE(continued.continued());
 }
 
-SYSLAB_TEST(WaitStatus, DescribesEachKind, 2,
-            "\"exited 3\", \"killed by SIGSEGV\", \"stopped by SIGTSTP\", \"continued\": signal_name "
-            "gives the SIG name",
-            "add \" (core dumped)\" after a kill that dumped a core",
-            "switch (kind) { case Kind::kExited: return \"exited \" + std::to_string(code); ... }") {
+SYSLAB_TEST(
+    WaitStatus, DescribesEachKind, 2,
+    "\"exited 3\", \"killed by SIGSEGV\", \"stopped by SIGTSTP\", \"continued\": signal_name "
+    "gives the SIG name",
+    "add \" (core dumped)\" after a kill that dumped a core",
+    "switch (kind) { case Kind::kExited: return \"exited \" + std::to_string(code); ... }") {
   EXPECT_EQ((proc::WaitStatus{Kind::kExited, 0, 0, false}).describe(), "exited 0");
   EXPECT_EQ((proc::WaitStatus{Kind::kExited, 3, 0, false}).describe(), "exited 3");
   EXPECT_EQ((proc::WaitStatus{Kind::kKilled, 0, SIGKILL, false}).describe(), "killed by SIGKILL");

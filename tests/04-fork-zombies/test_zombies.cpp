@@ -198,3 +198,19 @@ SYSLAB_TEST(ZombiesProgram, ShowsAnOrphanAdopted, 1,
             std::string::npos)
       << result.out;
 }
+
+SYSLAB_TEST(ZombiesProgram, SpawnsAProgramAndReportsExecErrors, 1,
+            "zombies --spawn uses spawn and wait: make the Spawn tests pass first",
+            "run it yourself: ./build/labs/04-fork-zombies/zombies --spawn nosuch") {
+  const ProgramResult ran =
+      run_program({program_path("zombies"), "--spawn", "sh", "-c", "echo from sh; exit 3"});
+  ASSERT_TRUE(ran.status.success()) << ran.status << "\n" << ran.out << ran.err;
+  EXPECT_NE(ran.out.find("from sh\n"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find(" ended: exited 3\n"), std::string::npos) << ran.out;
+
+  const ProgramResult missing = run_program({program_path("zombies"), "--spawn", "syslab-nosuch"});
+  EXPECT_TRUE(missing.status.exited && missing.status.code == 1) << missing.status;
+  EXPECT_NE(missing.err.find("exec \"syslab-nosuch\": No such file or directory (ENOENT)"),
+            std::string::npos)
+      << missing.err;
+}
