@@ -21,8 +21,10 @@ enum class SigpipeAction {
 
 // How a write into a pipe without readers went.
 struct BrokenPipeWrite {
-  proc::WaitStatus writer;               // how the writer process ended: killed by SIGPIPE, or exited 0
-  std::optional<fdio::IoResult> result;  // what write_all returned, if the writer lived to report it
+  // How the writer process ended: killed by SIGPIPE, or exited 0.
+  proc::WaitStatus writer;
+  // What write_all returned, if the writer lived to report it.
+  std::optional<fdio::IoResult> result;
 };
 
 // Forks a writer that makes a pipe, closes its read end (the only one), sets SIGPIPE as asked and

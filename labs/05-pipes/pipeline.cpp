@@ -24,8 +24,8 @@ std::optional<std::vector<proc::WaitStatus>> Pipeline::wait_for(std::chrono::mil
   std::vector<proc::WaitStatus> statuses;
   for (Stage& stage : stages_) {
     if (!stage.status) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       stage.status = stage.process.wait_for(std::max(left, std::chrono::milliseconds(0)));
       if (!stage.status) return std::nullopt;  // still running: it stays ours
     }

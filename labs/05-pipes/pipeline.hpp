@@ -37,9 +37,12 @@ inline constexpr int kCannotExecute = 126;
 // One stage of a running pipeline.
 struct Stage {
   Command command;
-  proc::ChildProcess process;              // the running stage; owns nothing once reaped, or if it never started
-  std::optional<proc::WaitStatus> status;  // known once it has been reaped, or at once if it could not start
-  std::string error;                       // why it could not start: exec "nosuch": ... (ENOENT); else empty
+  // The running stage; owns nothing once reaped, or if it never started.
+  proc::ChildProcess process;
+  // Known once the stage has been reaped, or at once if it could not start.
+  std::optional<proc::WaitStatus> status;
+  // Why it could not start: exec "nosuch": No such file or directory (ENOENT); else empty.
+  std::string error;
 };
 
 // A running pipeline: owns its stages. Destroying it before every stage has ended kills (SIGKILL)
@@ -59,7 +62,8 @@ class Pipeline {
 
   // The same, giving up after timeout: nullopt if a stage is still running then (it stays owned,
   // so a later wait, or the destructor, deals with it).
-  [[nodiscard]] std::optional<std::vector<proc::WaitStatus>> wait_for(std::chrono::milliseconds timeout);
+  [[nodiscard]] std::optional<std::vector<proc::WaitStatus>> wait_for(
+      std::chrono::milliseconds timeout);
 
  private:
   std::vector<Stage> stages_;
@@ -72,7 +76,8 @@ class Pipeline {
 // found) or 126, and Stage::error says why. Throws std::invalid_argument for no commands or an
 // empty one, and syslab::SystemError when a pipe cannot be made (the stages already started are
 // then killed and reaped).
-[[nodiscard]] Pipeline start_pipeline(const std::vector<Command>& commands, const PipelineIo& io = {});
+[[nodiscard]] Pipeline start_pipeline(const std::vector<Command>& commands,
+                                      const PipelineIo& io = {});
 
 // start_pipeline(commands, io).wait(): each stage's status, in order (PIPESTATUS).
 [[nodiscard]] std::vector<proc::WaitStatus> run_pipeline(const std::vector<Command>& commands,

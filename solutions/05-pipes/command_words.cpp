@@ -11,8 +11,8 @@ namespace {
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
 [[noreturn]] void cannot_split(std::string_view text, std::string_view why) {
-  throw std::invalid_argument("cannot split the command \"" + std::string(text) + "\": " +
-                              std::string(why));
+  throw std::invalid_argument("cannot split the command \"" + std::string(text) +
+                              "\": " + std::string(why));
 }
 
 // text[open] is a quote. Appends what lies between it and its closing quote to word; returns

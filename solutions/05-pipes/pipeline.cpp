@@ -23,8 +23,8 @@ std::optional<std::vector<proc::WaitStatus>> Pipeline::wait_for(std::chrono::mil
   std::vector<proc::WaitStatus> statuses;
   for (Stage& stage : stages_) {
     if (!stage.status) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       stage.status = stage.process.wait_for(std::max(left, std::chrono::milliseconds(0)));
       if (!stage.status) return std::nullopt;  // still running: it stays ours
     }
@@ -71,8 +71,8 @@ Pipeline start_pipeline(const std::vector<Command>& commands, const PipelineIo& 
   fdio::UniqueFd previous;  // the read end of the pipe from the stage before: the next stdin
   for (std::size_t i = 0; i < commands.size(); ++i) {
     const bool last = i + 1 == commands.size();
-    fdio::Pipe next;  // to the next stage; none after the last
-    if (!last) next = fdio::make_pipe();  // close-on-exec: see below
+    fdio::Pipe next;  // to the next stage (none after the last); close-on-exec: see below
+    if (!last) next = fdio::make_pipe();
     proc::SpawnOptions options;
     options.stdin_fd = i == 0 ? io.stdin_fd : fdio::BorrowedFd(previous);
     options.stdout_fd = last ? io.stdout_fd : fdio::BorrowedFd(next.write_end);
@@ -119,7 +119,9 @@ int pipeline_exit_code(std::span<const proc::WaitStatus> statuses, bool pipefail
 std::string pipestatus_line(std::span<const proc::WaitStatus> statuses) {
   // BEGIN SOLUTION: "PIPESTATUS:" then each stage's shell_status after a space
   std::string line = "PIPESTATUS:";
-  for (const proc::WaitStatus& status : statuses) line += " " + std::to_string(shell_status(status));
+  for (const proc::WaitStatus& status : statuses) {
+    line += " " + std::to_string(shell_status(status));
+  }
   return line;
   // END SOLUTION
 }

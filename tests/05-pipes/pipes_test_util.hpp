@@ -98,14 +98,17 @@ class ScopedIgnoreSigpipe {
 
 // A pipeline that ran with the test's pipes on its stdin and stdout.
 struct Ran {
-  std::optional<std::string> out;                          // nullopt: no EOF before the deadline
-  std::optional<std::vector<proc::WaitStatus>> statuses;  // nullopt: a stage still ran at the deadline
+  // The output; nullopt: no EOF before the deadline.
+  std::optional<std::string> out;
+  // Every stage's status; nullopt: a stage was still running at the deadline.
+  std::optional<std::vector<proc::WaitStatus>> statuses;
 };
 
 // Starts commands with stdin and stdout on the test's own pipes, writes input (keep it small: it
 // is written before the output is read) and closes it, reads the output to EOF and waits for every
 // stage, all within budget. Stages still running at the deadline are killed with the pipeline.
-inline Ran run_with_deadline(const std::vector<pipes::Command>& commands, const std::string& input = "",
+inline Ran run_with_deadline(const std::vector<pipes::Command>& commands,
+                             const std::string& input = "",
                              std::chrono::milliseconds budget = std::chrono::seconds(10)) {
   const Deadline deadline(budget);
   TestPipe in = make_pipe();
@@ -160,8 +163,9 @@ inline ChildAnswer ask_child(const std::function<std::string()>& body,
     return {std::nullopt, "no answer within " + std::to_string(seconds) + " s: it is stuck"};
   }
   if (!status->success()) {
-    return {std::nullopt, "the child running it " + status->describe() +
-                              (status->code == ForkedChild::kThrew ? " (it threw: see above)" : "")};
+    return {std::nullopt,
+            "the child running it " + status->describe() +
+                (status->code == ForkedChild::kThrew ? " (it threw: see above)" : "")};
   }
   return {text, ""};
 }

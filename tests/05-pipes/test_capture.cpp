@@ -31,7 +31,8 @@ Decoded decode(const std::string& text) {
   const auto first = text.find('\n');
   const auto second = text.find('\n', first + 1);
   const std::size_t out_size = std::stoul(text.substr(first + 1, second - first - 1));
-  return {text.substr(0, first), text.substr(second + 1, out_size), text.substr(second + 1 + out_size)};
+  return {text.substr(0, first), text.substr(second + 1, out_size),
+          text.substr(second + 1 + out_size)};
 }
 
 std::string repeat(const std::string& line, std::size_t times) {
@@ -43,15 +44,17 @@ std::string repeat(const std::string& line, std::size_t times) {
 
 }  // namespace
 
-SYSLAB_TEST(Capture, KeepsStdoutAndStderrApart, 2,
-            "three pipes: the child's stdin, stdout and stderr; lab 04's spawn puts their ends on "
-            "0, 1 and 2 (SpawnOptions)",
-            "after spawn, close the parent's copies of the child's ends (the read end of stdin, the "
-            "write ends of stdout and stderr): else your reads never see EOF",
-            "read each output pipe until read_some says kEof, then wait() for the child; a program "
-            "that cannot be run makes spawn throw: let that exception through") {
+SYSLAB_TEST(
+    Capture, KeepsStdoutAndStderrApart, 2,
+    "three pipes: the child's stdin, stdout and stderr; lab 04's spawn puts their ends on "
+    "0, 1 and 2 (SpawnOptions)",
+    "after spawn, close the parent's copies of the child's ends (the read end of stdin, the "
+    "write ends of stdout and stderr): else your reads never see EOF",
+    "read each output pipe until read_some says kEof, then wait() for the child; a program "
+    "that cannot be run makes spawn throw: let that exception through") {
   const ChildAnswer answer = ask_child([] {
-    return encode(pipes::capture({"sh", "-c", "echo to-out; echo to-err >&2; echo more-out; exit 4"}));
+    return encode(
+        pipes::capture({"sh", "-c", "echo to-out; echo to-err >&2; echo more-out; exit 4"}));
   });
   ASSERT_TRUE(answer.text) << answer.problem;
   const Decoded got = decode(*answer.text);
@@ -71,14 +74,15 @@ SYSLAB_TEST(Capture, KeepsStdoutAndStderrApart, 2,
   EXPECT_EQ(new_fds(before), "") << "a failed capture left pipe ends open";
 }
 
-SYSLAB_TEST(Capture, FeedsInputWhileReadingOutput, 2,
-            "the input goes to the child's stdin pipe; close that pipe's write end when all is "
-            "written, so that the child sees EOF",
-            "cat echoes what it reads: if you write 3 MiB before you read anything, cat fills its "
-            "stdout pipe, stops reading, your write blocks, and both wait for ever",
-            "poll the stdin pipe for POLLOUT along with the outputs for POLLIN; make the stdin write "
-            "end non-blocking (POLLOUT promises some room, not room for everything) and write_some "
-            "what it takes") {
+SYSLAB_TEST(
+    Capture, FeedsInputWhileReadingOutput, 2,
+    "the input goes to the child's stdin pipe; close that pipe's write end when all is "
+    "written, so that the child sees EOF",
+    "cat echoes what it reads: if you write 3 MiB before you read anything, cat fills its "
+    "stdout pipe, stops reading, your write blocks, and both wait for ever",
+    "poll the stdin pipe for POLLOUT along with the outputs for POLLIN; make the stdin write "
+    "end non-blocking (POLLOUT promises some room, not room for everything) and write_some "
+    "what it takes") {
   std::string input(3 * 1024 * 1024 + 5, '\0');
   for (std::size_t i = 0; i < input.size(); ++i) input[i] = static_cast<char>('a' + i % 26);
   const ChildAnswer answer = ask_child([&] {
@@ -144,8 +148,9 @@ SYSLAB_TEST(Capture, ChildThatStopsReadingDoesNotKillTheCaller, 2,
            (sigismember(&blocked, SIGPIPE) == 1 ? "blocked" : "unblocked") + "|" +
            (sigismember(&pending, SIGPIPE) == 1 ? "pending" : "none");
   });
-  ASSERT_TRUE(answer.text) << answer.problem
-                           << " (killed by SIGPIPE: a write into the stdin of a child that had exited)";
+  ASSERT_TRUE(answer.text)
+      << answer.problem
+      << " (killed by SIGPIPE: a write into the stdin of a child that had exited)";
   EXPECT_EQ(*answer.text, "aaaaaaaaaa|exited 0|exited 0|SIG_DFL|unblocked|none")
       << "expected: head's 10 bytes|head's status|true's status|SIGPIPE's disposition after "
          "capture|its mask bit|a SIGPIPE left pending";
@@ -160,8 +165,8 @@ SYSLAB_TEST(Capture, ChildHoldsOnlyItsOwnEnds, 2,
             "no fd may be left open when capture returns") {
   const ChildAnswer answer = ask_child([] {
     const auto before = open_fds();
-    const pipes::Captured listing =
-        pipes::capture({"find", "/proc/self/fd", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f %l\n"});
+    const pipes::Captured listing = pipes::capture(
+        {"find", "/proc/self/fd", "-mindepth", "1", "-maxdepth", "1", "-printf", "%f %l\n"});
     return new_fds(before) + "--\n" + listing.out;
   });
   ASSERT_TRUE(answer.text) << answer.problem;

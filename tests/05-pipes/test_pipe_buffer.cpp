@@ -22,7 +22,9 @@ namespace {
 int kernel_flags(int fd) {
   std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("flags:", 0) == 0) return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+    if (line.rfind("flags:", 0) == 0) {
+      return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+    }
   }
   ADD_FAILURE() << "no flags: line in /proc/self/fdinfo/" << fd;
   return 0;
@@ -59,7 +61,8 @@ SYSLAB_TEST(PipeBuffer, CloseOnExecAndHoldsItsCapacity, 2,
   const std::string big(capacity * 4, 'x');
   std::size_t held = 0;
   for (;;) {
-    const fdio::IoResult step = fdio::write_some(pipe.write_end, std::string_view(big).substr(held));
+    const fdio::IoResult step =
+        fdio::write_some(pipe.write_end, std::string_view(big).substr(held));
     held += step.count;
     if (!step.done()) {
       EXPECT_TRUE(step.would_block()) << step;
@@ -76,17 +79,20 @@ SYSLAB_TEST(PipeBuffer, CloseOnExecAndHoldsItsCapacity, 2,
       << "capacity 0 keeps the kernel's default size";
 }
 
-SYSLAB_TEST(BrokenPipe, DefaultSigpipeKillsTheWriter, 2,
-            "pipe(7): a write to a pipe whose read ends are all closed raises SIGPIPE, and its "
-            "default action ends the process",
-            "the writer must be a child (fork_child): close the pipe's read end there, set SIGPIPE "
-            "to SIG_DFL and unblock it, then write_all into the pipe",
-            "the parent reads the writer's report with read_exact after closing its own copy of the "
-            "report pipe's write end: EOF and no bytes means the writer died before it could say "
-            "anything; then wait() gives \"killed by SIGPIPE\"") {
+SYSLAB_TEST(
+    BrokenPipe, DefaultSigpipeKillsTheWriter, 2,
+    "pipe(7): a write to a pipe whose read ends are all closed raises SIGPIPE, and its "
+    "default action ends the process",
+    "the writer must be a child (fork_child): close the pipe's read end there, set SIGPIPE "
+    "to SIG_DFL and unblock it, then write_all into the pipe",
+    "the parent reads the writer's report with read_exact after closing its own copy of the "
+    "report pipe's write end: EOF and no bytes means the writer died before it could say "
+    "anything; then wait() gives \"killed by SIGPIPE\"") {
   const ChildAnswer answer = ask_child([] {
-    const pipes::BrokenPipeWrite outcome = pipes::write_after_reader_closed(pipes::SigpipeAction::kDefault);
-    return outcome.writer.describe() + "|" + (outcome.result ? fdio::to_string(*outcome.result) : "none");
+    const pipes::BrokenPipeWrite outcome =
+        pipes::write_after_reader_closed(pipes::SigpipeAction::kDefault);
+    return outcome.writer.describe() + "|" +
+           (outcome.result ? fdio::to_string(*outcome.result) : "none");
   });
   ASSERT_TRUE(answer.text) << answer.problem;
   EXPECT_EQ(*answer.text, "killed by SIGPIPE|none")
@@ -103,11 +109,14 @@ SYSLAB_TEST(BrokenPipe, IgnoredSigpipeGivesEpipe, 2,
   // The parent ignores SIGPIPE too (as the test runner may): the child must set it as asked.
   const ChildAnswer answer = ask_child([] {
     const ScopedIgnoreSigpipe parent_ignores;
-    const pipes::BrokenPipeWrite with_default = pipes::write_after_reader_closed(pipes::SigpipeAction::kDefault);
-    const pipes::BrokenPipeWrite ignored = pipes::write_after_reader_closed(pipes::SigpipeAction::kIgnore);
+    const pipes::BrokenPipeWrite with_default =
+        pipes::write_after_reader_closed(pipes::SigpipeAction::kDefault);
+    const pipes::BrokenPipeWrite ignored =
+        pipes::write_after_reader_closed(pipes::SigpipeAction::kIgnore);
     std::string text = with_default.writer.describe() + "|" + ignored.writer.describe() + "|";
     if (ignored.result) {
-      text += fdio::to_string(*ignored.result) + "|" + std::to_string(ignored.result->error == EPIPE);
+      text +=
+          fdio::to_string(*ignored.result) + "|" + std::to_string(ignored.result->error == EPIPE);
     }
     return text;
   });

@@ -46,38 +46,42 @@ SYSLAB_TEST(SplitCommand, WordsQuotesAndBackslashes, 2,
   }
 }
 
-SYSLAB_TEST(Pipeline, SortThenHeadGivesExactOutput, 2,
-            "one pipe between each two stages: stage i's stdout is its write end, stage i+1's stdin "
-            "its read end (SpawnOptions.stdout_fd and stdin_fd); the first stage reads io.stdin_fd, "
-            "the last writes io.stdout_fd",
-            "make the pipe to the next stage before spawning stage i, and keep its read end for "
-            "stage i+1",
-            "after spawning stage i, close the parent's write end of the next pipe and its read end "
-            "of the previous one: moving next.read_end into `previous` does the second") {
+SYSLAB_TEST(
+    Pipeline, SortThenHeadGivesExactOutput, 2,
+    "one pipe between each two stages: stage i's stdout is its write end, stage i+1's stdin "
+    "its read end (SpawnOptions.stdout_fd and stdin_fd); the first stage reads io.stdin_fd, "
+    "the last writes io.stdout_fd",
+    "make the pipe to the next stage before spawning stage i, and keep its read end for "
+    "stage i+1",
+    "after spawning stage i, close the parent's write end of the next pipe and its read end "
+    "of the previous one: moving next.read_end into `previous` does the second") {
   const Ran sorted = run_with_deadline({{"printf", "b\\na\\n"}, {"sort"}, {"head", "-1"}});
   ASSERT_TRUE(sorted.out) << kNoEof;
   EXPECT_EQ(*sorted.out, "a\n") << "printf 'b\\na\\n' | sort | head -1";
   ASSERT_TRUE(sorted.statuses) << kStillRunning;
   EXPECT_EQ(*sorted.statuses, (Statuses{exited(0), exited(0), exited(0)}));
 
-  const Ran fed = run_with_deadline({{"sort", "-r"}, {"tr", "a-z", "A-Z"}, {"head", "-2"}}, "a\nc\nb\nd\n");
+  const Ran fed =
+      run_with_deadline({{"sort", "-r"}, {"tr", "a-z", "A-Z"}, {"head", "-2"}}, "a\nc\nb\nd\n");
   ASSERT_TRUE(fed.out) << kNoEof;
   EXPECT_EQ(*fed.out, "D\nC\n") << "sort -r | tr a-z A-Z | head -2, fed a c b d";
   ASSERT_TRUE(fed.statuses) << kStillRunning;
 
   const Ran single = run_with_deadline({{"tr", "a-z", "A-Z"}}, "one stage\n");
   ASSERT_TRUE(single.out) << kNoEof;
-  EXPECT_EQ(*single.out, "ONE STAGE\n") << "a pipeline of one command: io's fds on stdin and stdout";
+  EXPECT_EQ(*single.out, "ONE STAGE\n")
+      << "a pipeline of one command: io's fds on stdin and stdout";
 }
 
-SYSLAB_TEST(Pipeline, EofNeedsEveryWriteEndClosed, 3,
-            "read(2) returns 0 (EOF) only when every write end of the pipe is closed, in every "
-            "process: one copy left in the parent and the next stage waits for ever",
-            "close the parent's copies of both ends right after each spawn, not at the end: a stage "
-            "spawned later would inherit them otherwise (unless they are close-on-exec)",
-            "when start_pipeline returns, the parent must hold no end of any pipe it made: "
-            "next.write_end.reset() after the spawn, and the read end only until the next stage "
-            "has been spawned") {
+SYSLAB_TEST(
+    Pipeline, EofNeedsEveryWriteEndClosed, 3,
+    "read(2) returns 0 (EOF) only when every write end of the pipe is closed, in every "
+    "process: one copy left in the parent and the next stage waits for ever",
+    "close the parent's copies of both ends right after each spawn, not at the end: a stage "
+    "spawned later would inherit them otherwise (unless they are close-on-exec)",
+    "when start_pipeline returns, the parent must hold no end of any pipe it made: "
+    "next.write_end.reset() after the spawn, and the read end only until the next stage "
+    "has been spawned") {
   TestPipe in = make_pipe();
   TestPipe out = make_pipe();
   const auto before = open_fds();
@@ -142,15 +146,17 @@ SYSLAB_TEST(Pipeline, EachStageHoldsOnlyItsOwnEnds, 2,
   in.write_end.reset();
   const Deadline deadline(10s);
   EXPECT_EQ(read_until_eof(out.read_end.get(), deadline), std::optional<std::string>("")) << kNoEof;
-  EXPECT_TRUE(pipeline.wait_for(std::chrono::milliseconds(deadline.remaining_ms()))) << kStillRunning;
+  EXPECT_TRUE(pipeline.wait_for(std::chrono::milliseconds(deadline.remaining_ms())))
+      << kStillRunning;
 }
 
-SYSLAB_TEST(Pipeline, ReportsEveryStagesStatus, 3,
-            "PIPESTATUS has one entry per stage, in order: wait for every stage, not just the last",
-            "a command that cannot be run does not stop the pipeline: spawn throws; keep that "
-            "stage with status 127 (ENOENT: not found) or 126 (anything else), and its error",
-            "catch std::system_error around spawn: error.code().value() is the errno; the pipe "
-            "ends of that stage are closed as for any other, so its neighbours see EOF or SIGPIPE") {
+SYSLAB_TEST(
+    Pipeline, ReportsEveryStagesStatus, 3,
+    "PIPESTATUS has one entry per stage, in order: wait for every stage, not just the last",
+    "a command that cannot be run does not stop the pipeline: spawn throws; keep that "
+    "stage with status 127 (ENOENT: not found) or 126 (anything else), and its error",
+    "catch std::system_error around spawn: error.code().value() is the errno; the pipe "
+    "ends of that stage are closed as for any other, so its neighbours see EOF or SIGPIPE") {
   EXPECT_EQ(pipes::run_pipeline({{"false"}, {"true"}}), (Statuses{exited(1), exited(0)}))
       << "false | true";
 
@@ -166,7 +172,8 @@ SYSLAB_TEST(Pipeline, ReportsEveryStagesStatus, 3,
   TestPipe in = make_pipe();
   pipes::PipelineIo io;
   io.stdin_fd = fdio::BorrowedFd(in.read_end.get());
-  pipes::Pipeline pipeline = pipes::start_pipeline({{"syslab-no-such-command"}, {"true"}, {"/dev/null"}}, io);
+  pipes::Pipeline pipeline =
+      pipes::start_pipeline({{"syslab-no-such-command"}, {"true"}, {"/dev/null"}}, io);
   in.read_end.reset();
   in.write_end.reset();
   const auto missing = pipeline.wait_for(10s);
@@ -191,16 +198,18 @@ SYSLAB_TEST(Pipeline, YesHeadEndsBySigpipe, 2,
   const Ran ran = run_with_deadline({{"yes"}, {"head", "-1"}});
   ASSERT_TRUE(ran.out) << kNoEof;
   EXPECT_EQ(*ran.out, "y\n");
-  ASSERT_TRUE(ran.statuses) << "yes | head -1 did not end: yes never got SIGPIPE. " << kStillRunning;
+  ASSERT_TRUE(ran.statuses) << "yes | head -1 did not end: yes never got SIGPIPE. "
+                            << kStillRunning;
   EXPECT_EQ(*ran.statuses, (Statuses{killed_by(SIGPIPE), exited(0)})) << "yes | head -1";
 }
 
-SYSLAB_TEST(ExitCode, LikeBash, 2,
-            "bash(1), \"EXIT STATUS\" and \"Pipelines\": a command killed by signal N has status "
-            "128 + N; a pipeline's status is its last command's",
-            "with set -o pipefail, the pipeline's status is the LAST command (from the right) whose "
-            "status is not zero, or 0 when all succeeded",
-            "pipestatus_line joins the shell statuses with spaces after \"PIPESTATUS:\"") {
+SYSLAB_TEST(
+    ExitCode, LikeBash, 2,
+    "bash(1), \"EXIT STATUS\" and \"Pipelines\": a command killed by signal N has status "
+    "128 + N; a pipeline's status is its last command's",
+    "with set -o pipefail, the pipeline's status is the LAST command (from the right) whose "
+    "status is not zero, or 0 when all succeeded",
+    "pipestatus_line joins the shell statuses with spaces after \"PIPESTATUS:\"") {
   EXPECT_EQ(pipes::shell_status(exited(0)), 0);
   EXPECT_EQ(pipes::shell_status(exited(3)), 3);
   EXPECT_EQ(pipes::shell_status(killed_by(SIGPIPE)), 141);

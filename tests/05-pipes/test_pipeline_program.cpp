@@ -18,30 +18,34 @@ ProgramResult pipeline(const std::vector<std::string>& args, const std::string& 
 
 }  // namespace
 
-SYSLAB_TEST(PipelineProgram, ConnectsTheCommands, 2,
-            "each argument is one stage: split_command turns it into argv; start_pipeline runs them "
-            "with the program's own stdin and stdout at the two ends",
-            "the stages inherit the program's stderr: pass -1 in PipelineIo to leave an fd as it is",
-            "run() in main.cpp is given: if it fails, look at split_command and start_pipeline") {
+SYSLAB_TEST(
+    PipelineProgram, ConnectsTheCommands, 2,
+    "each argument is one stage: split_command turns it into argv; start_pipeline runs them "
+    "with the program's own stdin and stdout at the two ends",
+    "the stages inherit the program's stderr: pass -1 in PipelineIo to leave an fd as it is",
+    "run() in main.cpp is given: if it fails, look at split_command and start_pipeline") {
   const ProgramResult sorted = pipeline({"printf 'b\\na\\nc\\n'", "sort", "head -1"});
   ASSERT_TRUE(sorted.status.success()) << sorted.status << "\n" << sorted.err;
   EXPECT_EQ(sorted.out, "a\n");
 
-  const ProgramResult fed = pipeline({"cat", "tr a-z A-Z", "sh -c 'cat; echo done >&2'"}, "hello\n");
+  const ProgramResult fed =
+      pipeline({"cat", "tr a-z A-Z", "sh -c 'cat; echo done >&2'"}, "hello\n");
   ASSERT_TRUE(fed.status.success()) << fed.status << "\n" << fed.err;
   EXPECT_EQ(fed.out, "HELLO\n") << "the first stage must read the program's stdin";
   EXPECT_EQ(fed.err, "done\n") << "a stage's stderr is the program's stderr";
 }
 
-SYSLAB_TEST(PipelineProgram, ExitsAsBashWould, 2,
-            "the exit status is the last stage's (128 + N when signal N ended it); with --pipefail, "
-            "the rightmost non-zero one",
-            "--status prints pipestatus_line on stderr: PIPESTATUS: 141 0",
-            "compare with bash: yes | head -1; echo ${PIPESTATUS[@]}, and set -o pipefail") {
+SYSLAB_TEST(
+    PipelineProgram, ExitsAsBashWould, 2,
+    "the exit status is the last stage's (128 + N when signal N ended it); with --pipefail, "
+    "the rightmost non-zero one",
+    "--status prints pipestatus_line on stderr: PIPESTATUS: 141 0",
+    "compare with bash: yes | head -1; echo ${PIPESTATUS[@]}, and set -o pipefail") {
   EXPECT_EQ(pipeline({"sh -c 'exit 3'"}).status.code, 3);
   EXPECT_EQ(pipeline({"false", "true"}).status.code, 0) << "pipeline false true";
   EXPECT_EQ(pipeline({"true", "false"}).status.code, 1) << "pipeline true false";
-  EXPECT_EQ(pipeline({"--pipefail", "false", "true"}).status.code, 1) << "pipeline --pipefail false true";
+  EXPECT_EQ(pipeline({"--pipefail", "false", "true"}).status.code, 1)
+      << "pipeline --pipefail false true";
   EXPECT_EQ(pipeline({"sh -c 'kill -TERM $$'"}).status.code, 143) << "killed by SIGTERM: 128 + 15";
 
   // The test runner ignores SIGPIPE and the program inherits that: its stages must not.
