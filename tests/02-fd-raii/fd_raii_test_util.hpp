@@ -81,24 +81,6 @@ class ScopedInterruptingHandler {
   struct sigaction old_ {};
 };
 
-// Ignores SIGPIPE for the test's duration, so that writing to a pipe without readers fails with
-// EPIPE instead of killing the test.
-class ScopedIgnoreSigpipe {
- public:
-  ScopedIgnoreSigpipe() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    ::sigaction(SIGPIPE, &ignore, &old_);
-  }
-  ~ScopedIgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-  ScopedIgnoreSigpipe(const ScopedIgnoreSigpipe&) = delete;
-  ScopedIgnoreSigpipe& operator=(const ScopedIgnoreSigpipe&) = delete;
-
- private:
-  struct sigaction old_ {};
-};
-
 // True when thread `tid` of this process is blocked in system call `number` (SYS_read, ...),
 // from /proc/self/task/TID/syscall: "0 0x3 ..." while blocked in read, "running" otherwise.
 inline bool blocked_in(pid_t tid, long number) {

@@ -113,23 +113,6 @@ inline pid_t process_group_of(pid_t pid) {
   return pgrp;
 }
 
-// What each fd of process pid refers to, from /proc/PID/fd (fd -> "pipe:[123]", "/dev/null" ...).
-inline std::map<int, std::string> fds_of(pid_t pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  std::map<int, std::string> fds;
-  DIR* listing = ::opendir(dir.c_str());
-  if (listing == nullptr) throw std::system_error(errno, std::generic_category(), "opendir " + dir);
-  while (const dirent* entry = ::readdir(listing)) {
-    if (entry->d_name[0] == '.') continue;
-    char target[4096];
-    const std::string link = dir + "/" + entry->d_name;
-    const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
-    if (n >= 0) fds[std::atoi(entry->d_name)] = std::string(target, static_cast<std::size_t>(n));
-  }
-  ::closedir(listing);
-  return fds;
-}
-
 // How many times needle occurs in text.
 inline std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t count = 0;

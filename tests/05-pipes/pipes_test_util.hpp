@@ -25,18 +25,6 @@ namespace pipes_test {
 
 using namespace syslab::test;
 
-// Process pid's open fds and what each points to ("pipe:[1234]"), from /proc/PID/fd.
-inline std::map<int, std::string> fds_of(pid_t pid) {
-  std::map<int, std::string> fds;
-  const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::error_code gone;  // closed while we looked
-    const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), gone);
-    if (!gone) fds[std::stoi(entry.path().filename().string())] = target.string();
-  }
-  return fds;
-}
-
 // How many of the fds in table point to target.
 inline int count_pointing_to(const std::map<int, std::string>& table, const std::string& target) {
   int count = 0;
@@ -77,24 +65,6 @@ inline std::optional<std::string> read_until_eof(int fd, const Deadline& deadlin
     text.append(chunk, static_cast<std::size_t>(n));
   }
 }
-
-// Ignores SIGPIPE for a scope, so that the test's own write into a pipeline whose first stage
-// has gone fails with EPIPE instead of killing the test.
-class ScopedIgnoreSigpipe {
- public:
-  ScopedIgnoreSigpipe() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    ::sigaction(SIGPIPE, &ignore, &old_);
-  }
-  ~ScopedIgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-  ScopedIgnoreSigpipe(const ScopedIgnoreSigpipe&) = delete;
-  ScopedIgnoreSigpipe& operator=(const ScopedIgnoreSigpipe&) = delete;
-
- private:
-  struct sigaction old_ {};
-};
 
 // A pipeline that ran with the test's pipes on its stdin and stdout.
 struct Ran {

@@ -49,19 +49,22 @@ void write_file(const std::string& path, const std::string& contents) {
   if (!out.flush()) throw_errno("cannot write \"" + path + "\"");
 }
 
-std::map<int, std::string> open_fds() {
+std::map<int, std::string> open_fds() { return fds_of(::getpid()); }
+
+std::map<int, std::string> fds_of(pid_t pid) {
   std::map<int, std::string> fds;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) throw_errno("opendir /proc/self/fd");
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) throw_errno("opendir " + path);
   const int own = ::dirfd(dir);
   while (const dirent* entry = ::readdir(dir)) {
     if (entry->d_name[0] == '.') continue;
     const int fd = std::atoi(entry->d_name);
-    if (fd == own) continue;
+    if (fd == own && pid == ::getpid()) continue;  // the fd that reads the directory
     char target[4096];
-    const std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    const std::string link = path + "/" + entry->d_name;
     const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-    fds[fd] = n >= 0 ? std::string(target, static_cast<size_t>(n)) : std::string("?");
+    if (n >= 0) fds[fd] = std::string(target, static_cast<size_t>(n));
   }
   ::closedir(dir);
   return fds;

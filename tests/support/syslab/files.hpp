@@ -1,6 +1,8 @@
 // Files, directories and file descriptors, seen the way the tests need them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
 
@@ -28,6 +30,10 @@ void write_file(const std::string& path, const std::string& contents);
 
 // This process's open descriptors and what they point to, from /proc/self/fd.
 std::map<int, std::string> open_fds();
+
+// Process pid's open fds and what each points to ("pipe:[1234]"), from /proc/PID/fd; fds closed
+// while we look are skipped. Throws std::system_error when the process is gone.
+std::map<int, std::string> fds_of(pid_t pid);
 
 // A test's own small owning fd, so that the test library does not depend on any lab's.
 class OwnedFd {

@@ -49,6 +49,15 @@ std::optional<ExitStatus> wait_with_deadline(pid_t pid, int pidfd, const Deadlin
   return decode_wait_status(status);
 }
 
+// pid and all its descendants, parents before children, from the ppid links in /proc.
+std::vector<pid_t> process_tree(pid_t root) {
+  std::vector<pid_t> tree{root};
+  for (size_t i = 0; i < tree.size(); ++i) {
+    for (const pid_t child : children_of(tree[i])) tree.push_back(child);
+  }
+  return tree;
+}
+
 void kill_and_reap(pid_t pid) {
   ::kill(pid, SIGKILL);
   int status = 0;
@@ -155,13 +164,14 @@ ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions
   in.read_end.reset();
   out.write_end.reset();
   err.write_end.reset();
-  ::signal(SIGPIPE, SIG_IGN);  // a program that stops reading its input must not kill the test
+  const ScopedIgnoreSigpipe sigpipe;  // a program that stops reading must not kill the test
   const bool drained =
       pump(in.write_end, out.read_end, err.read_end, options.input, result, deadline);
   std::optional<ExitStatus> status =
       drained ? wait_with_deadline(result.pid, pidfd, deadline) : std::nullopt;
   ::close(pidfd);
   if (!status) {
+    for (const pid_t pid : process_tree(result.pid)) ::kill(pid, SIGKILL);
     kill_and_reap(result.pid);
     result.status.timed_out = true;
   } else {
@@ -210,9 +220,19 @@ std::optional<ExitStatus> ForkedChild::wait(const Deadline& deadline) {
   return status;
 }
 
-std::vector<pid_t> child_pids() {
+ScopedIgnoreSigpipe::ScopedIgnoreSigpipe() {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGPIPE, &ignore, &previous_);
+}
+
+ScopedIgnoreSigpipe::~ScopedIgnoreSigpipe() { ::sigaction(SIGPIPE, &previous_, nullptr); }
+
+std::vector<pid_t> child_pids() { return children_of(::getpid()); }
+
+std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> children;
-  const pid_t self = ::getpid();
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) throw_errno("opendir /proc");
   while (const dirent* entry = ::readdir(proc)) {
@@ -229,7 +249,7 @@ std::vector<pid_t> child_pids() {
     if (close == std::string::npos) continue;
     char state = 0;
     int ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == parent) {
       children.push_back(pid);
     }
   }

@@ -2,6 +2,7 @@
 // Every child is waited for: nothing here can leave a zombie behind.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -41,7 +42,8 @@ struct RunOptions {
   std::vector<std::string> extra_env;  // "NAME=value"
 };
 
-// Runs argv[0] (a path) with argv, captures stdout and stderr, kills it at the deadline.
+// Runs argv[0] (a path) with argv, captures stdout and stderr. At the deadline it kills the
+// program and every process it started (a hung pipeline leaves no stage behind).
 // A stub's TODO line on the program's stderr is repeated on ours, so that the runner sees it.
 ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
 
@@ -71,8 +73,22 @@ class ForkedChild {
   int pidfd_ = -1;
 };
 
+// Ignores SIGPIPE for a scope, so that a write into a pipe without readers fails with EPIPE
+// instead of killing the test; the previous disposition comes back at the end of the scope.
+class ScopedIgnoreSigpipe {
+ public:
+  ScopedIgnoreSigpipe();
+  ~ScopedIgnoreSigpipe();
+  ScopedIgnoreSigpipe(const ScopedIgnoreSigpipe&) = delete;
+  ScopedIgnoreSigpipe& operator=(const ScopedIgnoreSigpipe&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
 // The pids of this process's children, alive or zombie, from /proc.
 std::vector<pid_t> child_pids();
+std::vector<pid_t> children_of(pid_t parent);
 
 // One field of /proc/PID/stat: the state letter (R, S, Z, ...), or '?' if the process is gone.
 char process_state(pid_t pid);
