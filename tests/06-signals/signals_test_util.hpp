@@ -180,6 +180,16 @@ class ReapOnExit {
   std::vector<pid_t> pids_;
 };
 
+// Waits until pid has ended (its pidfd becomes readable), without reaping it: a child of ours
+// is a zombie then. False if the deadline passed first.
+inline bool wait_ended(pid_t pid, const Deadline& deadline) {
+  const long pidfd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return errno == ESRCH;  // gone already
+  const bool readable = wait_readable(static_cast<int>(pidfd), deadline);
+  ::close(static_cast<int>(pidfd));
+  return readable;
+}
+
 // Waits until pid, a child of ours (perhaps adopted as a subreaper), has ended, and reaps it:
 // how it ended, or nullopt if it is not our child or the deadline passed.
 inline std::optional<ExitStatus> wait_for_pid(pid_t pid, const Deadline& deadline) {

@@ -96,10 +96,10 @@ SYSLAB_TEST(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
   }
   ASSERT_GT(running, 0);
   cleanup.add(running);
-  ASSERT_TRUE(poll_until(Deadline(10s), [&] {
-    return std::all_of(codes.begin(), codes.end(), [](auto& entry) { return process_state(entry.first) == 'Z'; }) &&
-           process_state(killed) == 'Z';
-  })) << "the children did not all end";
+  const Deadline deadline(10s);
+  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(), [&](auto& entry) { return wait_ended(entry.first, deadline); }) &&
+              wait_ended(killed, deadline))
+      << "the children did not all end";
 
   const std::vector<sig::Reaped> reaped = sig::reap_children();
   std::map<pid_t, proc::WaitStatus> statuses;
@@ -118,7 +118,7 @@ SYSLAB_TEST(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
   EXPECT_TRUE(sig::reap_children().empty()) << "nothing more has ended";
 
   gate.write_end.reset();  // lets the running child end
-  ASSERT_TRUE(poll_until(Deadline(10s), [&] { return process_state(running) == 'Z'; }));
+  ASSERT_TRUE(wait_ended(running, Deadline(10s)));
   const std::vector<sig::Reaped> last = sig::reap_children();
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].pid, running);
@@ -143,9 +143,10 @@ SYSLAB_TEST(ReapChildren, HundredExitsOneSigchldNoZombie, 4,
     codes[pid] = i;
   }
   gate.write_end.reset();  // all 100 see EOF at once and exit together
-  ASSERT_TRUE(poll_until(Deadline(20s), [&] {
-    return std::all_of(codes.begin(), codes.end(), [](auto& entry) { return process_state(entry.first) == 'Z'; });
-  })) << "the children did not all end";
+  const Deadline all_ended(20s);
+  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(), [&](auto& entry) { return wait_ended(entry.first, all_ended); }))
+      << "the children did not all end";
+  // Every one of them is a zombie now, and SIGCHLD has been pending since the first one ended.
 
   int notifications = 0;
   std::map<pid_t, proc::WaitStatus> reaped;
