@@ -20,6 +20,20 @@
 
 namespace fdio {
 
+namespace {
+
+// glibc defines O_LARGEFILE as 0 on 64-bit systems (every off_t is large there), yet the kernel
+// still sets its own bit in every file's flags, and fdinfo shows it.
+#if defined(__x86_64__) || defined(__i386__)
+constexpr int kKernelLargefile = 0100000;
+#elif defined(__aarch64__) || defined(__arm__)
+constexpr int kKernelLargefile = 0400000;
+#else
+constexpr int kKernelLargefile = 0;
+#endif
+
+}  // namespace
+
 bool FdInfo::cloexec() const { return (flags & O_CLOEXEC) != 0; }
 
 int FdInfo::access_mode() const { return flags & O_ACCMODE; }

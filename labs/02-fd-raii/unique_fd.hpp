@@ -52,7 +52,7 @@ class UniqueFd {
 class BorrowedFd {
  public:
   // Implicit: any UniqueFd can be lent out.
-  BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}  // NOLINT(google-explicit-constructor)
+  BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}
   // A view of a temporary UniqueFd would dangle once the temporary closes its fd.
   BorrowedFd(UniqueFd&&) = delete;
   // Explicit: a bare int may be anything (STDOUT_FILENO, an fd from a C library).

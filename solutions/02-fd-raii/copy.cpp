@@ -76,7 +76,6 @@ void copy_bytes(fdio::BorrowedFd from, fdio::BorrowedFd to, const std::string& f
 }
 // [/slide]
 
-// [slide:copy_file]
 void copy_file(const std::string& from_path, const std::string& to_path) {
   const fdio::UniqueFd from = fdio::open_file(from_path, O_RDONLY);
   // No O_TRUNC yet: if DST is SRC under another name, truncating would destroy what we copy.
@@ -92,7 +91,6 @@ void copy_file(const std::string& from_path, const std::string& to_path) {
   }
   copy_bytes(from, to, from_path, to_path);
 }
-// [/slide]
 
 }  // namespace
 

@@ -19,7 +19,6 @@
 
 namespace fdio {
 
-// BEGIN SOLUTION
 namespace {
 
 // glibc defines O_LARGEFILE as 0 on 64-bit systems (every off_t is large there), yet the kernel
@@ -31,6 +30,11 @@ constexpr int kKernelLargefile = 0400000;
 #else
 constexpr int kKernelLargefile = 0;
 #endif
+
+}  // namespace
+
+// BEGIN SOLUTION
+namespace {
 
 struct FlagName {
   int bits;
@@ -78,13 +82,11 @@ Number fdinfo_field(std::string_view text, std::string_view key, int base) {
 }  // namespace
 // END SOLUTION
 
-// [slide:parse_fdinfo]
 FdinfoFields parse_fdinfo(std::string_view text) {
   // BEGIN SOLUTION: find the "pos:" (decimal) and "flags:" (octal) lines; throw std::invalid_argument if either is missing
   return {fdinfo_field<off_t>(text, "pos", 10), fdinfo_field<int>(text, "flags", 8)};
   // END SOLUTION
 }
-// [/slide]
 
 std::string describe_flags(int flags) {
   // BEGIN SOLUTION: the access mode (O_RDONLY, O_WRONLY or O_RDWR), then "|O_NAME" per flag set, then leftover bits in octal

@@ -23,7 +23,6 @@ constexpr std::string_view kUsage =
     "Lists the open file descriptors of process PID (default: fdls itself), with the\n"
     "flags and offset of each from /proc/PID/fdinfo and what it refers to from /proc/PID/fd.\n";
 
-// [slide:print_table]
 void print_table(const std::vector<fdio::FdInfo>& table) {
   fmt::print("{:>4}  {:<10} {:<40} {}\n", "FD", "POS", "FLAGS", "TARGET");
   for (const fdio::FdInfo& entry : table) {
@@ -31,7 +30,6 @@ void print_table(const std::vector<fdio::FdInfo>& table) {
                fdio::describe_flags(entry.flags), entry.target);
   }
 }
-// [/slide]
 
 // "1234" -> 1234; nullopt for anything that is not a positive number.
 std::optional<pid_t> parse_pid(std::string_view text) {

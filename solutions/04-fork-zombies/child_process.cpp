@@ -4,11 +4,13 @@
 // Look at: strace -f -e trace=clone,execve,wait4,exit_group ./zombies --count 2
 #include "child_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -55,8 +57,8 @@ fdio::UniqueFd open_pidfd(pid_t pid) {
 // Polls fd for POLLIN until it is readable or the deadline passes; restarts after EINTR.
 void wait_readable_until(fdio::BorrowedFd fd, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return;
     pollfd entry{fd.get(), POLLIN, 0};
     const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
@@ -158,18 +160,12 @@ void ChildProcess::reset() {
   if (!ok()) return;
   // BEGIN SOLUTION: end the child as the kill policy says and reap it; own nothing afterwards, even when that fails
   try {
-    switch (policy_) {
-      case KillPolicy::kKillThenWait:
-        kill(SIGKILL);
-        wait();
-        break;
-      case KillPolicy::kWaitOnly:
-        wait();
-        break;
-      case KillPolicy::kTerminateThenKill:
-        terminate(grace_);
-        break;
+    if (policy_ == KillPolicy::kTerminateThenKill) {
+      terminate(grace_);  // SIGTERM, the grace period, SIGKILL if need be; it waits too
+      return;
     }
+    if (policy_ == KillPolicy::kKillThenWait) kill(SIGKILL);  // harmless to a zombie
+    wait();  // kWaitOnly: for as long as the child runs
   } catch (...) {
     pid_ = -1;  // whatever failed, this object no longer claims the pid
     throw;
@@ -234,8 +230,8 @@ struct ExecPlan {
   std::vector<std::string> candidates;  // the paths to try in turn ($PATH search)
   std::vector<char*> argv;              // null-terminated
   std::vector<std::string> env_strings;
-  std::vector<char*> envp;              // null-terminated, pointing into env_strings
-  int redirect[3] = {-1, -1, -1};       // the fd to put on 0, 1 and 2, or -1
+  std::vector<char*> envp;         // null-terminated, pointing into env_strings
+  int redirect[3] = {-1, -1, -1};  // the fd to put on 0, 1 and 2, or -1
   std::optional<pid_t> process_group;
   std::string working_directory;
   bool reset_signals = true;
@@ -312,7 +308,9 @@ void reset_signal_dispositions() noexcept {
 bool redirect_standard_fds(const int (&redirect)[3]) noexcept {
   int copies[3] = {-1, -1, -1};
   for (int i = 0; i < 3; ++i) {
-    if (redirect[i] >= 0 && (copies[i] = ::fcntl(redirect[i], F_DUPFD_CLOEXEC, 3)) < 0) return false;
+    if (redirect[i] < 0) continue;
+    copies[i] = ::fcntl(redirect[i], F_DUPFD_CLOEXEC, 3);
+    if (copies[i] < 0) return false;
   }
   for (int i = 0; i < 3; ++i) {
     if (copies[i] >= 0 && ::dup2(copies[i], i) < 0) return false;
@@ -356,8 +354,10 @@ int exec_candidates_in_turn(const ExecPlan& plan) noexcept {
   if (!plan.working_directory.empty() && ::chdir(plan.working_directory.c_str()) < 0) {
     report_failure(report_fd, SpawnStep::kDirectory, errno);
   }
-  if (!redirect_standard_fds(plan.redirect)) report_failure(report_fd, SpawnStep::kRedirect, errno);
-  // Unblock last: with the dispositions reset, a pending signal now acts as it would in the program.
+  if (!redirect_standard_fds(plan.redirect)) {
+    report_failure(report_fd, SpawnStep::kRedirect, errno);
+  }
+  // Unblock last: with the dispositions reset, a pending signal acts as it would in the program.
   if (::sigprocmask(SIG_SETMASK, &mask, nullptr) < 0) {
     report_failure(report_fd, SpawnStep::kSignals, errno);
   }
@@ -370,16 +370,13 @@ int exec_candidates_in_turn(const ExecPlan& plan) noexcept {
 // The parent's error for a failure the child reported: exec "nosuch": No such file ... (ENOENT)
 syslab::SystemError failure_error(const SpawnFailure& failure, const ExecPlan& plan) {
   switch (failure.step) {
-    case SpawnStep::kSignals:
-      return syslab::errno_error(failure.error, "sigprocmask");
+    case SpawnStep::kSignals: return syslab::errno_error(failure.error, "sigprocmask");
     case SpawnStep::kProcessGroup:
       return syslab::errno_error(failure.error, "setpgid", std::to_string(*plan.process_group));
     case SpawnStep::kDirectory:
       return syslab::errno_error(failure.error, "chdir", plan.working_directory);
-    case SpawnStep::kRedirect:
-      return syslab::errno_error(failure.error, "dup2", "standard fds");
-    case SpawnStep::kExec:
-      break;
+    case SpawnStep::kRedirect: return syslab::errno_error(failure.error, "dup2", "standard fds");
+    case SpawnStep::kExec: break;
   }
   return syslab::errno_error(failure.error, "exec", plan.program);
 }
@@ -391,10 +388,13 @@ syslab::SystemError failure_error(const SpawnFailure& failure, const ExecPlan& p
 void await_exec(ChildProcess& child, fdio::BorrowedFd report, const ExecPlan& plan) {
   // BEGIN SOLUTION: read the report pipe: EOF with no bytes means the exec worked; a SpawnFailure means reap the child and throw its errno, naming the step and object
   SpawnFailure failure;
-  const fdio::IoResult got = fdio::read_exact(report, std::as_writable_bytes(std::span(&failure, 1)));
+  const fdio::IoResult got =
+      fdio::read_exact(report, std::as_writable_bytes(std::span(&failure, 1)));
   if (got.eof() && got.count == 0) return;
   child.wait();  // it has _exited(127): reap it, so that a failed spawn leaves no zombie
-  if (!got.done()) throw std::runtime_error("spawn " + plan.program + ": a short report from the child");
+  if (!got.done()) {
+    throw std::runtime_error("spawn " + plan.program + ": a short report from the child");
+  }
   throw failure_error(failure, plan);
   // END SOLUTION
 }

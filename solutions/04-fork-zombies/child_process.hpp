@@ -19,6 +19,7 @@
 
 namespace proc {
 
+// [slide:kill_policy]
 // What ChildProcess's destructor (and reset) does with a child that may still be running.
 // Whatever the policy, the child is waited for before the destructor returns.
 enum class KillPolicy {
@@ -26,6 +27,7 @@ enum class KillPolicy {
   kWaitOnly,           // wait for it to end by itself: blocks as long as the child runs
   kTerminateThenKill,  // SIGTERM, wait up to the grace period, then SIGKILL and wait
 };
+// [/slide]
 
 // The grace period of kTerminateThenKill unless one is given.
 inline constexpr std::chrono::milliseconds kDefaultGrace{2000};
@@ -64,7 +66,8 @@ class ChildProcess {
 
   [[nodiscard]] KillPolicy kill_policy() const noexcept { return policy_; }
   [[nodiscard]] std::chrono::milliseconds grace() const noexcept { return grace_; }
-  void set_kill_policy(KillPolicy policy, std::chrono::milliseconds grace = kDefaultGrace) noexcept {
+  void set_kill_policy(KillPolicy policy,
+                       std::chrono::milliseconds grace = kDefaultGrace) noexcept {
     policy_ = policy;
     grace_ = grace;
   }
@@ -113,9 +116,12 @@ class ChildProcess {
 inline constexpr int kChildThrew = 70;
 
 // Forks; the child runs body() and _exits with its return value (only the low 8 bits reach the
-// parent). An exception escaping body() is printed to stderr ("child 1234: <what>") and the
-// child exits with kChildThrew. The child never returns into the caller's code, and it never
-// runs exit handlers or flushes stdio buffers it inherited (stdio is flushed before the fork).
+// parent). The child of a process with threads has only the thread that forked: there, keep
+// body() to async-signal-safe calls (signal-safety(7)), since a lock another thread held at the
+// fork (malloc's, stdio's) is never released in the child. An exception escaping body() is
+// printed to stderr ("child 1234: <what>") and the child exits with kChildThrew. The child never
+// returns into the caller's code, and it never runs exit handlers or flushes stdio buffers it
+// inherited (stdio is flushed before the fork).
 // Throws syslab::SystemError when fork fails: fork: Resource temporarily unavailable (EAGAIN).
 [[nodiscard]] ChildProcess fork_child(const std::function<int()>& body,
                                       KillPolicy policy = KillPolicy::kKillThenWait);
@@ -130,8 +136,8 @@ struct SpawnOptions {
   fdio::BorrowedFd stderr_fd{-1};
 
   // The child's process group: nullopt keeps the parent's; 0 puts the child in a new group that
-  // it leads (pgid == its pid); a pgid joins that existing group. Set in the child and in the
-  // parent both, so that it holds before spawn returns and before the program starts.
+  // it leads (pgid == its pid); a pgid joins that existing group. The child sets it before the
+  // exec, and spawn returns after the exec: it holds before the caller can signal the group.
   std::optional<pid_t> process_group;
 
   // The child's working directory; empty keeps the parent's.
@@ -153,9 +159,10 @@ struct SpawnOptions {
 };
 
 // Runs the program argv[0] with arguments argv (fork, then execve in the child). Returns once
-// the exec has succeeded. If the child cannot be set up or the program cannot be executed, the
-// child reports the step and its errno through a close-on-exec pipe, the parent reaps it and
-// throws syslab::SystemError with that errno:
+// the exec has succeeded (the kernel has loaded the program; its own start-up, such as the
+// dynamic loader, may still be running). If the child cannot be set up or the program cannot be
+// executed, the child reports the step and its errno through a close-on-exec pipe, the parent
+// reaps it and throws syslab::SystemError with that errno:
 //   exec "nosuch": No such file or directory (ENOENT)
 //   chdir "/nowhere": No such file or directory (ENOENT)
 // Throws std::invalid_argument for an empty argv.

@@ -4,12 +4,14 @@
 #include "process_table.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <sstream>
 #include <stdexcept>
@@ -44,12 +46,14 @@ std::optional<ProcessInfo> read_process_info(pid_t pid) {
   const std::string path = "/proc/" + std::to_string(pid) + "/stat";
   std::string line;
   try {
-    line = fdio::read_to_eof(fdio::open_file(path, O_RDONLY));
+    const fdio::UniqueFd stat = fdio::open_file(path, O_RDONLY);
+    line = fdio::read_to_eof(stat);
   } catch (const std::system_error& error) {
     // ENOENT: no such process now. ESRCH: it was reaped between open and read.
     if (error.code().value() == ENOENT || error.code().value() == ESRCH) return std::nullopt;
     throw;
   }
+  if (line.empty()) return std::nullopt;  // it was reaped while we read
   return parse_process_stat(line);
   // END SOLUTION
 }
@@ -77,6 +81,8 @@ std::vector<pid_t> all_pids() {
 }  // namespace
 // END SOLUTION
 
+// Scans every process, as ps does. (/proc/PID/task/TID/children lists one thread's children
+// directly, but only where the kernel was built with CONFIG_PROC_CHILDREN.)
 std::vector<ProcessInfo> children_of(pid_t ppid) {
   // BEGIN SOLUTION: every process in /proc whose ppid is ppid, sorted by pid; skip those that end while you look
   std::vector<ProcessInfo> children;

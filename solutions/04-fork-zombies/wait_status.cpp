@@ -27,14 +27,11 @@ WaitStatus decode_wait_status(int raw) {
 std::string WaitStatus::describe() const {
   // BEGIN SOLUTION: "exited 3", "killed by SIGSEGV (core dumped)", "stopped by SIGTSTP", "continued"
   switch (kind) {
-    case Kind::kExited:
-      return "exited " + std::to_string(code);
+    case Kind::kExited: return "exited " + std::to_string(code);
     case Kind::kKilled:
       return "killed by " + signal_name(signal) + (core_dumped ? " (core dumped)" : "");
-    case Kind::kStopped:
-      return "stopped by " + signal_name(signal);
-    case Kind::kContinued:
-      return "continued";
+    case Kind::kStopped: return "stopped by " + signal_name(signal);
+    case Kind::kContinued: return "continued";
   }
   return "unknown wait status";  // not reached: the switch names every kind
   // END SOLUTION

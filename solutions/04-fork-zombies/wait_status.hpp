@@ -23,7 +23,7 @@ struct WaitStatus {
 
   Kind kind = Kind::kExited;
   int code = 0;              // kExited: the exit code, 0..255 (only the low 8 bits survive)
-  int signal = 0;            // kKilled: the signal that killed it; kStopped: the one that stopped it
+  int signal = 0;            // the signal that killed it (kKilled) or stopped it (kStopped)
   bool core_dumped = false;  // kKilled: the kernel wrote a core file (WCOREDUMP)
 
   [[nodiscard]] bool exited() const { return kind == Kind::kExited; }

@@ -1,15 +1,18 @@
 // zombies: makes zombies, shows them in /proc, reaps them one by one, and (with --orphan) shows
-// orphans re-parented, first to PID 1 or the nearest subreaper, then to this process.
+// orphans re-parented, first to PID 1 or the nearest subreaper, then to this process. With
+// --spawn it runs a program instead, and reports a failed exec with its errno.
 //   zombies --count 3 --step     and, in another terminal:  ps -o pid,ppid,stat,comm --ppid PID
 // Look at: the state letter Z between "ended" and "reaped", and the PPID column of an orphan.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,16 +24,20 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: zombies [--count N] [--orphan] [--step]\n"
+    "       zombies [--step] --spawn PROGRAM [ARG...]\n"
     "Forks N children (default 3, at most 64) that exit at once, shows them as zombies (state Z)\n"
     "in /proc, reaps them one by one with waitpid and shows that they are gone.\n"
     "  --orphan  then leaves a grandchild orphaned, twice: without a subreaper (it goes to PID 1\n"
     "            or the nearest subreaper) and with this process as the subreaper (it comes here)\n"
-    "  --step    waits for Enter before each step (when standard input is a terminal)\n";
+    "  --step    waits for Enter before each step (when standard input is a terminal)\n"
+    "  --spawn   instead runs PROGRAM (fork + exec) and says how it ended; an exec that fails is\n"
+    "            reported with its errno, and the exit status is 1\n";
 
 struct Options {
   int count = 3;
   bool orphan = false;
   bool step = false;
+  std::vector<std::string> spawn;  // --spawn PROGRAM ARG...: the argv to run
 };
 
 bool g_step = false;
@@ -69,7 +76,8 @@ void show_table() {
 // Steps 1 to 4: make count zombies, show them, reap them, show they are gone. True if all went
 // as the kernel promises.
 bool zombie_steps(int count) {
-  begin_step(fmt::format("fork {} children; each exits at once with its own exit code", count));
+  begin_step(fmt::format("fork {} {}; each exits at once with its own exit code", count,
+                         count == 1 ? "child" : "children"));
   std::vector<proc::ChildProcess> children;
   for (int i = 1; i <= count; ++i) {
     children.push_back(proc::fork_child([i] { return i; }));
@@ -96,8 +104,8 @@ bool zombie_steps(int count) {
   begin_step("look again");
   show_table();
   const bool none_left = proc::children_of(::getpid()).empty();
-  fmt::print("  {}\n", none_left ? "no children left: every zombie was reaped"
-                                 : "children are still there!");
+  fmt::print("  {}\n",
+             none_left ? "no children left: every zombie was reaped" : "children are still there!");
   return zombies == count && none_left;
 }
 
@@ -108,7 +116,6 @@ struct Orphan {
   fdio::UniqueFd hold;  // the grandchild exits when this, the last write end of its pipe, closes
 };
 
-// [slide:make_orphan]
 // Forks a middle child that forks a grandchild and exits at once. By the time the middle child
 // has been reaped, the kernel has already given the grandchild its new parent.
 Orphan make_orphan() {
@@ -133,7 +140,6 @@ Orphan make_orphan() {
   middle.wait();
   return {pid, middle_pid, std::move(hold.write_end)};
 }
-// [/slide]
 
 // Steps 5 and 6: an orphan without and with a subreaper. True if the subreaper adopted it.
 bool orphan_steps() {
@@ -157,8 +163,20 @@ bool orphan_steps() {
   if (!adopted) return false;
   proc::ChildProcess adopted_child(orphan.pid, proc::KillPolicy::kWaitOnly);
   orphan.hold.reset();
-  fmt::print("  reaped our adopted grandchild {}: {}\n", orphan.pid, adopted_child.wait().describe());
+  fmt::print("  reaped our adopted grandchild {}: {}\n", orphan.pid,
+             adopted_child.wait().describe());
   return true;
+}
+
+// --spawn: runs argv with fork + exec and says how it ended. A failed exec throws from spawn.
+void spawn_steps(const std::vector<std::string>& argv) {
+  begin_step(fmt::format("spawn {}: fork, then exec in the child", argv.front()));
+  std::fflush(stdout);  // the program writes to the same stdout: keep the order
+  proc::ChildProcess child = proc::spawn(argv);
+  const pid_t pid = child.pid();
+  fmt::print("  spawned {}: the exec worked (the close-on-exec pipe closed)\n", pid);
+  begin_step("wait for it");
+  fmt::print("  {} ended: {}\n", pid, child.wait().describe());
 }
 
 std::optional<int> parse_count(std::string_view text) {
@@ -178,6 +196,9 @@ std::optional<Options> parse_options(std::span<char*> args) {
       options.orphan = true;
     } else if (arg == "--step") {
       options.step = true;
+    } else if (arg == "--spawn" && i + 1 < args.size()) {
+      options.spawn.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
     } else if (arg == "--count" && i + 1 < args.size()) {
       const std::optional<int> count = parse_count(args[++i]);
       if (!count) return std::nullopt;
@@ -205,6 +226,10 @@ int main(int argc, char** argv) {
   g_step = options->step;
   try {
     fmt::print("zombies: pid {}, parent {}\n", ::getpid(), name_of(::getppid()));
+    if (!options->spawn.empty()) {
+      spawn_steps(options->spawn);
+      return 0;
+    }
     bool ok = zombie_steps(options->count);
     if (options->orphan) ok = orphan_steps() && ok;
     return ok ? 0 : 1;

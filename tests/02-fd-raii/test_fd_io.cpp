@@ -103,7 +103,7 @@ SYSLAB_TEST(WriteAll, GetsEverythingThroughASmallPipeAndASlowReader, 2,
   std::string got;
   {
     std::jthread reader([&] {
-      got = drain(pipe.read_end.get(), 1000, Deadline(8s));  // 1000 bytes at a time: slowly
+      got = drain(pipe.read_end.get(), 1000, Deadline(5s));  // 1000 bytes at a time: slowly
       pipe.read_end.reset();
     });
     const IoResult result = fdio::write_all(pipe.write_end, data);
@@ -127,10 +127,10 @@ SYSLAB_TEST(WriteAll, CarriesOnAfterASignalCutsAWriteShort, 2,
   std::string got;
   {
     std::jthread reader([&] {
-      const Deadline deadline(8s);
+      const Deadline deadline(3s);
       interrupted = interrupt_blocked_syscall(writer_tid, SYS_write, 3, deadline) &&
                     poll_until(deadline, [&] { return blocked_in(writer_tid, SYS_write); });
-      got = drain(pipe.read_end.get(), 64 * 1024, deadline);  // always drain: never leave it stuck
+      got = drain(pipe.read_end.get(), 64 * 1024, Deadline(3s));  // always: never leave it stuck
     });
     const IoResult result = fdio::write_all(pipe.write_end, data);
     EXPECT_EQ(result, (IoResult{IoStatus::kDone, data.size(), 0}));
