@@ -26,7 +26,6 @@ GracefulShutdown::Action GracefulShutdown::request_stop(Clock::time_point now) {
 }
 // [/slide]
 
-// [slide:check_deadline]
 GracefulShutdown::Action GracefulShutdown::check_deadline(Clock::time_point now) {
   // BEGIN SOLUTION: when draining and now has reached the deadline: escalate and return kKillWorkers (once); else kNothing
   if (phase_ != Phase::kDraining || now < *deadline_) return Action::kNothing;
@@ -34,7 +33,6 @@ GracefulShutdown::Action GracefulShutdown::check_deadline(Clock::time_point now)
   return Action::kKillWorkers;
   // END SOLUTION
 }
-// [/slide]
 
 int GracefulShutdown::poll_timeout_ms(Clock::time_point now) const {
   // BEGIN SOLUTION: draining: the milliseconds left until the deadline (poll_timeout_until); otherwise -1

@@ -55,7 +55,6 @@ void SelfPipe::on_signal(int signal) {
 }
 // [/slide]
 
-// [slide:self_pipe]
 SelfPipe::SelfPipe(std::initializer_list<int> signals, Restart restart) {
   // BEGIN SOLUTION: make a non-blocking close-on-exec pipe, publish its write end (target_), install on_signal for each signal
   // O_NONBLOCK on both ends: the handler must never block, and read_signals must stop at "empty".
@@ -65,7 +64,6 @@ SelfPipe::SelfPipe(std::initializer_list<int> signals, Restart restart) {
   for (const int signal : signals) handlers_.emplace_back(signal, &SelfPipe::on_signal, restart);
   // END SOLUTION
 }
-// [/slide]
 
 std::vector<int> SelfPipe::read_signals() {
   // BEGIN SOLUTION: read the pipe until it would block (EAGAIN); each byte is one signal's number

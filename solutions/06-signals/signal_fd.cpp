@@ -24,7 +24,6 @@ SignalFd::SignalFd(std::initializer_list<int> signals) : mask_(signal_set(signal
 }
 // [/slide]
 
-// [slide:signal_fd_read]
 std::optional<SignalInfo> SignalFd::read() {
   // BEGIN SOLUTION: read one struct signalfd_siginfo; nullopt on EAGAIN (nothing pending); copy signo, pid, uid, code, status
   signalfd_siginfo info{};
@@ -40,6 +39,5 @@ std::optional<SignalInfo> SignalFd::read() {
                     static_cast<uid_t>(info.ssi_uid), info.ssi_code, info.ssi_status};
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace sig

@@ -279,7 +279,6 @@ bool wants_restart(RestartPolicy policy, const proc::WaitStatus& status) {
   // END SOLUTION
 }
 
-// [slide:backoff_delay]
 std::chrono::milliseconds backoff_delay(int restart, std::chrono::milliseconds first,
                                         std::chrono::milliseconds max) {
   // BEGIN SOLUTION: first for restart 1, doubled for each restart after it, capped at max (beware of overflow)
@@ -289,7 +288,6 @@ std::chrono::milliseconds backoff_delay(int restart, std::chrono::milliseconds f
   return std::min(delay, max);
   // END SOLUTION
 }
-// [/slide]
 
 int supervise(const SupervisorOptions& options) {
   detail::Supervisor supervisor(options);

@@ -80,7 +80,6 @@ class PoolRun {
   PoolReport report_;
 };
 
-// [slide:pool_loop]
 PoolReport PoolRun::run() {
   // BEGIN SOLUTION: loop until no worker runs: start_jobs, wait_for_wakeup, handle_stop_requests, reap_workers, act on check_deadline
   for (;;) {
@@ -96,7 +95,6 @@ PoolReport PoolRun::run() {
   report_.stopped = shutdown_.phase() != GracefulShutdown::Phase::kRunning;
   return report_;
 }
-// [/slide]
 
 void PoolRun::start_jobs() {
   // BEGIN SOLUTION: while work is accepted, jobs remain and fewer than options_.workers run: start_job(next_job_++)
@@ -125,7 +123,6 @@ void PoolRun::start_job(std::size_t index) {
 }
 // [/slide]
 
-// [slide:run_job_in_child]
 // In a job's child, before the job: a forked child inherits our handlers, which write to OUR
 // self-pipe, so a SIGTERM sent to this job alone would not end it but wake the pool. Default
 // actions first, then the mask the pool had before it blocked everything for the fork.
@@ -143,7 +140,6 @@ int PoolRun::run_job_in_child(const Job& job, const sigset_t& mask) {
   return job();
   // END SOLUTION
 }
-// [/slide]
 
 void PoolRun::wait_for_wakeup() {
   // BEGIN SOLUTION: poll the self-pipe for POLLIN with the shutdown's timeout; EINTR is a wake-up too; throw on any other error
@@ -165,7 +161,6 @@ void PoolRun::handle_stop_requests() {
   // END SOLUTION
 }
 
-// [slide:reap_workers]
 void PoolRun::reap_workers() {
   // BEGIN SOLUTION: reap_children(); for each worker reaped: release its ChildProcess, record a JobResult, log, forget it
   for (const Reaped& ended : reap_children()) {
@@ -182,7 +177,6 @@ void PoolRun::reap_workers() {
   }
   // END SOLUTION
 }
-// [/slide]
 
 void PoolRun::act(GracefulShutdown::Action action, std::string_view why) {
   switch (action) {
