@@ -315,6 +315,8 @@ class Launched {
     for (;;) {
       if (done()) return true;
       if (deadline.expired()) return false;
+      // Both at EOF: the program and everything it started have closed them; nothing will come.
+      if (out_.read_end.get() < 0 && err_.read_end.get() < 0) return done();
       pollfd fds[2] = {{out_.read_end.get(), POLLIN, 0}, {err_.read_end.get(), POLLIN, 0}};
       const int ready = ::poll(fds, 2, std::min(deadline.remaining_ms(), 20));
       if (ready < 0 && errno != EINTR) return false;

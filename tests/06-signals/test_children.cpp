@@ -235,8 +235,9 @@ SYSLAB_TEST(ProcessGroup, SignalGroupReachesEveryMember, 3,
   const std::optional<ExitStatus> status = leader.wait(Deadline(10s));
   ASSERT_TRUE(status.has_value()) << "the leader did not end";
   EXPECT_TRUE(status->signaled && status->signal == SIGTERM) << "the leader " << *status;
+  const Deadline members_end(10s);
   for (const pid_t pid : members) {
-    const std::optional<ExitStatus> member = wait_for_pid(pid, Deadline(10s));
+    const std::optional<ExitStatus> member = wait_for_pid(pid, members_end);
     ASSERT_TRUE(member.has_value()) << "member " << pid << " did not end";
     EXPECT_TRUE(member->signaled && member->signal == SIGTERM) << "member " << pid << " " << *member;
   }
@@ -280,3 +281,6 @@ SYSLAB_TEST(ProcessGroup, NewSessionLeadsANewGroupToo, 1,
 
 SYSLAB_TIMEOUT(ReapChildren, HundredExitsOneSigchldNoZombie, 60);
 SYSLAB_TIMEOUT(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 30);
+SYSLAB_TIMEOUT(ProcessGroup, LeaderAndItsChildrenShareTheGroup, 30);
+SYSLAB_TIMEOUT(ProcessGroup, SignalGroupReachesEveryMember, 30);
+SYSLAB_TIMEOUT(ProcessGroup, NewSessionLeadsANewGroupToo, 30);

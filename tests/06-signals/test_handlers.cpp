@@ -61,7 +61,9 @@ ReadOutcome interrupted_read(bool restart_expected) {
     } else {
       [[maybe_unused]] const bool back = poll_until(Deadline(3s), [&] { return returned.load(); });
     }
-    if (!returned) [[maybe_unused]] const ssize_t n = ::write(pipe.write_end.get(), "x", 1);
+    if (!returned) {
+      [[maybe_unused]] const ssize_t n = ::write(pipe.write_end.get(), "x", 1);
+    }
   });
   char byte = 0;
   ReadOutcome outcome;
@@ -261,3 +263,8 @@ SYSLAB_TEST(SignalFd, BlocksItsSignalsAndRestoresTheMask, 2,
   }
   EXPECT_FALSE(is_blocked(SIGUSR1)) << "the destructor must put the previous mask back";
 }
+
+SYSLAB_TIMEOUT(ScopedSigaction, WithoutRestartABlockedReadFailsWithEintr, 30);
+SYSLAB_TIMEOUT(ScopedSigaction, WithRestartABlockedReadCompletes, 30);
+SYSLAB_TIMEOUT(SelfPipe, OneBytePerSignalCarryingItsNumber, 30);
+SYSLAB_TIMEOUT(SignalFd, ReportsTheSignalAndWhoSentIt, 30);

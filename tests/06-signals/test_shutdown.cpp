@@ -52,6 +52,10 @@ SYSLAB_TEST(GracefulShutdown, StopDrainsThenASecondStopOrTheDeadlineEscalates, 2
 
 namespace {
 
+// What a job exits with (after writing "N") when it finds one of the pool's signals still
+// handled or blocked.
+constexpr int kNotReset = 9;
+
 // A pool of two workers and four jobs, run in a child process. Each job writes 'S' to `started`
 // and then waits on `gate` until the test closes it; the pool's log lines go to `log`.
 struct PoolUnderTest {
@@ -67,6 +71,13 @@ struct PoolUnderTest {
       gate.write_end.reset();
       log.read_end.reset();
       const sig::Job job = [this] {
+        // A job starts with the default actions and an empty mask, not with the pool's handlers.
+        for (const int signal : {SIGCHLD, SIGTERM, SIGINT}) {
+          if (current_action(signal).sa_handler != SIG_DFL || is_blocked(signal)) {
+            write_line(started.write_end.get(), "N");
+            return kNotReset;
+          }
+        }
         write_line(started.write_end.get(), "S");
         char byte;
         while (::read(gate.read_end.get(), &byte, 1) < 0 && errno == EINTR) {
@@ -103,7 +114,8 @@ SYSLAB_TEST(WorkerPool, SigtermLetsRunningJobsFinishAndExitsZero, 3,
             "start_jobs only while shutdown_.accepting_work(); the loop ends when no worker is left") {
   PoolUnderTest test;
   ASSERT_EQ(read_bytes(test.started.read_end.get(), 4, Deadline(10s)), "S\nS\n")
-      << "two jobs (two workers) should have started";
+      << "two jobs (two workers) should have started, each writing S (N: the job found the pool's "
+         "handlers or mask: reset them in the child)";
   ASSERT_EQ(::kill(test.pool->pid(), SIGTERM), 0);
   ASSERT_TRUE(test.wait_for_log("stopping")) << "the pool did not log a stop:\n" << test.log_text;
   test.gate.write_end.reset();  // the running jobs may finish now
@@ -114,6 +126,8 @@ SYSLAB_TEST(WorkerPool, SigtermLetsRunningJobsFinishAndExitsZero, 3,
   EXPECT_EQ(read_bytes(test.started.read_end.get(), 100, Deadline(10s)), "")
       << "jobs were started after the SIGTERM";
   EXPECT_EQ(count_of(test.log_text, "exited 0"), 2) << "both running jobs must finish:\n" << test.log_text;
+  EXPECT_EQ(count_of(test.log_text, "exited 9"), 0)
+      << "a job started with the pool's handlers or mask: reset them in the child\n" << test.log_text;
 }
 
 SYSLAB_TEST(WorkerPool, SecondSigtermKillsTheWorkers, 3,
@@ -122,7 +136,8 @@ SYSLAB_TEST(WorkerPool, SecondSigtermKillsTheWorkers, 3,
             "a pool whose workers were killed exits 1: work was lost") {
   PoolUnderTest test;
   ASSERT_EQ(read_bytes(test.started.read_end.get(), 4, Deadline(10s)), "S\nS\n")
-      << "two jobs (two workers) should have started";
+      << "two jobs (two workers) should have started, each writing S (N: the job found the pool's "
+         "handlers or mask: reset them in the child)";
   ASSERT_EQ(::kill(test.pool->pid(), SIGTERM), 0);
   ASSERT_TRUE(test.wait_for_log("stopping")) << "the pool did not log a stop:\n" << test.log_text;
   ASSERT_EQ(::kill(test.pool->pid(), SIGTERM), 0);
