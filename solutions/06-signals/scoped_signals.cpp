@@ -54,6 +54,7 @@ ScopedSignalMask::ScopedSignalMask(const sigset_t& block) {
 ScopedSignalMask::~ScopedSignalMask() {
   // A signal that arrived while blocked is delivered as soon as this unblocks it, before
   // pthread_sigmask returns: with its default action, SIGTERM would end the process here.
+  // It cannot fail: the mask is one that pthread_sigmask itself handed back.
   if (active_) ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 

@@ -165,6 +165,8 @@ SYSLAB_TEST(ReapChildren, HundredExitsOneSigchldNoZombie, 4,
     EXPECT_EQ(reaped[pid].code, code) << reaped[pid];
   }
   EXPECT_TRUE(child_pids().empty()) << child_pids().size() << " children (zombies?) are left";
+  EXPECT_TRUE(std::all_of(codes.begin(), codes.end(), [](auto& entry) { return process_state(entry.first) == '?'; }))
+      << "a reaped child must be gone from /proc";
 }
 
 // ---------------------------------------------------------------------------------------------
