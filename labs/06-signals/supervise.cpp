@@ -90,7 +90,7 @@ class Supervisor {
   const SupervisorOptions& options_;
   SignalFd signals_;  // made before the first child: its SIGCHLD cannot be missed
   GracefulShutdown shutdown_;
-  proc::ChildProcess child_;  // the running child, leader of its own group; owns nothing between runs
+  proc::ChildProcess child_;  // the running child, leader of its own group; or nothing
   int runs_ = 0;
   int restarts_ = 0;
   std::optional<Clock::time_point> restart_at_;  // when the current back-off ends

@@ -23,7 +23,7 @@ enum class RestartPolicy {
 };
 
 struct SupervisorOptions {
-  std::vector<std::string> command;              // argv of the child; argv[0] searched in $PATH
+  std::vector<std::string> command;  // argv of the child; argv[0] searched in $PATH
   RestartPolicy restart = RestartPolicy::kOnFailure;
   int max_restarts = 5;                          // after that many restarts, give up
   std::chrono::milliseconds backoff{100};        // the delay before the first restart

@@ -36,7 +36,6 @@ namespace {
 // The signals the pool handles. SIGCHLD says only "some child ended": reap to learn which.
 constexpr int kPoolSignals[] = {SIGCHLD, SIGTERM, SIGINT};
 
-
 }  // namespace
 
 namespace detail {
@@ -117,8 +116,7 @@ void PoolRun::reap_workers() {
 
 void PoolRun::act(GracefulShutdown::Action action, std::string_view why) {
   switch (action) {
-    case GracefulShutdown::Action::kNothing:
-      return;
+    case GracefulShutdown::Action::kNothing: return;
     case GracefulShutdown::Action::kStopAccepting:
       // Nothing to send: the running jobs are left alone to finish their work.
       log(fmt::format("{}: stopping: {} running, {} not started; waiting up to {} ms", why,
@@ -135,7 +133,9 @@ void PoolRun::act(GracefulShutdown::Action action, std::string_view why) {
 }  // namespace detail
 
 PoolReport run_worker_pool(const std::vector<Job>& jobs, const PoolOptions& options) {
-  if (options.workers == 0) throw std::invalid_argument("run_worker_pool: workers must be at least 1");
+  if (options.workers == 0) {
+    throw std::invalid_argument("run_worker_pool: workers must be at least 1");
+  }
   detail::PoolRun run(jobs, options);
   return run.run();
 }

@@ -18,8 +18,7 @@ GracefulShutdown::Action GracefulShutdown::request_stop(Clock::time_point now) {
       // The operator asked twice: whatever is still running is not worth waiting for.
       phase_ = Phase::kEscalated;
       return Action::kKillWorkers;
-    case Phase::kEscalated:
-      break;  // already killing: nothing more to do
+    case Phase::kEscalated: break;  // already killing: nothing more to do
   }
   return Action::kNothing;
   // END SOLUTION

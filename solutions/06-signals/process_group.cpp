@@ -42,7 +42,8 @@ bool signal_group(pid_t pgid, int signal) {
   // kill(0, s) and kill(-1, s) are legal and mean "my own group" and "everyone I may signal":
   // a pgid of 0 or 1 is always a bug here, and sending it on could end the whole session.
   if (pgid <= 1) {
-    throw std::invalid_argument("signal_group: " + std::to_string(pgid) + " is not a process group id");
+    throw std::invalid_argument("signal_group: " + std::to_string(pgid) +
+                                " is not a process group id");
   }
   if (::kill(-pgid, signal) == 0) return true;
   if (errno == ESRCH) return false;

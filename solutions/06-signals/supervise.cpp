@@ -96,7 +96,7 @@ class Supervisor {
   const SupervisorOptions& options_;
   SignalFd signals_;  // made before the first child: its SIGCHLD cannot be missed
   GracefulShutdown shutdown_;
-  proc::ChildProcess child_;  // the running child, leader of its own group; owns nothing between runs
+  proc::ChildProcess child_;  // the running child, leader of its own group; or nothing
   int runs_ = 0;
   int restarts_ = 0;
   std::optional<Clock::time_point> restart_at_;  // when the current back-off ends
@@ -178,7 +178,7 @@ void Supervisor::on_child_exit(pid_t pid, const proc::WaitStatus& status) {
   if (!shutdown_.accepting_work()) {  // we asked it to stop, and it has
     report("{}; stopped", what);
     return finish(shutdown_.phase() == GracefulShutdown::Phase::kEscalated ? kSupervisorFailed
-                                                                            : kSupervisorOk);
+                                                                           : kSupervisorOk);
   }
   const int result = status.success() ? kSupervisorOk : kSupervisorFailed;
   if (!wants_restart(options_.restart, status)) {
@@ -214,8 +214,7 @@ void Supervisor::on_stop_request(int signal) {
       return;
     case GracefulShutdown::Action::kKillWorkers:
       return kill_group(fmt::format("got {} again", name));
-    case GracefulShutdown::Action::kNothing:
-      return;
+    case GracefulShutdown::Action::kNothing: return;
   }
   // END SOLUTION
 }
@@ -268,12 +267,9 @@ SupervisorOptions parse_supervisor_args(const std::vector<std::string>& args) {
 bool wants_restart(RestartPolicy policy, const proc::WaitStatus& status) {
   // BEGIN SOLUTION: on-failure: killed, or exited non-zero; on-abnormal: killed only; always: true
   switch (policy) {
-    case RestartPolicy::kOnFailure:
-      return !status.success();
-    case RestartPolicy::kOnAbnormal:
-      return status.killed();
-    case RestartPolicy::kAlways:
-      return true;
+    case RestartPolicy::kOnFailure: return !status.success();
+    case RestartPolicy::kOnAbnormal: return status.killed();
+    case RestartPolicy::kAlways: return true;
   }
   return true;  // not reached: the switch names every policy
   // END SOLUTION

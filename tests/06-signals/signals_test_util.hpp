@@ -48,7 +48,9 @@ class SignalStateGuard {
     ignore.sa_handler = SIG_IGN;
     ::sigemptyset(&ignore.sa_mask);
     for (int signal = 1; signal < NSIG; ++signal) {
-      if (saved_[signal] && ::sigismember(&pending, signal) == 1) ::sigaction(signal, &ignore, nullptr);
+      if (saved_[signal] && ::sigismember(&pending, signal) == 1) {
+        ::sigaction(signal, &ignore, nullptr);
+      }
     }
     ::pthread_sigmask(SIG_SETMASK, &mask_, nullptr);
     for (int signal = 1; signal < NSIG; ++signal) {
@@ -87,7 +89,9 @@ inline bool is_blocked(int signal) {
 inline int kernel_flags(int fd) {
   std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("flags:", 0) == 0) return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+    if (line.rfind("flags:", 0) == 0) {
+      return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+    }
   }
   ADD_FAILURE() << "no flags: line in /proc/self/fdinfo/" << fd;
   return 0;
@@ -112,7 +116,9 @@ inline bool blocked_in(pid_t tid, long number) {
   try {
     const std::string stat = read_file(task + "/stat");
     const auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'S') return false;
+    if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'S') {
+      return false;
+    }
     return read_file(task + "/syscall").rfind(std::to_string(number) + " ", 0) == 0;
   } catch (const std::system_error&) {
     return false;
@@ -126,7 +132,8 @@ inline pid_t parent_of(pid_t pid) {
     const auto close = stat.rfind(')');
     char state = 0;
     int ppid = -1;
-    if (close != std::string::npos && std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
+    if (close != std::string::npos &&
+        std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
       return ppid;
     }
   } catch (const std::system_error&) {
@@ -220,7 +227,8 @@ inline std::string read_bytes(int fd, std::size_t count, const Deadline& deadlin
 }
 
 // Reads fd into text until `needle` appears in it, EOF, or the deadline. True if it appeared.
-inline bool read_until(int fd, std::string& text, std::string_view needle, const Deadline& deadline) {
+inline bool read_until(int fd, std::string& text, std::string_view needle,
+                       const Deadline& deadline) {
   while (text.find(needle) == std::string::npos) {
     if (!wait_readable(fd, deadline)) return false;
     char buffer[4096];
@@ -247,7 +255,9 @@ inline void write_line(int fd, const std::string& line) {
 // How many times needle occurs in text.
 inline int count_of(std::string_view text, std::string_view needle) {
   int count = 0;
-  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++count;
+  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
   return count;
 }
 
@@ -264,7 +274,8 @@ class Launched {
  public:
   explicit Launched(std::vector<std::string> argv) : out_(make_pipe()), err_(make_pipe()) {
     child_ = std::make_unique<ForkedChild>([this, argv] {
-      if (::dup2(out_.write_end.get(), STDOUT_FILENO) < 0 || ::dup2(err_.write_end.get(), STDERR_FILENO) < 0) {
+      if (::dup2(out_.write_end.get(), STDOUT_FILENO) < 0 ||
+          ::dup2(err_.write_end.get(), STDERR_FILENO) < 0) {
         return 127;
       }
       std::vector<char*> args;
@@ -300,8 +311,9 @@ class Launched {
   // Waits for the program to end (reading its output meanwhile), then takes what is left.
   std::optional<ExitStatus> wait(const Deadline& deadline) {
     std::optional<ExitStatus> status;
-    pump_until([&] { return (status = child_->wait(Deadline(std::chrono::milliseconds(0)))).has_value(); },
-               deadline);
+    pump_until(
+        [&] { return (status = child_->wait(Deadline(std::chrono::milliseconds(0)))).has_value(); },
+        deadline);
     if (!status) status = child_->wait(deadline);
     drain(Deadline(std::chrono::milliseconds(0)));
     forward_todo_lines();

@@ -67,10 +67,13 @@ std::vector<pid_t> read_members(int report_fd, std::size_t count) {
 // ---------------------------------------------------------------------------------------------
 // reap_children
 
-SYSLAB_TEST(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
-            "waitpid(2) with WNOHANG returns 0 while children remain but none has ended: stop there",
-            "a loop: > 0 is one child reaped (decode its status), 0 means stop, -1 with ECHILD means no children left",
-            "without WNOHANG, waitpid blocks for the child that is still running: that is the bug this test catches") {
+SYSLAB_TEST(
+    ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
+    "waitpid(2) with WNOHANG returns 0 while children remain but none has ended: stop there",
+    "a loop: > 0 is one child reaped (decode its status), 0 means stop, -1 with ECHILD means no "
+    "children left",
+    "without WNOHANG, waitpid blocks for the child that is still running: that is the bug this "
+    "test catches") {
   ReapOnExit cleanup;
   TestPipe gate = make_pipe();
   std::map<pid_t, int> codes;
@@ -97,7 +100,8 @@ SYSLAB_TEST(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
   ASSERT_GT(running, 0);
   cleanup.add(running);
   const Deadline deadline(10s);
-  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(), [&](auto& entry) { return wait_ended(entry.first, deadline); }) &&
+  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(),
+                          [&](auto& entry) { return wait_ended(entry.first, deadline); }) &&
               wait_ended(killed, deadline))
       << "the children did not all end";
 
@@ -122,13 +126,16 @@ SYSLAB_TEST(ReapChildren, ReapsEveryEndedChildAndNeverWaitsForARunningOne, 2,
   const std::vector<sig::Reaped> last = sig::reap_children();
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].pid, running);
-  EXPECT_TRUE(sig::reap_children().empty()) << "no children at all (ECHILD) is an empty result, not an error";
+  EXPECT_TRUE(sig::reap_children().empty())
+      << "no children at all (ECHILD) is an empty result, not an error";
 }
 
-SYSLAB_TEST(ReapChildren, HundredExitsOneSigchldNoZombie, 4,
-            "standard signals do not queue: 100 children ending while SIGCHLD is pending make one SIGCHLD",
-            "so one notification must reap every ended child: loop on waitpid(-1, WNOHANG) until it returns 0 or ECHILD",
-            "a handler that reaps one child per SIGCHLD leaves 99 zombies here") {
+SYSLAB_TEST(
+    ReapChildren, HundredExitsOneSigchldNoZombie, 4,
+    "standard signals do not queue: 100 children ending while SIGCHLD is pending make one SIGCHLD",
+    "so one notification must reap every ended child: loop on waitpid(-1, WNOHANG) until it "
+    "returns 0 or ECHILD",
+    "a handler that reaps one child per SIGCHLD leaves 99 zombies here") {
   const SignalStateGuard guard;
   ReapOnExit cleanup;
   sig::SignalFd sigchld({SIGCHLD});  // blocked from here on: notifications wait in the signalfd
@@ -144,8 +151,9 @@ SYSLAB_TEST(ReapChildren, HundredExitsOneSigchldNoZombie, 4,
   }
   gate.write_end.reset();  // all 100 see EOF at once and exit together
   const Deadline all_ended(20s);
-  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(), [&](auto& entry) { return wait_ended(entry.first, all_ended); }))
-      << "the children did not all end";
+  ASSERT_TRUE(std::all_of(codes.begin(), codes.end(), [&](auto& entry) {
+    return wait_ended(entry.first, all_ended);
+  })) << "the children did not all end";
   // Every one of them is a zombie now, and SIGCHLD has been pending since the first one ended.
 
   int notifications = 0;
@@ -165,17 +173,19 @@ SYSLAB_TEST(ReapChildren, HundredExitsOneSigchldNoZombie, 4,
     EXPECT_EQ(reaped[pid].code, code) << reaped[pid];
   }
   EXPECT_TRUE(child_pids().empty()) << child_pids().size() << " children (zombies?) are left";
-  EXPECT_TRUE(std::all_of(codes.begin(), codes.end(), [](auto& entry) { return process_state(entry.first) == '?'; }))
-      << "a reaped child must be gone from /proc";
+  EXPECT_TRUE(std::all_of(codes.begin(), codes.end(), [](auto& entry) {
+    return process_state(entry.first) == '?';
+  })) << "a reaped child must be gone from /proc";
 }
 
 // ---------------------------------------------------------------------------------------------
 // Process groups
 
-SYSLAB_TEST(ProcessGroup, LeaderAndItsChildrenShareTheGroup, 2,
-            "setpgid(0, 0) makes the caller the leader of a new group whose id is its pid",
-            "children inherit their parent's group at fork; getpgid(2) shows it",
-            "make_group_leader(pid): setpgid(pid, 0), return pid (or getpid() for 0); group_of: getpgid") {
+SYSLAB_TEST(
+    ProcessGroup, LeaderAndItsChildrenShareTheGroup, 2,
+    "setpgid(0, 0) makes the caller the leader of a new group whose id is its pid",
+    "children inherit their parent's group at fork; getpgid(2) shows it",
+    "make_group_leader(pid): setpgid(pid, 0), return pid (or getpid() for 0); group_of: getpgid") {
   ReapOnExit cleanup;
   TestPipe gate = make_pipe(), report = make_pipe();
   ForkedChild leader([&] {
@@ -193,7 +203,8 @@ SYSLAB_TEST(ProcessGroup, LeaderAndItsChildrenShareTheGroup, 2,
   report.write_end.reset();
   const std::vector<pid_t> members = read_members(report.read_end.get(), 3);
   ASSERT_EQ(members.size(), 3u) << "the leader did not report its three children";
-  EXPECT_EQ(::getpgid(leader.pid()), leader.pid()) << "the child is not the leader of a group of its own";
+  EXPECT_EQ(::getpgid(leader.pid()), leader.pid())
+      << "the child is not the leader of a group of its own";
   EXPECT_NE(::getpgrp(), leader.pid()) << "the test itself must stay in its own group";
   for (const pid_t pid : members) {
     EXPECT_EQ(::getpgid(pid), leader.pid()) << "member " << pid << " is not in the leader's group";
@@ -206,10 +217,11 @@ SYSLAB_TEST(ProcessGroup, LeaderAndItsChildrenShareTheGroup, 2,
   EXPECT_TRUE(status->success()) << *status;
 }
 
-SYSLAB_TEST(ProcessGroup, SignalGroupReachesEveryMember, 3,
-            "kill(2) with a negative pid signals every process in group -pid",
-            "kill(0, s) and kill(-1, s) mean the caller's own group and every process: refuse pgid <= 1",
-            "return true on success, false on ESRCH (nobody in the group), throw for anything else") {
+SYSLAB_TEST(
+    ProcessGroup, SignalGroupReachesEveryMember, 3,
+    "kill(2) with a negative pid signals every process in group -pid",
+    "kill(0, s) and kill(-1, s) mean the caller's own group and every process: refuse pgid <= 1",
+    "return true on success, false on ESRCH (nobody in the group), throw for anything else") {
   const SubreaperGuard subreaper;  // the members, orphaned when the leader dies, come to us
   ReapOnExit cleanup;
   TestPipe gate = make_pipe(), report = make_pipe();
@@ -241,9 +253,11 @@ SYSLAB_TEST(ProcessGroup, SignalGroupReachesEveryMember, 3,
   for (const pid_t pid : members) {
     const std::optional<ExitStatus> member = wait_for_pid(pid, members_end);
     ASSERT_TRUE(member.has_value()) << "member " << pid << " did not end";
-    EXPECT_TRUE(member->signaled && member->signal == SIGTERM) << "member " << pid << " " << *member;
+    EXPECT_TRUE(member->signaled && member->signal == SIGTERM)
+        << "member " << pid << " " << *member;
   }
-  EXPECT_FALSE(sig::signal_group(pgid, 0)) << "everyone in the group is gone: ESRCH is false, not an error";
+  EXPECT_FALSE(sig::signal_group(pgid, 0))
+      << "everyone in the group is gone: ESRCH is false, not an error";
 }
 
 SYSLAB_TEST(ProcessGroup, NewSessionLeadsANewGroupToo, 1,
@@ -269,7 +283,8 @@ SYSLAB_TEST(ProcessGroup, NewSessionLeadsANewGroupToo, 1,
   });
   report.write_end.reset();
   std::string line;
-  ASSERT_TRUE(read_until(report.read_end.get(), line, "\n", Deadline(10s))) << "the child reported nothing";
+  ASSERT_TRUE(read_until(report.read_end.get(), line, "\n", Deadline(10s)))
+      << "the child reported nothing";
   EXPECT_EQ(line, std::to_string(child.pid()) + " refused\n")
       << "the session id is the caller's pid, and a second setsid must fail with EPERM";
   EXPECT_EQ(::getsid(child.pid()), child.pid()) << "the child leads no session of its own";

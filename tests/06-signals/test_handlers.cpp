@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "self_pipe.hpp"
 #include "scoped_signals.hpp"
+#include "self_pipe.hpp"
 #include "signal_fd.hpp"
 #include "signals_test_util.hpp"
 #include "syslab/test.hpp"
@@ -56,8 +56,9 @@ ReadOutcome interrupted_read(bool restart_expected) {
       sent = ::pthread_kill(reader, SIGUSR1) == 0;
     }
     if (restart_expected) {
-      [[maybe_unused]] const bool again = poll_until(
-          deadline, [&] { return returned || (g_usr1_runs > 0 && blocked_in(reader_tid, SYS_read)); });
+      [[maybe_unused]] const bool again = poll_until(deadline, [&] {
+        return returned || (g_usr1_runs > 0 && blocked_in(reader_tid, SYS_read));
+      });
     } else {
       [[maybe_unused]] const bool back = poll_until(Deadline(3s), [&] { return returned.load(); });
     }
@@ -92,21 +93,24 @@ SYSLAB_TEST(ScopedSigaction, InstallsWithTheRestartChoiceAndRestores, 2,
   {
     const sig::ScopedSigaction counting(SIGUSR1, count_usr1, sig::Restart::kYes);
     EXPECT_EQ(current_action(SIGUSR1).sa_handler, count_usr1);
-    EXPECT_NE(current_action(SIGUSR1).sa_flags & SA_RESTART, 0) << "Restart::kYes must set SA_RESTART";
+    EXPECT_NE(current_action(SIGUSR1).sa_flags & SA_RESTART, 0)
+        << "Restart::kYes must set SA_RESTART";
     ASSERT_EQ(::raise(SIGUSR1), 0);
     EXPECT_EQ(g_usr1_runs.load(), 1) << "the handler did not run on raise(SIGUSR1)";
     std::optional<sig::ScopedSigaction> outer;
     {
       sig::ScopedSigaction other(SIGUSR1, other_handler, sig::Restart::kNo);
       EXPECT_EQ(current_action(SIGUSR1).sa_handler, other_handler);
-      EXPECT_EQ(current_action(SIGUSR1).sa_flags & SA_RESTART, 0) << "Restart::kNo must not set SA_RESTART";
+      EXPECT_EQ(current_action(SIGUSR1).sa_flags & SA_RESTART, 0)
+          << "Restart::kNo must not set SA_RESTART";
       outer.emplace(std::move(other));
     }
     EXPECT_EQ(current_action(SIGUSR1).sa_handler, other_handler)
         << "a moved-from ScopedSigaction restored the old action: only the new owner may";
     outer.reset();
     EXPECT_EQ(current_action(SIGUSR1).sa_handler, count_usr1) << "the previous handler is not back";
-    EXPECT_NE(current_action(SIGUSR1).sa_flags & SA_RESTART, 0) << "the previous flags are not back";
+    EXPECT_NE(current_action(SIGUSR1).sa_flags & SA_RESTART, 0)
+        << "the previous flags are not back";
   }
   EXPECT_EQ(current_action(SIGUSR1).sa_handler, SIG_DFL) << "SIG_DFL is not back after destruction";
   EXPECT_THROW(sig::ScopedSigaction(SIGKILL, count_usr1, sig::Restart::kNo), std::system_error)
@@ -114,9 +118,11 @@ SYSLAB_TEST(ScopedSigaction, InstallsWithTheRestartChoiceAndRestores, 2,
 }
 
 SYSLAB_TEST(ScopedSigaction, WithoutRestartABlockedReadFailsWithEintr, 3,
-            "with Restart::kNo, sa_flags has no SA_RESTART: a read(2) that a handler interrupts returns -1 with errno EINTR",
+            "with Restart::kNo, sa_flags has no SA_RESTART: a read(2) that a handler interrupts "
+            "returns -1 with errno EINTR",
             "signal(7), \"Interruption of system calls and library functions by signal handlers\"",
-            "the test blocks in read on an empty pipe; a thread sends SIGUSR1 once /proc shows it asleep in read") {
+            "the test blocks in read on an empty pipe; a thread sends SIGUSR1 once /proc shows it "
+            "asleep in read") {
   const SignalStateGuard guard;
   const sig::ScopedSigaction handler(SIGUSR1, count_usr1, sig::Restart::kNo);
   const ReadOutcome outcome = interrupted_read(false);
@@ -126,10 +132,11 @@ SYSLAB_TEST(ScopedSigaction, WithoutRestartABlockedReadFailsWithEintr, 3,
   EXPECT_EQ(outcome.error, EINTR);
 }
 
-SYSLAB_TEST(ScopedSigaction, WithRestartABlockedReadCompletes, 3,
-            "with Restart::kYes, sa_flags has SA_RESTART: the kernel restarts the interrupted read(2)",
-            "the handler runs, then read blocks again and returns the byte that comes later",
-            "action.sa_flags = SA_RESTART (and nothing that clears it later)") {
+SYSLAB_TEST(
+    ScopedSigaction, WithRestartABlockedReadCompletes, 3,
+    "with Restart::kYes, sa_flags has SA_RESTART: the kernel restarts the interrupted read(2)",
+    "the handler runs, then read blocks again and returns the byte that comes later",
+    "action.sa_flags = SA_RESTART (and nothing that clears it later)") {
   const SignalStateGuard guard;
   const sig::ScopedSigaction handler(SIGUSR1, count_usr1, sig::Restart::kYes);
   const ReadOutcome outcome = interrupted_read(true);
@@ -143,8 +150,10 @@ SYSLAB_TEST(ScopedSigaction, WithRestartABlockedReadCompletes, 3,
 // SelfPipe
 
 SYSLAB_TEST(SelfPipe, OneBytePerSignalCarryingItsNumber, 2,
-            "on_signal writes the signal number as one byte to the pipe's write end; read_signals reads until EAGAIN",
-            "raise(2) runs the handler before it returns; a signal from another process arrives a little later: poll fd()",
+            "on_signal writes the signal number as one byte to the pipe's write end; read_signals "
+            "reads until EAGAIN",
+            "raise(2) runs the handler before it returns; a signal from another process arrives a "
+            "little later: poll fd()",
             "read_signals: read_some until kWouldBlock, each byte pushed as an int") {
   const SignalStateGuard guard;
   sig::SelfPipe self_pipe({SIGUSR1, SIGUSR2}, sig::Restart::kYes);
@@ -163,7 +172,8 @@ SYSLAB_TEST(SelfPipe, OneBytePerSignalCarryingItsNumber, 2,
 }
 
 SYSLAB_TEST(SelfPipe, HandlerPreservesErrnoWhenThePipeIsFull, 3,
-            "a handler may run between a failed call and the caller's look at errno: it must put errno back",
+            "a handler may run between a failed call and the caller's look at errno: it must put "
+            "errno back",
             "when the pipe is full, the handler's write fails with EAGAIN and sets errno",
             "const int saved_errno = errno; ... write ...; errno = saved_errno;") {
   const SignalStateGuard guard;
@@ -186,14 +196,17 @@ SYSLAB_TEST(SelfPipe, HandlerPreservesErrnoWhenThePipeIsFull, 3,
   const int raised = ::raise(SIGUSR1);  // the handler's write fails with EAGAIN
   const int after = errno;
   ASSERT_EQ(raised, 0);
-  EXPECT_EQ(after, kSentinel) << "errno was " << after << " after the handler ran: save and restore it";
+  EXPECT_EQ(after, kSentinel) << "errno was " << after
+                              << " after the handler ran: save and restore it";
   EXPECT_EQ(self_pipe.read_signals().size(), static_cast<std::size_t>(capacity));
 }
 
-SYSLAB_TEST(SelfPipe, NonBlockingCloseOnExecOneAtATimeAndRestored, 1,
-            "make the pipe with fdio::make_pipe(O_NONBLOCK): both ends close-on-exec and non-blocking",
-            "publish the write end with target_.publish before installing the handlers: it refuses a second SelfPipe",
-            "the handlers are ScopedSigactions in handlers_: they restore the old actions by themselves") {
+SYSLAB_TEST(
+    SelfPipe, NonBlockingCloseOnExecOneAtATimeAndRestored, 1,
+    "make the pipe with fdio::make_pipe(O_NONBLOCK): both ends close-on-exec and non-blocking",
+    "publish the write end with target_.publish before installing the handlers: it refuses a "
+    "second SelfPipe",
+    "the handlers are ScopedSigactions in handlers_: they restore the old actions by themselves") {
   const SignalStateGuard guard;
   {
     sig::SelfPipe self_pipe({SIGUSR1, SIGUSR2}, sig::Restart::kNo);
@@ -220,10 +233,11 @@ SYSLAB_TEST(SelfPipe, NonBlockingCloseOnExecOneAtATimeAndRestored, 1,
 // ---------------------------------------------------------------------------------------------
 // SignalFd
 
-SYSLAB_TEST(SignalFd, ReportsTheSignalAndWhoSentIt, 2,
-            "signalfd(2): read(2) gives one struct signalfd_siginfo per pending signal",
-            "ssi_signo is the signal, ssi_pid and ssi_uid the sender; EAGAIN means nothing is pending",
-            "signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) after the signals are blocked") {
+SYSLAB_TEST(
+    SignalFd, ReportsTheSignalAndWhoSentIt, 2,
+    "signalfd(2): read(2) gives one struct signalfd_siginfo per pending signal",
+    "ssi_signo is the signal, ssi_pid and ssi_uid the sender; EAGAIN means nothing is pending",
+    "signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK) after the signals are blocked") {
   const SignalStateGuard guard;
   sig::SignalFd signals({SIGUSR1, SIGUSR2});
   EXPECT_FALSE(signals.read().has_value()) << "nothing was sent yet: read must say so, not block";
@@ -231,7 +245,8 @@ SYSLAB_TEST(SignalFd, ReportsTheSignalAndWhoSentIt, 2,
   const pid_t sender_pid = sender.pid();
   const std::optional<ExitStatus> sent = sender.wait(Deadline(5s));
   ASSERT_TRUE(sent && sent->success()) << "the child could not send SIGUSR2";
-  ASSERT_TRUE(wait_readable(signals.fd().get(), Deadline(5s))) << "the signalfd never became readable";
+  ASSERT_TRUE(wait_readable(signals.fd().get(), Deadline(5s)))
+      << "the signalfd never became readable";
   const std::optional<sig::SignalInfo> info = signals.read();
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->signal, SIGUSR2);
@@ -241,10 +256,13 @@ SYSLAB_TEST(SignalFd, ReportsTheSignalAndWhoSentIt, 2,
   EXPECT_FALSE(signals.read().has_value()) << "one signal was sent, one must be read";
 }
 
-SYSLAB_TEST(SignalFd, BlocksItsSignalsAndRestoresTheMask, 2,
-            "a signalfd only sees signals that are blocked: block them first (ScopedSignalMask: pthread_sigmask SIG_BLOCK)",
-            "the fd is close-on-exec and non-blocking; the destructor closes it, then restores the old mask",
-            "ScopedSignalMask keeps the old mask from pthread_sigmask(SIG_BLOCK, &block, &previous_)") {
+SYSLAB_TEST(
+    SignalFd, BlocksItsSignalsAndRestoresTheMask, 2,
+    "a signalfd only sees signals that are blocked: block them first (ScopedSignalMask: "
+    "pthread_sigmask SIG_BLOCK)",
+    "the fd is close-on-exec and non-blocking; the destructor closes it, then restores the old "
+    "mask",
+    "ScopedSignalMask keeps the old mask from pthread_sigmask(SIG_BLOCK, &block, &previous_)") {
   const SignalStateGuard guard;
   ASSERT_FALSE(is_blocked(SIGUSR1));
   {
