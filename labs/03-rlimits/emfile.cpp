@@ -6,18 +6,19 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "fd_table.hpp"
 #include "rlimits.hpp"
+#include "syslab/error.hpp"
 #include "unique_fd.hpp"
 #include "syslab/todo.hpp"
 
 namespace rlim {
 
 EmfileReport open_until_emfile(rlim_t soft_limit) {
-  SYSLAB_TODO("lower the soft RLIMIT_NOFILE (a guard), open /dev/null until EMFILE, report the count and the error; everything opened is closed and the limit restored on return");
+  SYSLAB_TODO("with the soft limit lowered by a guard, open /dev/null until EMFILE; report; close all, restore");
 }
 
 std::string to_string(const EmfileReport& report) {

@@ -17,7 +17,7 @@ struct EmfileReport {
   std::size_t already_open = 0;  // fds below soft_limit that were open before it began
   std::size_t opened = 0;        // fds it opened before the failure: soft_limit - already_open
   int highest_fd = -1;           // the largest fd number it got: always below soft_limit
-  int error = 0;                 // the errno of the failing call: EMFILE (ENFILE: the whole system ran out)
+  int error = 0;                 // the failing call's errno: EMFILE (ENFILE: the system ran out)
   std::string message;           // that error as the call reported it
 };
 

@@ -2,9 +2,8 @@
 // new soft limits.
 #include "limits_cli.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -34,16 +33,16 @@ std::string usage() {
 }
 
 Options parse_args(const std::vector<std::string>& args) {
-  SYSLAB_TODO("read --help, --pid N, --emfile N, --nofile/--fsize/--core VALUE and \"-- COMMAND...\"; throw UsageError for anything wrong");
+  SYSLAB_TODO("read --help, --pid N, --emfile N, --nofile N ... and -- COMMAND; UsageError if wrong");
 }
 
 std::string format_limits_table(pid_t pid) {
-  SYSLAB_TODO("a header, then for each known resource: short name, soft, hard (get_limit with the pid), unit (\"-\" if none), what it does");
+  SYSLAB_TODO("a header, then per resource: short name, soft, hard (of pid), unit (\"-\" if none), what");
 }
 
 int run_with_soft_limits(const std::vector<SoftLimit>& limits,
                          const std::vector<std::string>& command) {
-  SYSLAB_TODO("set each soft limit, then execvp the command; if execvp returns, say why on stderr and return 127 (ENOENT) or 126");
+  SYSLAB_TODO("set each soft limit, then execvp; if it returns, say why and return 127 (ENOENT) or 126");
 }
 
 }  // namespace rlim

@@ -6,11 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "fd_table.hpp"
 #include "rlimits.hpp"
+#include "syslab/error.hpp"
 #include "unique_fd.hpp"
 
 namespace rlim {
@@ -26,22 +27,18 @@ std::size_t count_fds_below(rlim_t limit) {
       fds, [limit](const fdio::FdInfo& info) { return static_cast<rlim_t>(info.fd) < limit; }));
 }
 
-struct OpenFailure {
-  int error = 0;
-  std::string message;
-};
-
-// Opens /dev/null into fds until open(2) fails with EMFILE (or ENFILE), and returns that failure.
-// Any other error is not the experiment's outcome but a real failure: it is thrown.
-OpenFailure open_until_failure(std::vector<fdio::UniqueFd>& fds) {
+// Opens /dev/null into fds until open(2) fails, and returns its errno. EMFILE is this loop's
+// expected outcome, so it is a value here, not an exception (fdio::open_file would throw one):
+// and with every fd number taken, even building an exception may fail, since UBSan's type check
+// needs a pipe. Each fd is owned from the moment it exists, so a failing push_back leaks nothing.
+int open_until_failure(std::vector<fdio::UniqueFd>& fds) {
   for (;;) {
-    try {
-      fds.push_back(fdio::open_file("/dev/null", O_RDONLY));
-    } catch (const std::system_error& error) {
-      const int code = error.code().value();
-      if (code != EMFILE && code != ENFILE) throw;
-      return {code, error.what()};
+    fdio::UniqueFd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!fd.ok()) {
+      if (errno == EINTR) continue;
+      return errno;
     }
+    fds.push_back(std::move(fd));
   }
 }
 
@@ -50,19 +47,23 @@ OpenFailure open_until_failure(std::vector<fdio::UniqueFd>& fds) {
 
 // [slide:open_until_emfile]
 EmfileReport open_until_emfile(rlim_t soft_limit) {
-  // BEGIN SOLUTION: lower the soft RLIMIT_NOFILE (a guard), open /dev/null until EMFILE, report the count and the error; everything opened is closed and the limit restored on return
+  // BEGIN SOLUTION: with the soft limit lowered by a guard, open /dev/null until EMFILE; report; close all, restore
   EmfileReport report;
   report.soft_limit = soft_limit;
   report.already_open = count_fds_below(soft_limit);
-  const ScopedLimit lowered = scoped_soft_limit(RLIMIT_NOFILE, soft_limit);
-  // Declared after the guard, so destroyed before it: every fd is closed, then the limit restored.
-  std::vector<fdio::UniqueFd> fds;
-  const OpenFailure failure = open_until_failure(fds);
-  report.opened = fds.size();
-  // open(2) returns the lowest free number, so each fd is above the last: the last is the highest.
-  report.highest_fd = fds.empty() ? -1 : fds.back().get();
-  report.error = failure.error;
-  report.message = failure.message;
+  {
+    const ScopedLimit lowered = scoped_soft_limit(RLIMIT_NOFILE, soft_limit);
+    // Declared after the guard, so destroyed before it: fds closed first, then the limit restored.
+    std::vector<fdio::UniqueFd> fds;
+    report.error = open_until_failure(fds);
+    report.opened = fds.size();
+    // open(2) takes the lowest free number, so the last fd opened is the highest.
+    report.highest_fd = fds.empty() ? -1 : fds.back().get();
+  }
+  // Only now that fds are free again: an error message is an allocation, an exception, a log.
+  const syslab::SystemError error = syslab::errno_error(report.error, "open", "/dev/null");
+  if (report.error != EMFILE && report.error != ENFILE) throw error;
+  report.message = error.what();
   return report;
   // END SOLUTION
 }

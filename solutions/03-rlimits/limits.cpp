@@ -19,9 +19,7 @@ int main(int argc, char** argv) {
   try {
     const rlim::Options options = rlim::parse_args(args);
     switch (options.action) {
-      case rlim::Options::Action::kHelp:
-        fmt::print("{}", rlim::usage());
-        return 0;
+      case rlim::Options::Action::kHelp: fmt::print("{}", rlim::usage()); return 0;
       case rlim::Options::Action::kShow:
         fmt::print("{}", rlim::format_limits_table(options.pid));
         return 0;

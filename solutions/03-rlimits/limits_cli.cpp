@@ -2,9 +2,8 @@
 // new soft limits.
 #include "limits_cli.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -94,7 +93,7 @@ Options::Action choose_action(const Options& options, bool emfile) {
 // END SOLUTION
 
 Options parse_args(const std::vector<std::string>& args) {
-  // BEGIN SOLUTION: read --help, --pid N, --emfile N, --nofile/--fsize/--core VALUE and "-- COMMAND..."; throw UsageError for anything wrong
+  // BEGIN SOLUTION: read --help, --pid N, --emfile N, --nofile N ... and -- COMMAND; UsageError if wrong
   Options options;
   bool emfile = false;
   std::size_t i = 0;
@@ -125,14 +124,14 @@ Options parse_args(const std::vector<std::string>& args) {
 }
 
 std::string format_limits_table(pid_t pid) {
-  // BEGIN SOLUTION: a header, then for each known resource: short name, soft, hard (get_limit with the pid), unit ("-" if none), what it does
+  // BEGIN SOLUTION: a header, then per resource: short name, soft, hard (of pid), unit ("-" if none), what
   constexpr std::string_view kRow = "{:<11}{:>12} {:>12}  {:<9} {}\n";
   std::string table = fmt::format(kRow, "RESOURCE", "SOFT", "HARD", "UNITS", "WHAT");
   for (const Resource& resource : known_resources()) {
     const Limit limit = get_limit(resource.id, pid);
-    table += fmt::format(kRow, short_name(resource), format_value(limit.soft),
-                         format_value(limit.hard), resource.unit.empty() ? "-" : resource.unit,
-                         resource.what);
+    table +=
+        fmt::format(kRow, short_name(resource), format_value(limit.soft), format_value(limit.hard),
+                    resource.unit.empty() ? "-" : resource.unit, resource.what);
   }
   return table;
   // END SOLUTION
@@ -141,7 +140,7 @@ std::string format_limits_table(pid_t pid) {
 // [slide:run_with_soft_limits]
 int run_with_soft_limits(const std::vector<SoftLimit>& limits,
                          const std::vector<std::string>& command) {
-  // BEGIN SOLUTION: set each soft limit, then execvp the command; if execvp returns, say why on stderr and return 127 (ENOENT) or 126
+  // BEGIN SOLUTION: set each soft limit, then execvp; if it returns, say why and return 127 (ENOENT) or 126
   for (const SoftLimit& limit : limits) set_soft_limit(limit.resource, limit.value);
   std::vector<char*> argv;
   for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));

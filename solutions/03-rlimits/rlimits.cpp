@@ -20,22 +20,34 @@ namespace {
 
 // Every resource Linux has, in the order of /proc/PID/limits (fs/proc/base.c) and of the numbers.
 constexpr std::array<Resource, RLIM_NLIMITS> kResources{{
-    {RLIMIT_CPU, "RLIMIT_CPU", "Max cpu time", "seconds", "CPU seconds: SIGXCPU at soft, SIGKILL at hard"},
-    {RLIMIT_FSIZE, "RLIMIT_FSIZE", "Max file size", "bytes", "file size: a write past it raises SIGXFSZ"},
-    {RLIMIT_DATA, "RLIMIT_DATA", "Max data size", "bytes", "heap and data: brk/mmap fail with ENOMEM"},
-    {RLIMIT_STACK, "RLIMIT_STACK", "Max stack size", "bytes", "main stack: growing past it is SIGSEGV"},
-    {RLIMIT_CORE, "RLIMIT_CORE", "Max core file size", "bytes", "core dump size: 0 means no core file"},
+    {RLIMIT_CPU, "RLIMIT_CPU", "Max cpu time", "seconds",
+     "CPU seconds: SIGXCPU at soft, SIGKILL at hard"},
+    {RLIMIT_FSIZE, "RLIMIT_FSIZE", "Max file size", "bytes",
+     "file size: a write past it raises SIGXFSZ"},
+    {RLIMIT_DATA, "RLIMIT_DATA", "Max data size", "bytes",
+     "heap and data: brk/mmap fail with ENOMEM"},
+    {RLIMIT_STACK, "RLIMIT_STACK", "Max stack size", "bytes",
+     "main stack: growing past it is SIGSEGV"},
+    {RLIMIT_CORE, "RLIMIT_CORE", "Max core file size", "bytes",
+     "core dump size: 0 means no core file"},
     {RLIMIT_RSS, "RLIMIT_RSS", "Max resident set", "bytes", "resident set: ignored by Linux"},
-    {RLIMIT_NPROC, "RLIMIT_NPROC", "Max processes", "processes", "processes of this user: fork fails, EAGAIN"},
-    {RLIMIT_NOFILE, "RLIMIT_NOFILE", "Max open files", "files", "fd numbers: open/pipe/accept fail, EMFILE"},
-    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", "Max locked memory", "bytes", "locked memory: mlock fails with ENOMEM"},
-    {RLIMIT_AS, "RLIMIT_AS", "Max address space", "bytes", "address space: mmap/brk fail with ENOMEM"},
+    {RLIMIT_NPROC, "RLIMIT_NPROC", "Max processes", "processes",
+     "processes of this user: fork fails, EAGAIN"},
+    {RLIMIT_NOFILE, "RLIMIT_NOFILE", "Max open files", "files",
+     "fd numbers: open/pipe/accept fail, EMFILE"},
+    {RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", "Max locked memory", "bytes",
+     "locked memory: mlock fails with ENOMEM"},
+    {RLIMIT_AS, "RLIMIT_AS", "Max address space", "bytes",
+     "address space: mmap/brk fail with ENOMEM"},
     {RLIMIT_LOCKS, "RLIMIT_LOCKS", "Max file locks", "locks", "file locks: ignored by Linux"},
-    {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING", "Max pending signals", "signals", "queued signals: sigqueue fails, EAGAIN"},
-    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", "Max msgqueue size", "bytes", "POSIX message queues: mq_open fails, EMFILE"},
+    {RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING", "Max pending signals", "signals",
+     "queued signals: sigqueue fails, EAGAIN"},
+    {RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE", "Max msgqueue size", "bytes",
+     "POSIX message queues: mq_open fails, EMFILE"},
     {RLIMIT_NICE, "RLIMIT_NICE", "Max nice priority", "", "highest nice priority: 20 - value"},
     {RLIMIT_RTPRIO, "RLIMIT_RTPRIO", "Max realtime priority", "", "highest real-time priority"},
-    {RLIMIT_RTTIME, "RLIMIT_RTTIME", "Max realtime timeout", "us", "real-time CPU without blocking: SIGXCPU"},
+    {RLIMIT_RTTIME, "RLIMIT_RTTIME", "Max realtime timeout", "us",
+     "real-time CPU without blocking: SIGXCPU"},
 }};
 
 }  // namespace
@@ -53,7 +65,7 @@ std::string to_string(const Limit& limit) {
 std::ostream& operator<<(std::ostream& out, const Limit& limit) { return out << to_string(limit); }
 
 rlim_t parse_value(std::string_view text) {
-  // BEGIN SOLUTION: "unlimited" or "infinity" is kUnlimited; else the whole text must be a decimal number that fits (std::invalid_argument otherwise)
+  // BEGIN SOLUTION: "unlimited" or "infinity", else digits only that fit in rlim_t; std::invalid_argument if not
   if (text == "unlimited" || text == "infinity") return kUnlimited;
   rlim_t value = 0;
   const char* end = text.data() + text.size();
@@ -95,7 +107,7 @@ std::string_view resource_name(int resource) {
 }
 
 int resource_from_name(std::string_view name) {
-  // BEGIN SOLUTION: match "RLIMIT_NOFILE", "NOFILE" or "nofile" against known_resources(); std::invalid_argument if none
+  // BEGIN SOLUTION: find "RLIMIT_NOFILE", "NOFILE" or "nofile" in known_resources(); invalid_argument if none
   std::string wanted(name);
   std::ranges::transform(wanted, wanted.begin(),
                          [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -120,7 +132,7 @@ Limit get_limit(int resource) {
 // [/slide]
 
 Limit get_limit(int resource, pid_t pid) {
-  // BEGIN SOLUTION: prlimit(2) with no new limit, only the old one; on failure name prlimit, the pid and the resource
+  // BEGIN SOLUTION: prlimit(2) with no new limit; on failure name prlimit, the pid and the resource
   rlimit raw{};
   // glibc declares prlimit with its own enum type where getrlimit takes an int.
   if (::prlimit(pid, static_cast<__rlimit_resource>(resource), nullptr, &raw) != 0) {
@@ -132,7 +144,7 @@ Limit get_limit(int resource, pid_t pid) {
 
 // [slide:set_limit]
 void set_limit(int resource, Limit limit) {
-  // BEGIN SOLUTION: setrlimit(2) with both values; on failure throw an error naming setrlimit and the resource
+  // BEGIN SOLUTION: setrlimit(2) with both values; on failure throw naming setrlimit and the resource
   const rlimit raw{limit.soft, limit.hard};
   if (::setrlimit(resource, &raw) != 0) {
     syslab::throw_errno(fmt::format("setrlimit {}", describe_resource(resource)));
@@ -150,6 +162,7 @@ void set_soft_limit(int resource, rlim_t soft) {
 // BEGIN SOLUTION
 namespace {
 
+// [slide:exchange_limit]
 // Sets limit and returns the limit it replaced, in one prlimit(2) call. Limits belong to the whole
 // process: with getrlimit then setrlimit, another thread could change the limit in between, and
 // the guard would restore a value that was never the previous one.
@@ -161,6 +174,7 @@ Limit exchange_limit(int resource, Limit limit) {
   }
   return {old.rlim_cur, old.rlim_max};
 }
+// [/slide]
 
 }  // namespace
 // END SOLUTION
@@ -172,11 +186,23 @@ ScopedLimit::ScopedLimit(int resource, Limit limit) {
   resource_ = resource;
   // END SOLUTION
 }
+// [/slide]
 
+// [slide:restore]
 ScopedLimit::~ScopedLimit() { restore_or_report(); }
 
+// A destructor must not throw: it may run while an exception unwinds the stack, and a second
+// exception then calls std::terminate. So the destructor reports a failure instead.
+void ScopedLimit::restore_or_report() noexcept {
+  try {
+    restore();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "rlim::ScopedLimit: cannot restore a limit: %s\n", error.what());
+  }
+}
+
 void ScopedLimit::restore() {
-  // BEGIN SOLUTION: if the guard is armed, disarm it and set the previous limit back (set_limit throws on failure)
+  // BEGIN SOLUTION: if armed: disarm, then set the previous limit back (set_limit throws on failure)
   if (resource_ < 0) return;
   const int resource = std::exchange(resource_, -1);  // disarmed first: a failure would repeat
   set_limit(resource, previous_);
@@ -187,6 +213,7 @@ void ScopedLimit::restore() {
 ScopedLimit::ScopedLimit(ScopedLimit&& other) noexcept
     : resource_(std::exchange(other.resource_, -1)), previous_(other.previous_) {}
 
+// The target's own scope ends here: it restores what it holds, then takes over other's restore.
 ScopedLimit& ScopedLimit::operator=(ScopedLimit&& other) noexcept {
   if (this != &other) {
     restore_or_report();
@@ -194,15 +221,6 @@ ScopedLimit& ScopedLimit::operator=(ScopedLimit&& other) noexcept {
     previous_ = other.previous_;
   }
   return *this;
-}
-
-// A destructor must not throw: during unwinding a second exception calls std::terminate.
-void ScopedLimit::restore_or_report() noexcept {
-  try {
-    restore();
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "rlim::ScopedLimit: cannot restore a limit: %s\n", error.what());
-  }
 }
 
 ScopedLimit scoped_soft_limit(int resource, rlim_t soft) {
@@ -213,7 +231,7 @@ ScopedLimit scoped_soft_limit(int resource, rlim_t soft) {
 
 // [slide:raise_nofile]
 rlim_t raise_nofile_soft_limit() {
-  // BEGIN SOLUTION: set the soft RLIMIT_NOFILE to its hard limit (no call when it is there already); return it
+  // BEGIN SOLUTION: set the soft RLIMIT_NOFILE to the hard limit (if not there already); return it
   const Limit limit = get_limit(RLIMIT_NOFILE);
   // Only the soft limit moves: raising the hard one would need CAP_SYS_RESOURCE.
   if (limit.soft < limit.hard) set_limit(RLIMIT_NOFILE, {limit.hard, limit.hard});

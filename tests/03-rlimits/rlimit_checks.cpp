@@ -162,14 +162,17 @@ ChildOutcome run_in_child(const std::function<std::string()>& body) {
 }
 
 std::string drop_privileges_if_root() {
-  if (::geteuid() != 0) return "not root (uid " + std::to_string(::geteuid()) + "): nothing to drop";
-  if (!in_initial_user_namespace()) return "root in a user namespace: its capabilities do not count";
+  if (::geteuid() != 0)
+    return "not root (uid " + std::to_string(::geteuid()) + "): nothing to drop";
+  if (!in_initial_user_namespace())
+    return "root in a user namespace: its capabilities do not count";
   constexpr uid_t kNobody = 65534;
   // Groups first: once the uid is not 0, setgroups and setresgid are no longer allowed.
   if (::setgroups(0, nullptr) != 0) throw_errno("setgroups");
   if (::setresgid(kNobody, kNobody, kNobody) != 0) throw_errno("setresgid");
   if (::setresuid(kNobody, kNobody, kNobody) != 0) throw_errno("setresuid");
-  if (has_cap_sys_resource()) throw std::runtime_error("still has CAP_SYS_RESOURCE after setresuid");
+  if (has_cap_sys_resource())
+    throw std::runtime_error("still has CAP_SYS_RESOURCE after setresuid");
   return "dropped root: uid and gid 65534";
 }
 

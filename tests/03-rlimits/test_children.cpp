@@ -59,7 +59,8 @@ SYSLAB_TEST(Fsize, WritingPastTheLimitKillsWithSigxfsz, 2,
     return "still alive after writing " + std::to_string(result.count) + " bytes";
   });
   EXPECT_EQ(outcome.status.describe(), "killed by SIGXFSZ") << "the child said: " << outcome.report;
-  EXPECT_EQ(file_size(path), static_cast<off_t>(kFileLimit)) << "the bytes below the limit are written";
+  EXPECT_EQ(file_size(path), static_cast<off_t>(kFileLimit))
+      << "the bytes below the limit are written";
 }
 
 SYSLAB_TEST(Fsize, IgnoredSigxfszMakesTheWriteFailWithEfbig, 2,
@@ -101,19 +102,25 @@ SYSLAB_TEST(Privileges, UnprivilegedCannotRaiseHardLimit, 3,
     const rlim_t soft = std::min(start.rlim_cur, lower);
     rlim::set_limit(RLIMIT_NOFILE, {soft, lower});
     report += "lowered: " + raw_nofile() + "\n";
-    const Thrown thrown = system_error_from([&] { rlim::set_limit(RLIMIT_NOFILE, {soft, start.rlim_max}); });
-    report += (thrown.threw ? "raising it back failed: " + thrown.what : "raising it back worked") + "\n";
+    const Thrown thrown = system_error_from([&] {
+      rlim::set_limit(RLIMIT_NOFILE, {soft, start.rlim_max});
+    });
+    report +=
+        (thrown.threw ? "raising it back failed: " + thrown.what : "raising it back worked") + "\n";
     report += "now: " + raw_nofile() + "\n";
     return report;
   });
   ASSERT_TRUE(outcome.status.success()) << outcome.status << ": " << outcome.report;
-  EXPECT_THAT(outcome.report,
-              HasSubstr("raising it back failed: setrlimit RLIMIT_NOFILE: Operation not permitted (EPERM)"));
+  EXPECT_THAT(
+      outcome.report,
+      HasSubstr(
+          "raising it back failed: setrlimit RLIMIT_NOFILE: Operation not permitted (EPERM)"));
   const rlimit start = raw_limit(RLIMIT_NOFILE);
   const std::string lowered = "soft " + proc_text(std::min(start.rlim_cur, start.rlim_max - 1)) +
                               " hard " + proc_text(start.rlim_max - 1);
   EXPECT_THAT(outcome.report, HasSubstr("lowered: " + lowered + "\n"));
-  EXPECT_THAT(outcome.report, HasSubstr("now: " + lowered + "\n")) << "a failed call changes nothing";
+  EXPECT_THAT(outcome.report, HasSubstr("now: " + lowered + "\n"))
+      << "a failed call changes nothing";
 }
 
 SYSLAB_TEST(Privileges, UnprivilegedMayLowerHardAndMoveSoftBelowIt, 2,
@@ -137,18 +144,19 @@ SYSLAB_TEST(Privileges, UnprivilegedMayLowerHardAndMoveSoftBelowIt, 2,
   });
   ASSERT_TRUE(outcome.status.success()) << outcome.status << ": " << outcome.report;
   const std::string hard = proc_text(raw_limit(RLIMIT_NOFILE).rlim_max);
-  EXPECT_THAT(outcome.report, testing::EndsWith("\nsoft 32 hard " + hard + "\nsoft " + hard +
-                                                " hard " + hard +
-                                                "\nsoft 64 hard 128\nsoft 128 hard 128\nEINVAL"));
+  EXPECT_THAT(outcome.report,
+              testing::EndsWith("\nsoft 32 hard " + hard + "\nsoft " + hard + " hard " + hard +
+                                "\nsoft 64 hard 128\nsoft 128 hard 128\nEINVAL"));
 }
 
-SYSLAB_TEST(Privileges, RaisingHardLimitNeedsCapSysResource, 2,
-            "it is the capability CAP_SYS_RESOURCE that may raise a hard limit, not uid 0 as such: "
-            "root in a container may lack it",
-            "grep Cap /proc/self/status; capsh --decode=... shows whether cap_sys_resource is there "
-            "(in a user namespace, a rootless container, it does not count)",
-            "nothing to change for this test if set_limit works and reports EPERM as the kernel "
-            "does") {
+SYSLAB_TEST(
+    Privileges, RaisingHardLimitNeedsCapSysResource, 2,
+    "it is the capability CAP_SYS_RESOURCE that may raise a hard limit, not uid 0 as such: "
+    "root in a container may lack it",
+    "grep Cap /proc/self/status; capsh --decode=... shows whether cap_sys_resource is there "
+    "(in a user namespace, a rootless container, it does not count)",
+    "nothing to change for this test if set_limit works and reports EPERM as the kernel "
+    "does") {
   const bool privileged = can_raise_hard_limits();
   SCOPED_TRACE(privileged ? "this process has CAP_SYS_RESOURCE: raising the hard limit must work"
                           : "this process lacks CAP_SYS_RESOURCE (in the initial user namespace): "
@@ -157,7 +165,9 @@ SYSLAB_TEST(Privileges, RaisingHardLimitNeedsCapSysResource, 2,
     const rlimit start = raw_limit(RLIMIT_NOFILE);
     const rlim_t soft = std::min(start.rlim_cur, start.rlim_max - 1);
     rlim::set_limit(RLIMIT_NOFILE, {soft, start.rlim_max - 1});
-    const Thrown thrown = system_error_from([&] { rlim::set_limit(RLIMIT_NOFILE, {soft, start.rlim_max}); });
+    const Thrown thrown = system_error_from([&] {
+      rlim::set_limit(RLIMIT_NOFILE, {soft, start.rlim_max});
+    });
     return (thrown.threw ? thrown.what : "raised") + "; now " + raw_nofile();
   });
   ASSERT_TRUE(outcome.status.success()) << outcome.status << ": " << outcome.report;
@@ -166,7 +176,8 @@ SYSLAB_TEST(Privileges, RaisingHardLimitNeedsCapSysResource, 2,
   if (privileged) {
     EXPECT_EQ(outcome.report, "raised; now soft " + soft + " hard " + proc_text(start.rlim_max));
   } else {
-    EXPECT_EQ(outcome.report, "setrlimit RLIMIT_NOFILE: Operation not permitted (EPERM); now soft " +
-                                  soft + " hard " + proc_text(start.rlim_max - 1));
+    EXPECT_EQ(outcome.report,
+              "setrlimit RLIMIT_NOFILE: Operation not permitted (EPERM); now soft " + soft +
+                  " hard " + proc_text(start.rlim_max - 1));
   }
 }

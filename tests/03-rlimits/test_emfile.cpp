@@ -16,12 +16,12 @@ using namespace rltest;
 using testing::HasSubstr;
 
 SYSLAB_TEST(Emfile, OpensExactlyUpToTheSoftLimit, 3,
-            "lower the soft limit with a guard (scoped_soft_limit), then open /dev/null in a loop "
-            "until open_file throws a std::system_error whose code() is EMFILE",
-            "keep every fd in a std::vector<fdio::UniqueFd>: when it goes out of scope, they are "
-            "all closed; count them before that",
+            "lower the soft limit with a guard (scoped_soft_limit), then open(2) /dev/null in a "
+            "loop until it fails with EMFILE",
+            "own each fd in an fdio::UniqueFd kept in a std::vector: when the vector goes out of "
+            "scope they are all closed; count them before that",
             "already_open is the number of fds below the limit before you begin (fdio::list_fds, "
-            "read before the limit is lowered: listing /proc/self/fd needs an fd too)") {
+            "called before the limit is lowered: listing /proc/self/fd needs an fd too)") {
   const std::map<int, std::string> before = open_fds();
   const rlimit limit_before = raw_limit(RLIMIT_NOFILE);
   constexpr rlim_t kMore = 5;
@@ -36,10 +36,12 @@ SYSLAB_TEST(Emfile, OpensExactlyUpToTheSoftLimit, 3,
   EXPECT_THAT(report.message, HasSubstr("EMFILE"));
   EXPECT_EQ(report.soft_limit, soft);
   EXPECT_EQ(report.already_open, below);
-  EXPECT_EQ(report.highest_fd, static_cast<int>(soft) - 1) << "fd numbers stop just below the limit";
+  EXPECT_EQ(report.highest_fd, static_cast<int>(soft) - 1)
+      << "fd numbers stop just below the limit";
 
   EXPECT_EQ(open_fds(), before) << "every fd the experiment opened must be closed again";
-  EXPECT_EQ(raw_limit(RLIMIT_NOFILE).rlim_cur, limit_before.rlim_cur) << "the limit was not restored";
+  EXPECT_EQ(raw_limit(RLIMIT_NOFILE).rlim_cur, limit_before.rlim_cur)
+      << "the limit was not restored";
   EXPECT_EQ(proc_limit("Max open files").soft, proc_text(limit_before.rlim_cur));
 }
 

@@ -60,7 +60,8 @@ SYSLAB_TEST(Limits, GetReadsAnotherProcessWithPrlimit, 2,
 
   // pid_max itself is never a pid: pids are below it.
   const int no_such_pid = std::stoi(read_file("/proc/sys/kernel/pid_max"));
-  const Thrown thrown = system_error_from([&] { (void)rlim::get_limit(RLIMIT_NOFILE, no_such_pid); });
+  const Thrown thrown =
+      system_error_from([&] { (void)rlim::get_limit(RLIMIT_NOFILE, no_such_pid); });
   EXPECT_TRUE(thrown.threw) << "prlimit on pid " << no_such_pid << " should fail";
   EXPECT_EQ(thrown.code, ESRCH) << thrown.what;
   EXPECT_THAT(thrown.what, HasSubstr(std::to_string(no_such_pid)));
@@ -93,8 +94,8 @@ SYSLAB_TEST(Names, ResourcesAndValuesRoundTrip, 1,
   EXPECT_EQ(rlim::parse_value("1024"), 1024U);
   EXPECT_EQ(rlim::format_value(rlim::parse_value("1048576")), "1048576");
   EXPECT_EQ(rlim::format_value(RLIM_INFINITY), "unlimited");
-  for (const char* bad : {"", "-1", "+5", " 5", "5 ", "10k", "0x10", "unlimitedx",
-                          "18446744073709551616"}) {
+  for (const char* bad :
+       {"", "-1", "+5", " 5", "5 ", "10k", "0x10", "unlimitedx", "18446744073709551616"}) {
     EXPECT_THROW((void)rlim::parse_value(bad), std::invalid_argument) << "\"" << bad << "\"";
   }
 }

@@ -102,9 +102,15 @@ SYSLAB_TEST(LimitsProgram, RejectsBadUsageAndMissingCommands, 2,
             "parse_args throws UsageError; main catches it, prints the message and usage(), and "
             "returns 2") {
   const std::vector<std::vector<std::string>> bad = {
-      {"--nofile", "abc", "--", "true"}, {"--bogus"},          {"--nofile", "5"},
-      {"--nofile"},                      {"--nofile", "5", "--"}, {"--pid"},
-      {"--pid", "-3"},                   {"--pid", "1", "--", "true"}, {"extra"},
+      {"--nofile", "abc", "--", "true"},
+      {"--bogus"},
+      {"--nofile", "5"},
+      {"--nofile"},
+      {"--nofile", "5", "--"},
+      {"--pid"},
+      {"--pid", "-3"},
+      {"--pid", "1", "--", "true"},
+      {"extra"},
   };
   for (const auto& args : bad) {
     std::string shown;
