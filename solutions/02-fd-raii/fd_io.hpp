@@ -18,14 +18,16 @@
 
 namespace fdio {
 
+// [slide:io_status]
 // What one I/O call came to.
 enum class IoStatus {
   kDone,         // count bytes moved (read_some/write_some: count may be less than asked)
   kEof,          // read: the writer closed and everything was read. count: bytes read before it
   kWouldBlock,   // EAGAIN on a non-blocking fd: try again when poll(2) says it is ready
   kInterrupted,  // EINTR: a signal handler ran before any byte moved; just call again
-  kPeerClosed,   // EPIPE or ECONNRESET: the other end is gone (error says which); count as kEof
+  kPeerClosed,   // EPIPE or ECONNRESET: the other end is gone (error says which). count: as kEof
 };
+// [/slide]
 
 // The result of every I/O function here. [[nodiscard]]: a short count ignored is a lost byte.
 struct [[nodiscard]] IoResult {

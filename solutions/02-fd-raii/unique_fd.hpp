@@ -12,6 +12,7 @@ namespace fdio {
 
 // Owns one file descriptor, or none (-1). Move-only: one owner, one close. Modelled on Android
 // libbase's unique_fd. There is no conversion to bool or int: say ok() or get() explicitly.
+// [slide:unique_fd]
 class UniqueFd {
  public:
   // Takes ownership of fd (-1: owns nothing).
@@ -26,6 +27,7 @@ class UniqueFd {
   }
   // Closes the fd it owns. Never throws.
   ~UniqueFd() { reset(); }
+  // [/slide]
 
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
@@ -40,8 +42,10 @@ class UniqueFd {
   // Closes the fd owned now, if any, then owns fd. errno is preserved.
   void reset(int fd = -1) noexcept;
 
+  // [slide:no_bool]
   // `if (!fd)` would test the fd number, and fd 0 is a valid fd: write !fd.ok() instead.
   bool operator!() const = delete;
+  // [/slide]
 
  private:
   int fd_ = -1;
@@ -49,14 +53,16 @@ class UniqueFd {
 
 // A file descriptor that someone else owns: the fd_io functions take this, like a function that
 // reads text takes std::string_view. Cheap to copy; never closes. It must not outlive its owner.
+// [slide:borrowed_fd]
 class BorrowedFd {
  public:
   // Implicit: any UniqueFd can be lent out.
-  BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}  // NOLINT(google-explicit-constructor)
+  BorrowedFd(const UniqueFd& owner) noexcept : fd_(owner.get()) {}
   // A view of a temporary UniqueFd would dangle once the temporary closes its fd.
   BorrowedFd(UniqueFd&&) = delete;
   // Explicit: a bare int may be anything (STDOUT_FILENO, an fd from a C library).
   explicit BorrowedFd(int fd) noexcept : fd_(fd) {}
+  // [/slide]
 
   [[nodiscard]] int get() const noexcept { return fd_; }
   [[nodiscard]] bool ok() const noexcept { return fd_ >= 0; }
