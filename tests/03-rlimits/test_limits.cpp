@@ -45,8 +45,8 @@ SYSLAB_TEST(Limits, GetMatchesGetrlimitAndProcSelfLimits, 2,
 }
 
 SYSLAB_TEST(Limits, GetReadsAnotherProcessWithPrlimit, 2,
-            "prlimit(2) reads (and sets) the limits of any process you may signal: pass a null "
-            "new_limit to only read",
+            "prlimit(2) reads (and sets) another process's limits: one of the same user, or any "
+            "with CAP_SYS_RESOURCE; pass a null new_limit to only read",
             "pid 0 means the calling process; a pid that does not exist gives ESRCH",
             "::prlimit(pid, static_cast<__rlimit_resource>(resource), nullptr, &raw); the error "
             "names prlimit, the pid and the resource") {

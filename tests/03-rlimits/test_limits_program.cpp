@@ -134,3 +134,6 @@ SYSLAB_TEST(LimitsProgram, RejectsBadUsageAndMissingCommands, 2,
   EXPECT_EQ(not_executable.status.describe(), "exited 126") << not_executable.err;
   EXPECT_THAT(not_executable.err, HasSubstr("EACCES"));
 }
+
+// Twelve runs of a program built with sanitizers: room for a loaded machine.
+SYSLAB_TIMEOUT(LimitsProgram, RejectsBadUsageAndMissingCommands, 30);
