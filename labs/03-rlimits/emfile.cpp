@@ -18,7 +18,7 @@
 namespace rlim {
 
 EmfileReport open_until_emfile(rlim_t soft_limit) {
-  SYSLAB_TODO("with the soft limit lowered by a guard, open /dev/null until EMFILE; report; close all, restore");
+  SYSLAB_TODO("lower the soft limit with a guard, open(2) /dev/null until EMFILE, fill the report; close all, restore");
 }
 
 std::string to_string(const EmfileReport& report) {

@@ -47,7 +47,7 @@ int open_until_failure(std::vector<fdio::UniqueFd>& fds) {
 
 // [slide:open_until_emfile]
 EmfileReport open_until_emfile(rlim_t soft_limit) {
-  // BEGIN SOLUTION: with the soft limit lowered by a guard, open /dev/null until EMFILE; report; close all, restore
+  // BEGIN SOLUTION: lower the soft limit with a guard, open(2) /dev/null until EMFILE, fill the report; close all, restore
   EmfileReport report;
   report.soft_limit = soft_limit;
   report.already_open = count_fds_below(soft_limit);

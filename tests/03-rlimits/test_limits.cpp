@@ -131,24 +131,30 @@ SYSLAB_TEST(SetLimit, ErrorNamesTheResourceAndErrno, 2,
             "resource",
             "syslab::throw_errno(fmt::format(\"setrlimit {}\", name)) gives "
             "\"setrlimit RLIMIT_NOFILE: Invalid argument (EINVAL)\"") {
-  const RestoreAtEnd nofile(RLIMIT_NOFILE);
-  const rlimit before = nofile.saved();
-
-  Thrown thrown = system_error_from([] { rlim::set_limit(RLIMIT_NOFILE, {100, 50}); });
-  EXPECT_TRUE(thrown.threw) << "soft 100 above hard 50 must be refused";
-  EXPECT_EQ(thrown.code, EINVAL);
-  EXPECT_EQ(thrown.what, "setrlimit RLIMIT_NOFILE: Invalid argument (EINVAL)");
-  EXPECT_EQ(raw_limit(RLIMIT_NOFILE).rlim_cur, before.rlim_cur) << "the failed call changed it";
-  EXPECT_EQ(raw_limit(RLIMIT_NOFILE).rlim_max, before.rlim_max) << "the failed call changed it";
-
-  thrown = system_error_from([] { rlim::set_limit(RLIMIT_CORE, {2, 1}); });
-  EXPECT_EQ(thrown.what, "setrlimit RLIMIT_CORE: Invalid argument (EINVAL)");
-
-  thrown = system_error_from([] { (void)rlim::get_limit(1000); });
-  EXPECT_TRUE(thrown.threw) << "1000 is no resource";
-  EXPECT_EQ(thrown.code, EINVAL);
-  EXPECT_THAT(thrown.what, HasSubstr("getrlimit"));
-  EXPECT_THAT(thrown.what, HasSubstr("1000"));
+  // In a child: a set_limit that swapped soft and hard would lower this process's hard limit.
+  const ChildOutcome outcome = run_in_child([] {
+    const rlimit before = raw_limit(RLIMIT_NOFILE);
+    std::string report;
+    for (const auto& [resource, limit] : {std::pair{RLIMIT_NOFILE, rlim::Limit{100, 50}},
+                                          std::pair{RLIMIT_CORE, rlim::Limit{2, 1}}}) {
+      const Thrown thrown = system_error_from([&] { rlim::set_limit(resource, limit); });
+      report += thrown.threw ? thrown.what + "\n" : "accepted soft above hard\n";
+      if (thrown.threw && thrown.code != EINVAL) report += "code() is not EINVAL\n";
+    }
+    const rlimit after = raw_limit(RLIMIT_NOFILE);
+    if (after.rlim_cur != before.rlim_cur || after.rlim_max != before.rlim_max) {
+      report += "the failed call changed RLIMIT_NOFILE\n";
+    }
+    const Thrown thrown = system_error_from([] { (void)rlim::get_limit(1000); });
+    report += thrown.threw ? thrown.what : "getrlimit accepted resource 1000";
+    return report;
+  });
+  ASSERT_TRUE(outcome.status.success()) << outcome.status << ": " << outcome.report;
+  EXPECT_THAT(outcome.report,
+              testing::StartsWith("setrlimit RLIMIT_NOFILE: Invalid argument (EINVAL)\n"
+                                  "setrlimit RLIMIT_CORE: Invalid argument (EINVAL)\n"));
+  EXPECT_THAT(outcome.report, HasSubstr("getrlimit"));
+  EXPECT_THAT(outcome.report, testing::EndsWith("1000: Invalid argument (EINVAL)"));
 }
 
 SYSLAB_TEST(ScopedLimit, RestoresPreviousLimitAtScopeExit, 2,
