@@ -76,7 +76,7 @@ OwnedFd connect_loopback(std::uint16_t port, const Deadline& deadline) {
 void send_all(int fd, std::string_view bytes, const Deadline& deadline) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
     } else if (errno == EAGAIN) {
@@ -103,7 +103,7 @@ std::string recv_until(int fd, std::size_t max, const Deadline& deadline) {
   std::string got;
   char buffer[65536];
   while (got.size() < max) {
-    const ssize_t n = ::recv(fd, buffer, std::min(sizeof buffer, max - got.size()), 0);
+    const ssize_t n = ::recv(fd, buffer, std::min(sizeof buffer, max - got.size()), MSG_DONTWAIT);
     if (n > 0) {
       got.append(buffer, static_cast<std::size_t>(n));
     } else if (n == 0 || errno == ECONNRESET) {
@@ -120,7 +120,7 @@ std::string recv_until(int fd, std::size_t max, const Deadline& deadline) {
 bool wait_for_close(int fd, const Deadline& deadline) {
   char buffer[65536];
   for (;;) {
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
     if (n < 0 && errno == EAGAIN && wait_for(fd, POLLIN, deadline) == 0) return false;
     if (n < 0 && errno != EAGAIN && errno != EINTR) fail("recv", errno);
@@ -144,12 +144,12 @@ std::string exchange(int fd, std::string_view payload, const Deadline& deadline,
     if (sent < payload.size() && (ready & POLLOUT) != 0) {
       std::size_t size = payload.size() - sent;
       if (!pieces.empty()) size = std::min(size, pieces[piece++ % pieces.size()]);
-      const ssize_t n = ::send(fd, payload.data() + sent, size, MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd, payload.data() + sent, size, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) sent += static_cast<std::size_t>(n);
       if (n < 0 && errno != EAGAIN && errno != EINTR) fail("send", errno);
     }
     if ((ready & (POLLIN | POLLHUP | POLLERR)) != 0) {
-      const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+      const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
       if (n == 0) {
         fail("exchange: EOF after " + std::to_string(got.size()) + " of " +
              std::to_string(payload.size()) + " bytes");
@@ -165,7 +165,7 @@ std::size_t send_until_full(int fd, std::chrono::milliseconds quiet, std::size_t
   const std::string chunk(65536, 's');
   std::size_t sent = 0;
   while (sent < limit) {
-    const ssize_t n = ::send(fd, chunk.data(), std::min(chunk.size(), limit - sent), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd, chunk.data(), std::min(chunk.size(), limit - sent), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EAGAIN) {

@@ -24,7 +24,8 @@
 namespace syslab::test::echo {
 
 // ---- a small blocking-style client with deadlines -------------------------------------------
-// Sockets are non-blocking and close-on-exec; every call waits with poll(2) up to its deadline
+// Sockets are non-blocking and close-on-exec (the calls below work on blocking ones too: they
+// use MSG_DONTWAIT); every call waits with poll(2) up to its deadline
 // and throws std::runtime_error (which fails the test with its message) when the deadline passes
 // or the connection fails. Sends use MSG_NOSIGNAL: a server that resets us cannot kill the test.
 
