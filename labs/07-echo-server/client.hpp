@@ -31,7 +31,8 @@ struct VerifyResult {
 
 // Sends pseudo_random_bytes(n, seed) on sock and reads the echo at the same time, comparing each
 // byte. Stops early at EOF or a reset from the server. Makes sock non-blocking.
-[[nodiscard]] VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n, std::uint32_t seed);
+[[nodiscard]] VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n,
+                                           std::uint32_t seed);
 
 // For each line of in: sends it (with its newline), reads its echo, writes that to out. At the end
 // of in, shuts down the sending side. Throws std::runtime_error when the server leaves early.

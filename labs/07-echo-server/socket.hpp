@@ -39,9 +39,10 @@ class Socket {
 };
 
 struct ListenOptions {
-  int backlog = 128;           // listen(2): how many finished handshakes may wait for accept
-  bool reuse_address = true;   // SO_REUSEADDR: bind again at once while old connections sit in TIME_WAIT
-  bool v6_only = true;         // IPV6_V6ONLY for an IPv6 address: false lets "::" take IPv4 too
+  int backlog = 128;  // listen(2): how many finished handshakes may wait for accept
+  bool reuse_address =
+      true;             // SO_REUSEADDR: bind again at once while old connections sit in TIME_WAIT
+  bool v6_only = true;  // IPV6_V6ONLY for an IPv6 address: false lets "::" take IPv4 too
 };
 
 // A listening TCP socket. Move-only; closing it (destruction) stops new connections: a connect
@@ -72,7 +73,8 @@ class Listener {
                                   const ListenOptions& options = {});
 
 // Resolves host and connects to the first address that accepts. Throws ResolveError, or
-// syslab::SystemError for the last address tried: connect "[::1]:7": Connection refused (ECONNREFUSED).
+// syslab::SystemError for the last address tried: connect "[::1]:7": Connection refused
+// (ECONNREFUSED).
 [[nodiscard]] Socket connect_tcp(const std::string& host, std::uint16_t port);
 
 // "8080" -> 8080. Throws std::invalid_argument for anything but a number in 0..65535:

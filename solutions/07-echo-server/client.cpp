@@ -42,7 +42,8 @@ VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n, std::uint32_t
       syslab::throw_errno("poll");
     }
     if (result.sent < n && (entry.revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
-      const fdio::IoResult wrote = fdio::write_some(sock, std::string_view(payload).substr(result.sent));
+      const fdio::IoResult wrote =
+          fdio::write_some(sock, std::string_view(payload).substr(result.sent));
       result.sent += wrote.count;
       if (wrote.peer_closed()) return result;
       // Half-close once everything is out: the server sees EOF after the last byte.

@@ -21,7 +21,8 @@ constexpr std::string_view kUsage =
     "  Echoes every byte each client sends. Prints \"listening on ADDRESS:PORT\" once it\n"
     "  listens (PORT 0, the default, lets the kernel choose). SIGTERM or SIGINT: stop accepting,\n"
     "  finish the client being served, exit 0.\n"
-    "  --host HOST    the address to listen on, a name or a number (default 127.0.0.1; \"::1\" for IPv6)\n"
+    "  --host HOST    the address to listen on, a name or a number (default 127.0.0.1; \"::1\" for "
+    "IPv6)\n"
     "  --port PORT    the port (default 0)\n"
     "  --model MODEL  how clients are served; this lab has one: iterative (one after the other)\n";
 
@@ -37,7 +38,8 @@ Options parse_arguments(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const auto value = [&](std::string_view name) -> std::string {
-      if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+      if (arg.size() > name.size() && arg.substr(0, name.size()) == name &&
+          arg[name.size()] == '=') {
         return std::string(arg.substr(name.size() + 1));
       }
       if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
@@ -61,7 +63,8 @@ Options parse_arguments(int argc, char** argv) {
     }
   }
   if (options.model != "iterative") {
-    throw std::invalid_argument("unknown model \"" + options.model + "\" (this lab has: iterative)");
+    throw std::invalid_argument("unknown model \"" + options.model +
+                                "\" (this lab has: iterative)");
   }
   return options;
 }

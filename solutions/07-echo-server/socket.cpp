@@ -46,13 +46,15 @@ AddressList resolve(const std::string& host, std::uint16_t port, int flags) {
   hints.ai_flags = flags | AI_NUMERICSERV;
   addrinfo* list = nullptr;
   const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &list);
+  const int rc =
+      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &list);
   if (rc != 0) throw ResolveError(rc, host);
   return {list, &::freeaddrinfo};
 }
 // [/slide]
 
-void set_option(int fd, int level, int name, int value, std::string_view call, const std::string& where) {
+void set_option(int fd, int level, int name, int value, std::string_view call,
+                const std::string& where) {
   if (::setsockopt(fd, level, name, &value, sizeof value) < 0) syslab::throw_errno(call, where);
 }
 
@@ -60,7 +62,8 @@ void set_option(int fd, int level, int name, int value, std::string_view call, c
 // One address: socket, options, bind, listen. Throws naming the call that failed.
 fdio::UniqueFd listen_on(const addrinfo& address, const ListenOptions& options) {
   const std::string where = format_address(address.ai_addr, address.ai_addrlen);
-  fdio::UniqueFd fd(::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol));
+  fdio::UniqueFd fd(
+      ::socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol));
   if (!fd.ok()) syslab::throw_errno("socket", where);
   if (options.reuse_address) {
     set_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1, "setsockopt SO_REUSEADDR", where);
@@ -121,12 +124,13 @@ Socket connect_tcp(const std::string& host, std::uint16_t port) {
   std::optional<syslab::SystemError> last_error;
   for (const addrinfo* address = addresses.get(); address != nullptr; address = address->ai_next) {
     const std::string where = format_address(address->ai_addr, address->ai_addrlen);
-    fdio::UniqueFd fd(::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC,
-                               address->ai_protocol));
+    fdio::UniqueFd fd(
+        ::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol));
     if (!fd.ok()) syslab::throw_errno("socket", where);
     // A connect interrupted by a signal goes on in the background; this small client has
     // no handlers that interrupt, so EINTR is reported like any other failure.
-    if (::connect(fd.get(), address->ai_addr, address->ai_addrlen) == 0) return Socket(std::move(fd));
+    if (::connect(fd.get(), address->ai_addr, address->ai_addrlen) == 0)
+      return Socket(std::move(fd));
     last_error = syslab::errno_error(errno, "connect", where);
   }
   throw *last_error;
@@ -140,7 +144,8 @@ std::uint16_t local_port(fdio::BorrowedFd fd) {
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) {
     syslab::throw_errno("getsockname", "fd " + std::to_string(fd.get()));
   }
-  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  if (address.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
   return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
   // END SOLUTION
 }

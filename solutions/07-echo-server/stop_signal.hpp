@@ -1,6 +1,7 @@
 // Lab 07: a stop request as a readable fd. The server blocks SIGTERM and SIGINT and reads them
 // from a signalfd(2) (lab 06), so "stop" is one more fd for poll(2) next to the listener, and no
-// handler runs at an awkward moment. An eventfd or a pipe would serve the same loop (tests use one).
+// handler runs at an awkward moment. An eventfd or a pipe would serve the same loop (tests use
+// one).
 #pragma once
 
 #include <initializer_list>

@@ -71,12 +71,13 @@ SYSLAB_TEST(EchoConnection, PeerResetIsAnOrdinaryEnd, 2,
             "ECONNRESET. Lab 02's read_some/write_all return these as kPeerClosed",
             "a per-connection error ends that connection only: return kPeerReset, do not throw",
             "check r.peer_closed() after read_some and after write_all") {
-  ScopedIgnoreSigpipe no_sigpipe;  // main ignores SIGPIPE in the real server
+  ScopedIgnoreSigpipe no_sigpipe;       // main ignores SIGPIPE in the real server
   std::future<net::EchoResult> result;  // declared first: destroyed after the sockets are closed
   net::Listener listener = net::listen_tcp("127.0.0.1", 0);
   OwnedFd client = echo::connect_loopback(listener.local_port(), Deadline(5s));
   std::optional<net::Socket> server;
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return (server = listener.try_accept()).has_value(); }));
+  ASSERT_TRUE(
+      poll_until(Deadline(5s), [&] { return (server = listener.try_accept()).has_value(); }));
   result = echo_in_background(server->fd().get());
 
   (void)echo::send_until_full(client.get(), 100ms, 1 << 20);  // we never read the echo
@@ -105,7 +106,8 @@ SYSLAB_TEST(EchoConnection, ReturnsWhenTheStopFdIsReadable, 2,
   EXPECT_EQ(echo::recv_exact(peer.get(), 6, Deadline(5s)), "before");
   ASSERT_EQ(::write(stop.write_end.get(), "x", 1), 1);
   std::optional<net::EchoResult> end = result_within(result, 5s);
-  ASSERT_TRUE(end.has_value()) << "echo_connection did not return after the stop fd became readable";
+  ASSERT_TRUE(end.has_value())
+      << "echo_connection did not return after the stop fd became readable";
   EXPECT_EQ(end->end, net::EchoEnd::kStopRequested);
   EXPECT_EQ(end->bytes, 6U);
 }

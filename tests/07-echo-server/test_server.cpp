@@ -20,7 +20,8 @@ std::vector<std::string> iterative_server() {
 
 // The "flags:" field of /proc/PID/fdinfo/FD, octal.
 int fd_flags(pid_t pid, int fd) {
-  const std::string info = read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+  const std::string info =
+      read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
   const std::size_t at = info.find("flags:");
   return at == std::string::npos ? 0 : std::stoi(info.substr(at + 6), nullptr, 8);
 }
@@ -35,12 +36,13 @@ SYSLAB_TEST(IterativeServer, EchoesBytesExactly, 4,
 }
 SYSLAB_TIMEOUT(IterativeServer, EchoesBytesExactly, 30);
 
-SYSLAB_TEST(IterativeServer, SurvivesResetsAndDisconnects, 3,
-            "a client that resets or leaves mid-stream ends its connection, not the server",
-            "write to a peer that is gone: EPIPE (SIGPIPE ignored in main) or ECONNRESET, both "
-            "kPeerClosed from lab 02; read from it: ECONNRESET, kPeerClosed too",
-            "echo_connection returns kPeerReset for them; serve_iterative goes on to accept the next; "
-            "the Socket's destructor closes the fd") {
+SYSLAB_TEST(
+    IterativeServer, SurvivesResetsAndDisconnects, 3,
+    "a client that resets or leaves mid-stream ends its connection, not the server",
+    "write to a peer that is gone: EPIPE (SIGPIPE ignored in main) or ECONNRESET, both "
+    "kPeerClosed from lab 02; read from it: ECONNRESET, kPeerClosed too",
+    "echo_connection returns kPeerReset for them; serve_iterative goes on to accept the next; "
+    "the Socket's destructor closes the fd") {
   echo::check_reset_and_disconnect_mid_stream(iterative_server());
 }
 SYSLAB_TIMEOUT(IterativeServer, SurvivesResetsAndDisconnects, 30);
@@ -79,8 +81,8 @@ SYSLAB_TEST(IterativeServer, IsOneThreadWithNoChildrenAndCloexecFds, 2,
   for (const auto& [fd, target] : fds_of(server.pid())) {
     // Its own: sockets, and the signalfd (ServerProcess passes it no other fd but stdout).
     if (fd <= 2) continue;
-    EXPECT_NE(fd_flags(server.pid(), fd) & 02000000, 0) << "fd " << fd << " (" << target
-                                                        << ") of the server is not close-on-exec";
+    EXPECT_NE(fd_flags(server.pid(), fd) & 02000000, 0)
+        << "fd " << fd << " (" << target << ") of the server is not close-on-exec";
   }
 }
 
@@ -90,18 +92,18 @@ SYSLAB_TEST(EchoClient, BytesModeVerifiesTheEcho, 2,
             "echo_and_verify: non-blocking socket, poll for POLLIN always and POLLOUT while bytes "
             "are left; shutdown(SHUT_WR) once everything is sent",
             "compare each byte read with payload[received + i]; stop at EOF") {
-  echo::ServerProcess server(
-      {program_path("echo-server"), "--host", "127.0.0.1", "--port", "0"});
+  echo::ServerProcess server({program_path("echo-server"), "--host", "127.0.0.1", "--port", "0"});
   const std::string port = std::to_string(server.port());
   RunOptions options;
   options.timeout = 20s;
-  const ProgramResult ok = run_program(
-      {program_path("echo-client"), "--bytes", "4194304", "127.0.0.1", port}, options);
+  const ProgramResult ok =
+      run_program({program_path("echo-client"), "--bytes", "4194304", "127.0.0.1", port}, options);
   EXPECT_TRUE(ok.status.success()) << ok.status << "\n" << ok.out << ok.err;
   EXPECT_NE(ok.out.find("all 4194304 bytes match"), std::string::npos) << ok.out;
 
   options.input = "hello\n\nworld, again\n";
-  const ProgramResult lines = run_program({program_path("echo-client"), "127.0.0.1", port}, options);
+  const ProgramResult lines =
+      run_program({program_path("echo-client"), "127.0.0.1", port}, options);
   EXPECT_TRUE(lines.status.success()) << lines.status << "\n" << lines.err;
   EXPECT_EQ(lines.out, "hello\n\nworld, again\n");
 }

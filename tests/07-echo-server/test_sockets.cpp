@@ -52,7 +52,8 @@ bool time_wait_on(std::uint16_t port) {
 
 bool has_ipv6_loopback() {
   try {
-    return read_file("/proc/net/if_inet6").find("00000000000000000000000000000001") != std::string::npos;
+    return read_file("/proc/net/if_inet6").find("00000000000000000000000000000001") !=
+           std::string::npos;
   } catch (const std::system_error&) {
     return false;  // no IPv6 in this kernel at all
   }
@@ -70,7 +71,8 @@ SYSLAB_TEST(Listen, PortZeroReportsTheRealPort, 2,
   EXPECT_NE(port, 0) << "port 0 means 'choose one': the listener must report the chosen port";
   EXPECT_EQ(net::local_address(listener.fd()), "127.0.0.1:" + std::to_string(port));
   TcpPair pair = connect_pair(listener, "127.0.0.1");
-  EXPECT_EQ(net::local_port(pair.server.fd()), port) << "an accepted socket has the listener's port";
+  EXPECT_EQ(net::local_port(pair.server.fd()), port)
+      << "an accepted socket has the listener's port";
 }
 
 SYSLAB_TEST(Listen, ReuseAddressRestartsAtOnceDuringTimeWait, 3,
@@ -109,13 +111,15 @@ SYSLAB_TEST(Listen, ReuseAddressRestartsAtOnceDuringTimeWait, 3,
   EXPECT_EQ(again.local_port(), port);
 }
 
-SYSLAB_TEST(Listen, Ipv6LoopbackWorks, 2,
-            "ipv6(7): getaddrinfo(\"::1\") gives an AF_INET6 address; the same socket/bind/listen "
-            "code serves it if you use ai_family, ai_socktype and ai_addr from the list",
-            "do not hard-code AF_INET or sockaddr_in: socket(ai->ai_family, ...), bind(ai->ai_addr, "
-            "ai->ai_addrlen)",
-            "IPV6_V6ONLY (level IPPROTO_IPV6) only for AF_INET6, set from options.v6_only") {
-  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (/proc/net/if_inet6)";
+SYSLAB_TEST(
+    Listen, Ipv6LoopbackWorks, 2,
+    "ipv6(7): getaddrinfo(\"::1\") gives an AF_INET6 address; the same socket/bind/listen "
+    "code serves it if you use ai_family, ai_socktype and ai_addr from the list",
+    "do not hard-code AF_INET or sockaddr_in: socket(ai->ai_family, ...), bind(ai->ai_addr, "
+    "ai->ai_addrlen)",
+    "IPV6_V6ONLY (level IPPROTO_IPV6) only for AF_INET6, set from options.v6_only") {
+  if (!has_ipv6_loopback())
+    GTEST_SKIP() << "this machine has no IPv6 loopback (/proc/net/if_inet6)";
   net::Listener listener = net::listen_tcp("::1", 0);
   const std::uint16_t port = listener.local_port();
   EXPECT_NE(port, 0);
@@ -146,10 +150,11 @@ SYSLAB_TEST(Sockets, EveryFdIsCloseOnExec, 2,
   EXPECT_TRUE(cloexec(pair.server.fd().get())) << "the socket from try_accept";
 }
 
-SYSLAB_TEST(Resolve, ErrorsNameTheHost, 1,
-            "getaddrinfo(3) returns its own error codes, not errno: gai_strerror turns them into text",
-            "throw ResolveError(rc, host) when getaddrinfo returns non-zero",
-            "both listen_tcp and connect_tcp resolve: give both the same helper") {
+SYSLAB_TEST(
+    Resolve, ErrorsNameTheHost, 1,
+    "getaddrinfo(3) returns its own error codes, not errno: gai_strerror turns them into text",
+    "throw ResolveError(rc, host) when getaddrinfo returns non-zero",
+    "both listen_tcp and connect_tcp resolve: give both the same helper") {
   for (const bool listening : {true, false}) {
     try {
       if (listening) {
@@ -166,10 +171,11 @@ SYSLAB_TEST(Resolve, ErrorsNameTheHost, 1,
   }
 }
 
-SYSLAB_TEST(Resolve, ConnectRefusedNamesTheAddress, 1,
-            "connect(2) to a port where nobody listens fails with ECONNREFUSED",
-            "try each address getaddrinfo gives; when none accepts, throw the error of the last one",
-            "syslab::errno_error(errno, \"connect\", address as text) builds the exception") {
+SYSLAB_TEST(
+    Resolve, ConnectRefusedNamesTheAddress, 1,
+    "connect(2) to a port where nobody listens fails with ECONNREFUSED",
+    "try each address getaddrinfo gives; when none accepts, throw the error of the last one",
+    "syslab::errno_error(errno, \"connect\", address as text) builds the exception") {
   std::uint16_t port = 0;
   {
     net::Listener listener = net::listen_tcp("127.0.0.1", 0);

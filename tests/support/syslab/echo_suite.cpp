@@ -1,6 +1,7 @@
 #include "syslab/echo_suite.hpp"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -8,8 +9,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -76,7 +75,8 @@ OwnedFd connect_loopback(std::uint16_t port, const Deadline& deadline) {
 void send_all(int fd, std::string_view bytes, const Deadline& deadline) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       sent += static_cast<std::size_t>(n);
     } else if (errno == EAGAIN) {
@@ -165,7 +165,8 @@ std::size_t send_until_full(int fd, std::chrono::milliseconds quiet, std::size_t
   const std::string chunk(65536, 's');
   std::size_t sent = 0;
   while (sent < limit) {
-    const ssize_t n = ::send(fd, chunk.data(), std::min(chunk.size(), limit - sent), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n =
+        ::send(fd, chunk.data(), std::min(chunk.size(), limit - sent), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
     } else if (n < 0 && errno == EAGAIN) {
@@ -250,8 +251,8 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::chrono::millise
   }
   if (port <= 0 || port > 65535) {
     stop(2s);
-    fail("server " + argv_[0] + ": expected \"listening on ADDRESS:PORT\" with a real port, got \"" +
-         line_ + "\"");
+    fail("server " + argv_[0] +
+         ": expected \"listening on ADDRESS:PORT\" with a real port, got \"" + line_ + "\"");
   }
   port_ = static_cast<std::uint16_t>(port);
 }
@@ -266,7 +267,8 @@ ServerProcess::~ServerProcess() {
 int ServerProcess::thread_count() const {
   const std::string status = read_file("/proc/" + std::to_string(pid_) + "/status");
   const std::size_t at = status.find("\nThreads:");
-  if (at == std::string::npos) fail("no Threads: line in /proc/" + std::to_string(pid_) + "/status");
+  if (at == std::string::npos)
+    fail("no Threads: line in /proc/" + std::to_string(pid_) + "/status");
   return std::stoi(status.substr(at + 9));
 }
 
@@ -336,7 +338,8 @@ void check_echo_exact(const std::vector<std::string>& server_argv) {
     OwnedFd conn = connect_loopback(server.port(), deadline);
     set_nodelay(conn.get());
     const std::string bytes = payload(100003, 11);
-    const std::string got = exchange(conn.get(), bytes, deadline, {1, 2, 3, 7, 13, 4093, 1, 65537, 8191, 5});
+    const std::string got =
+        exchange(conn.get(), bytes, deadline, {1, 2, 3, 7, 13, 4093, 1, 65537, 8191, 5});
     expect_same_bytes(bytes, got, "100003 bytes in odd pieces");
   }
   {
@@ -380,11 +383,13 @@ void check_stalled_client_does_not_block_others(const std::vector<std::string>& 
     const std::string message = "client " + std::to_string(i) + " while one is stalled\n";
     send_all(other.get(), message, deadline);
     EXPECT_EQ(recv_until(other.get(), message.size(), Deadline(3s)), message)
-        << "a client stalled mid-message (" << sent << " bytes sent, nothing read) blocks the others";
+        << "a client stalled mid-message (" << sent
+        << " bytes sent, nothing read) blocks the others";
   }
   stalled.reset();
   OwnedFd after = connect_loopback(server.port(), deadline);
-  EXPECT_EQ(exchange(after.get(), "after the stalled one left", deadline), "after the stalled one left");
+  EXPECT_EQ(exchange(after.get(), "after the stalled one left", deadline),
+            "after the stalled one left");
 }
 
 void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& server_argv) {
@@ -411,15 +416,19 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
   }
   OwnedFd conn = connect_loopback(server.port(), deadline);
   const std::string bytes = payload(300000, 5);
-  expect_same_bytes(bytes, exchange(conn.get(), bytes, deadline), "a client after three that left early");
+  expect_same_bytes(bytes, exchange(conn.get(), bytes, deadline),
+                    "a client after three that left early");
   conn.reset();
   ASSERT_TRUE(server.running()) << "the server died: SIGPIPE not ignored, or EPIPE/ECONNRESET "
-                                   "treated as fatal? (" << server.stop().describe() << ")";
+                                   "treated as fatal? ("
+                                << server.stop().describe() << ")";
   std::size_t fds_now = 0;
-  EXPECT_TRUE(poll_until(Deadline(5s), [&] {
-    fds_now = server.open_fd_count();
-    return fds_now <= fds_at_start;
-  })) << "the server had " << fds_at_start << " fds open at the start and still has " << fds_now
+  EXPECT_TRUE(poll_until(Deadline(5s),
+                         [&] {
+                           fds_now = server.open_fd_count();
+                           return fds_now <= fds_at_start;
+                         }))
+      << "the server had " << fds_at_start << " fds open at the start and still has " << fds_now
       << ": a connection's fd was not closed";
 }
 
@@ -444,10 +453,12 @@ void check_graceful_stop(const std::vector<std::string>& server_argv) {
       << "the connection open at SIGTERM must still be served";
   conn.reset();
   const std::optional<ExitStatus> status = server.wait(Deadline(5s));
-  ASSERT_TRUE(status.has_value()) << "the server did not exit within 5 s of its last client leaving";
+  ASSERT_TRUE(status.has_value())
+      << "the server did not exit within 5 s of its last client leaving";
   EXPECT_TRUE(status->success()) << "a graceful stop exits 0; it " << status->describe();
   for (const pid_t child : children) {
-    EXPECT_TRUE(poll_until(Deadline(5s), [child] { return ::kill(child, 0) < 0 && errno == ESRCH; }))
+    EXPECT_TRUE(
+        poll_until(Deadline(5s), [child] { return ::kill(child, 0) < 0 && errno == ESRCH; }))
         << "the server's child " << child << " is still there after the server exited";
   }
 }
