@@ -40,13 +40,17 @@ say "The server is iterative: one client at a time. Client A holds its connectio
 client B connects meanwhile (the kernel completes its handshake) but waits for its echo."
 
 step_sh "Two clients at once" \
-  "B's 'real' time is about 1.5 s: it was echoed only when A left" \
-  "( echo from-A; sleep 2 ) | '$CLIENT' 127.0.0.1 $PORT > a.out &
+  "the listener's Recv-Q is 1 (B waits in the backlog); B has nothing after 0.5 s, its echo after A left" \
+  "cd '$DEMO_TMP'
+   ( echo from-A; sleep 2 ) | '$CLIENT' 127.0.0.1 $PORT > a.out &
    until grep -q from-A a.out 2>/dev/null; do sleep 0.05; done
+   start=\$(date +%s%N)
+   echo from-B | '$CLIENT' 127.0.0.1 $PORT > b.out &
    sleep 0.5
    ss -ltn | grep -E 'State|:$PORT ' || true
-   time (echo from-B | '$CLIENT' 127.0.0.1 $PORT)
-   wait"
+   echo \"B after 0.5 s: '\$(cat b.out)'\"
+   wait
+   echo \"B got '\$(cat b.out)' after \$(( (\$(date +%s%N) - start) / 1000000 )) ms\""
 
 say "A graceful stop: with a client connected, SIGTERM makes the server close its listener at
 once, finish the client it serves, and exit 0."
@@ -73,12 +77,14 @@ step "SIGTERM with a client connected" \
   stop_with_client
 
 if command -v ss >/dev/null; then
-  step_sh "The server closed first: its side of each connection is in TIME_WAIT" \
-    "TIME-WAIT with local port $PORT: the kernel keeps them for 60 s" \
+  step_sh "TIME_WAIT: the side that closes first keeps the connection for 60 s" \
+    "here the clients closed first (shutdown after their last line): TIME-WAIT on their ports, with $PORT as the peer" \
     "ss -tan state time-wait | grep -E ':$PORT ' | head -5 || true"
 fi
 
-say "SO_REUSEADDR lets a new server bind that port at once, TIME_WAIT or not."
+say "A server restarted while it had clients is often the side that closed first; SO_REUSEADDR lets
+it bind its port again at once all the same (Listen.ReuseAddressRestartsAtOnceDuringTimeWait puts
+the server's side in TIME_WAIT and proves it). Here: a new server on the same port, at once."
 
 background bash -c "exec '$SERVER' --host 127.0.0.1 --port $PORT > '$DEMO_TMP/again.out'"
 wait_for "the restarted server" "grep -q '^listening on' '$DEMO_TMP/again.out'"
