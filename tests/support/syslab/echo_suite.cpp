@@ -365,7 +365,7 @@ void check_concurrent_reverse_order(const std::vector<std::string>& server_argv,
   for (int i = n - 1; i >= 0; --i) {
     const std::string message = "connection " + std::to_string(i) + "\n";
     send_all(conns[i].get(), message, deadline);
-    EXPECT_EQ(recv_until(conns[i].get(), message.size(), Deadline(3s)), message)
+    ASSERT_EQ(recv_until(conns[i].get(), message.size(), Deadline(3s)), message)
         << "connection " << i << " of " << n << " (opened all first, written last first) was not "
         << "echoed within 3 s: the server serves one connection at a time?";
   }
@@ -382,7 +382,7 @@ void check_stalled_client_does_not_block_others(const std::vector<std::string>& 
     OwnedFd other = connect_loopback(server.port(), deadline);
     const std::string message = "client " + std::to_string(i) + " while one is stalled\n";
     send_all(other.get(), message, deadline);
-    EXPECT_EQ(recv_until(other.get(), message.size(), Deadline(3s)), message)
+    ASSERT_EQ(recv_until(other.get(), message.size(), Deadline(3s)), message)
         << "a client stalled mid-message (" << sent
         << " bytes sent, nothing read) blocks the others";
   }
