@@ -45,14 +45,16 @@ def build_lab(lab: Lab, side: str) -> BuildResult:
     return ninja(lab.build_target(side))
 
 
-def reference_labs() -> list[str]:
-    """The labs that the learner side takes from the reference (make ... REFERENCE=02,04)."""
+def build_option(name: str):
+    """The value of one meson option of the build directory (None when it cannot be read)."""
     try:
         text = subprocess.run(["meson", "introspect", "--buildoptions", str(BUILD)],
                               capture_output=True, text=True, check=True).stdout
     except (subprocess.CalledProcessError, OSError):
-        return []
-    for option in json.loads(text):
-        if option["name"] == "reference":
-            return list(option["value"])
-    return []
+        return None
+    return next((option["value"] for option in json.loads(text) if option["name"] == name), None)
+
+
+def reference_labs() -> list[str]:
+    """The labs that the learner side takes from the reference (make ... REFERENCE=02,04)."""
+    return list(build_option("reference") or [])
