@@ -14,7 +14,7 @@ FORMAT ?= text
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap build configure grade check watch hint test skeletons demo slides \
+.PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
         slides-check slides-update bench student-kit format clean
 
 help:
@@ -50,18 +50,19 @@ format: BOOTSTRAP_GROUPS := format
 bootstrap:
 	@bash tools/bootstrap.sh $(BOOTSTRAP_GROUPS)
 
-# Configure once; a later REFERENCE=... on the command line changes the meson option.
-$(BUILD)/build.ninja:
-	@$(MAKE) --no-print-directory bootstrap
+# .fresh/: the skeletons generated afresh from solutions/ (meson builds them as the skeleton side).
+fresh:
 	@if [ -d solutions ]; then $(SYSLAB) skeletons --fresh-only; fi
+
+# Configure once; a later REFERENCE=... on the command line changes the meson option.
+$(BUILD)/build.ninja: | bootstrap fresh
 	@meson setup $(BUILD) >/dev/null || meson setup --wipe $(BUILD)
 	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
 
-configure: $(BUILD)/build.ninja
+configure: $(BUILD)/build.ninja fresh
 ifeq ($(origin REFERENCE),command line)
 	@meson configure $(BUILD) -Dreference=$(REFERENCE) >/dev/null
 endif
-	@if [ -d solutions ]; then $(SYSLAB) skeletons --fresh-only; fi
 
 build: bootstrap configure
 	@ninja -C $(BUILD)

@@ -29,19 +29,6 @@ inline bool is_open(int fd) { return open_fds().contains(fd); }
 // How many fds this process has open.
 inline std::size_t fd_count() { return open_fds().size(); }
 
-// One numeric field ("pos" or "flags") of /proc/self/fdinfo/FD, read the kernel's way.
-inline long long fdinfo_field(int fd, const std::string& key, int base) {
-  std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(key + ":", 0) == 0)
-      return std::strtoll(line.c_str() + key.size() + 1, nullptr, base);
-  }
-  ADD_FAILURE() << "no " << key << ": line in /proc/self/fdinfo/" << fd;
-  return -1;
-}
-
-// The status flags of fd's open file description, with O_CLOEXEC when the fd has it.
-inline int kernel_flags(int fd) { return static_cast<int>(fdinfo_field(fd, "flags", 8)); }
 inline long long kernel_pos(int fd) { return fdinfo_field(fd, "pos", 10); }
 inline bool has_cloexec(int fd) { return (kernel_flags(fd) & O_CLOEXEC) != 0; }
 

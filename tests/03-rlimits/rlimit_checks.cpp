@@ -24,29 +24,6 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(' ') - first + 1);
 }
 
-void write_all_raw(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-// Reads fd to EOF, or until the deadline passes.
-std::string read_until_eof(int fd, const Deadline& deadline) {
-  std::string text;
-  while (wait_readable(fd, deadline)) {
-    char buffer[4096];
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  return text;
-}
-
 }  // namespace
 
 rlimit raw_limit(int resource) {
@@ -123,12 +100,12 @@ ParkedChild::ParkedChild(rlim_t nofile_soft) : ready_(make_pipe()) {
     rlimit limit = raw_limit(RLIMIT_NOFILE);
     limit.rlim_cur = nofile_soft;
     if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return 1;
-    write_all_raw(ready_.write_end.get(), "x");
+    write_text(ready_.write_end.get(), "x");
     ready_.write_end.reset();  // EOF: the parent stops reading
     for (;;) ::pause();        // until the destructor's SIGKILL
   });
   ready_.write_end.reset();
-  if (read_until_eof(ready_.read_end.get(), Deadline(5s)) != "x") {
+  if (read_until_eof(ready_.read_end.get(), Deadline(5s)).value_or("") != "x") {
     throw std::runtime_error("the parked child did not set its limit");
   }
 }
@@ -145,13 +122,13 @@ ChildOutcome run_in_child(const std::function<std::string()>& body) {
       report = std::string("threw: ") + error.what();
       code = ForkedChild::kThrew;
     }
-    write_all_raw(channel.write_end.get(), report);
+    write_text(channel.write_end.get(), report);
     return code;
   });
   channel.write_end.reset();
   const Deadline deadline(5s);
   ChildOutcome outcome;
-  outcome.report = read_until_eof(channel.read_end.get(), deadline);
+  outcome.report = read_until_eof(channel.read_end.get(), deadline).value_or("");
   const std::optional<ExitStatus> status = child.wait(deadline);
   if (status) {
     outcome.status = *status;

@@ -41,31 +41,6 @@ inline std::string new_fds(const std::map<int, std::string>& before) {
   return lines;
 }
 
-// Writes all of text to fd, blocking; stops quietly when the reader has gone (EPIPE).
-inline void write_text(int fd, const std::string& text) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    written += static_cast<std::size_t>(n);
-  }
-}
-
-// Everything from fd up to EOF; nullopt if the deadline passes first (a write end still open).
-inline std::optional<std::string> read_until_eof(int fd, const Deadline& deadline) {
-  std::string text;
-  for (;;) {
-    if (!wait_readable(fd, deadline)) return std::nullopt;
-    char chunk[65536];
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n == 0) return text;
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "read");
-    text.append(chunk, static_cast<std::size_t>(n));
-  }
-}
-
 // A pipeline that ran with the test's pipes on its stdin and stdout.
 struct Ran {
   // The output; nullopt: no EOF before the deadline.

@@ -16,21 +16,7 @@
 
 using namespace pipes_test;
 
-namespace {
-
-// The flags /proc/self/fdinfo/FD shows for fd's open file, with O_CLOEXEC when the fd has it.
-int kernel_flags(int fd) {
-  std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("flags:", 0) == 0) {
-      return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
-    }
-  }
-  ADD_FAILURE() << "no flags: line in /proc/self/fdinfo/" << fd;
-  return 0;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 SYSLAB_TEST(PipeBuffer, CloseOnExecAndHoldsItsCapacity, 2,
             "pipe2(2) takes the flags: O_CLOEXEC always, plus what the caller adds (O_NONBLOCK)",

@@ -85,18 +85,6 @@ inline bool is_blocked(int signal) {
   return ::sigismember(&mask, signal) == 1;
 }
 
-// The status flags of fd's open file description, O_CLOEXEC included, from /proc/self/fdinfo.
-inline int kernel_flags(int fd) {
-  std::istringstream lines(read_file("/proc/self/fdinfo/" + std::to_string(fd)));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("flags:", 0) == 0) {
-      return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
-    }
-  }
-  ADD_FAILURE() << "no flags: line in /proc/self/fdinfo/" << fd;
-  return 0;
-}
-
 // Every fd of this process that points to the same object as fd ("pipe:[1234]"), fd included.
 inline std::vector<int> fds_like(int fd) {
   const auto fds = open_fds();
@@ -241,16 +229,7 @@ inline bool read_until(int fd, std::string& text, std::string_view needle,
 }
 
 // Writes a whole line to fd (for a log callback in a forked child).
-inline void write_line(int fd, const std::string& line) {
-  const std::string text = line + "\n";
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
+inline void write_line(int fd, const std::string& line) { write_text(fd, line + "\n"); }
 
 // How many times needle occurs in text.
 inline int count_of(std::string_view text, std::string_view needle) {

@@ -18,14 +18,6 @@ std::vector<std::string> iterative_server() {
   return {program_path("echo-server"), "--host", "127.0.0.1", "--model=iterative"};
 }
 
-// The "flags:" field of /proc/PID/fdinfo/FD, octal.
-int fd_flags(pid_t pid, int fd) {
-  const std::string info =
-      read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
-  const std::size_t at = info.find("flags:");
-  return at == std::string::npos ? 0 : std::stoi(info.substr(at + 6), nullptr, 8);
-}
-
 }  // namespace
 
 SYSLAB_TEST(IterativeServer, EchoesBytesExactly, 4,
@@ -81,7 +73,7 @@ SYSLAB_TEST(IterativeServer, IsOneThreadWithNoChildrenAndCloexecFds, 2,
   for (const auto& [fd, target] : fds_of(server.pid())) {
     // Its own: sockets, and the signalfd (ServerProcess passes it no other fd but stdout).
     if (fd <= 2) continue;
-    EXPECT_NE(fd_flags(server.pid(), fd) & 02000000, 0)
+    EXPECT_NE(kernel_flags(fd, server.pid()) & 02000000, 0)
         << "fd " << fd << " (" << target << ") of the server is not close-on-exec";
   }
 }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,6 +69,46 @@ std::map<int, std::string> fds_of(pid_t pid) {
   }
   ::closedir(dir);
   return fds;
+}
+
+long long fdinfo_field(int fd, const std::string& key, int base, pid_t pid) {
+  const std::string path = "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) +
+                           "/fdinfo/" + std::to_string(fd);
+  std::istringstream lines(read_file(path));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(key + ":", 0) == 0) {
+      return std::strtoll(line.c_str() + key.size() + 1, nullptr, base);
+    }
+  }
+  ADD_FAILURE() << "no " << key << ": line in " << path;
+  return -1;
+}
+
+int kernel_flags(int fd, pid_t pid) {
+  const long long flags = fdinfo_field(fd, "flags", 8, pid);
+  return flags < 0 ? 0 : static_cast<int>(flags);
+}
+
+void write_text(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::optional<std::string> read_until_eof(int fd, const Deadline& deadline) {
+  std::string text;
+  for (;;) {
+    if (!wait_readable(fd, deadline)) return std::nullopt;
+    char chunk[65536];
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n == 0) return text;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("read");
+    text.append(chunk, static_cast<size_t>(n));
+  }
 }
 
 OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {

@@ -4,7 +4,11 @@
 #include <sys/types.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include "syslab/deadline.hpp"
 
 namespace syslab::test {
 
@@ -34,6 +38,21 @@ std::map<int, std::string> open_fds();
 // Process pid's open fds and what each points to ("pipe:[1234]"), from /proc/PID/fd; fds closed
 // while we look are skipped. Throws std::system_error when the process is gone.
 std::map<int, std::string> fds_of(pid_t pid);
+
+// One numeric field ("pos", "flags") of /proc/PID/fdinfo/FD (pid 0: this process), read in the
+// given base (flags are octal). A missing field is a test failure, and gives -1.
+long long fdinfo_field(int fd, const std::string& key, int base, pid_t pid = 0);
+
+// The status flags of fd's open file description as the kernel shows them, with O_CLOEXEC when
+// the fd has it (0 when they cannot be read, which fails the test).
+int kernel_flags(int fd, pid_t pid = 0);
+
+// write(2) until all of text is written, restarting after EINTR; stops quietly when the reader
+// has gone. The tests' own plumbing: a test must not lean on the lab's write_all it may be testing.
+void write_text(int fd, std::string_view text);
+
+// Everything from fd up to EOF; nullopt if the deadline passes first (a write end still open).
+std::optional<std::string> read_until_eof(int fd, const Deadline& deadline);
 
 // A test's own small owning fd, so that the test library does not depend on any lab's.
 class OwnedFd {
