@@ -9,6 +9,7 @@ SYSLAB := $(PYTHON) tools/syslab
 export SYSLAB_BUILD := $(abspath $(BUILD))
 
 # Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
+# make bench: MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
 LAB ?=
 FORMAT ?= text
 REPEAT ?= 1
@@ -34,7 +35,8 @@ help:
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
 	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
 	@echo "  make slides-update      refresh the decks' code from the solutions (slides-check: only look)"
-	@echo "  make bench              the benchmarks"
+	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads"
+	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
 	@echo "  make format             clang-format the kit's C++"
@@ -42,7 +44,7 @@ help:
 # Extra package groups for some targets (tools/bootstrap.sh lists them); prerequisites inherit them.
 BOOTSTRAP_GROUPS :=
 demo: BOOTSTRAP_GROUPS := demo
-test: BOOTSTRAP_GROUPS := demo format
+test: BOOTSTRAP_GROUPS := demo format bench
 slides: BOOTSTRAP_GROUPS := slides
 bench: BOOTSTRAP_GROUPS := bench
 format: BOOTSTRAP_GROUPS := format
@@ -97,8 +99,12 @@ slides-check:
 slides-update:
 	@$(SYSLAB) slides-update
 
-bench: bootstrap configure
-	@$(SYSLAB) bench
+# Its own release build without sanitizers (BENCH_BUILD), configured by tools/kit/bench.py.
+BENCH_BUILD ?= build-bench
+bench: bootstrap fresh
+	@$(SYSLAB) bench --build $(BENCH_BUILD) $(if $(MODELS),--models '$(MODELS)') \
+	  $(if $(LEVELS),--levels '$(LEVELS)') $(if $(BENCH_SECONDS),--seconds '$(BENCH_SECONDS)') \
+	  $(if $(filter-out 0,$(QUICK)),--quick)
 
 student-kit: bootstrap
 	@$(SYSLAB) student-kit
@@ -107,4 +113,4 @@ format: bootstrap
 	@$(SYSLAB) format
 
 clean:
-	rm -rf $(BUILD) .fresh compile_commands.json results.json
+	rm -rf $(BUILD) $(BENCH_BUILD) .fresh compile_commands.json results.json
