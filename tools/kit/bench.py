@@ -10,6 +10,7 @@ needs. The results go to build-bench/bench/: models.md, models.json, models.png.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -151,10 +152,16 @@ def rel(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------------
 # The run.
 
-def raise_fd_limit() -> None:
-    """Servers and the client inherit it: every model gets the same, the hard limit."""
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+@contextlib.contextmanager
+def fd_limit_raised():
+    """Servers and the client inherit it: every model gets the same, the hard limit. Put back
+    afterwards, so that what runs next in this process (make test's other phases) is unchanged."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        yield hard
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def run_cell(model: Model, connections: int, program: Path, load: Path, settings: Settings) -> Cell:
@@ -245,10 +252,10 @@ def run_bench(settings: Settings, command: str, configure_build: bool = True) ->
     failure = ninja(settings.build, LOAD_TARGET)
     if failure:
         raise SystemExit(f"syslab bench: the load client does not build:\n{failure}")
-    raise_fd_limit()
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    machine = report.machine_description(labs_mod.ROOT, build_info(settings.build), command, started)
-    cells = run_models(models, settings, settings.build / LOAD_TARGET)
+    with fd_limit_raised():
+        machine = report.machine_description(labs_mod.ROOT, build_info(settings.build), command, started)
+        cells = run_models(models, settings, settings.build / LOAD_TARGET)
     problems = write_outputs(cells, settings, machine)
     if not problems and is_full_run(cells, settings, known):
         SLIDES_IMAGE.parent.mkdir(parents=True, exist_ok=True)
@@ -354,6 +361,4 @@ def smoke_problems(out: Path, cells: list[Cell]) -> list[str]:
             problems.append(f"{cell['model']} at {cell['connections']}: no measurement: {cell}")
         if cell["peak_rss_kb"] <= 0 or cell["processes"] < 1 or cell["threads"] < 1:
             problems.append(f"{cell['model']} at {cell['connections']}: nothing read from /proc: {cell}")
-    for cell in cells:
-        print(f"  {cell.model} at {cell.connections} connections: {progress_line(cell)}")
     return problems
