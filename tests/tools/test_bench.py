@@ -108,6 +108,14 @@ class Table(unittest.TestCase):
                                   "256× connect: no answer before the connect deadline; "
                                   "SIGTERM did not stop the server in 10 s: SIGKILL")
 
+    def test_a_busy_client_is_noted(self):
+        cell = measured("epoll", 10, 50_000)
+        cell.load.update(duration_s=3.0, client_cpu_s=2.9)
+        self.assertEqual(bench_report.table_row(cell)[-1],
+                         "the load client was busy 97% of the time: it may be the limit")
+        cell.load.update(client_cpu_s=1.5)
+        self.assertEqual(bench_report.table_row(cell)[-1], "")
+
     def test_markdown_has_a_header_an_alignment_row_and_one_row_per_cell(self):
         cells = [measured("iterative", 10, 20_000), measured("iterative", 100, 20_000)]
         cells[0].notes.append("a | b")

@@ -104,11 +104,11 @@ std::string to_json(const bench::LoadOptions& options, const bench::LoadResult& 
       "{{\"load\": \"closed-loop\", \"message_bytes\": {}, \"connections_asked\": {}, "
       "\"connections_established\": {}, \"connections_failed\": {}, \"connections_served\": {}, "
       "\"requests\": {}, \"bytes\": {}, \"connect_s\": {:.3f}, \"duration_s\": {:.3f}, "
-      "\"requests_per_s\": {:.1f}, \"mb_per_s\": {:.3f}, \"latency_us\": {{\"p50\": {:.1f}, "
-      "\"p90\": {:.1f}, \"p99\": {:.1f}, \"max\": {:.1f}}}, \"pending_at_end\": {}, "
-      "\"oldest_pending_ms\": {:.1f}, \"errors\": {{{}}}}}",
+      "\"client_cpu_s\": {:.3f}, \"requests_per_s\": {:.1f}, \"mb_per_s\": {:.3f}, "
+      "\"latency_us\": {{\"p50\": {:.1f}, \"p90\": {:.1f}, \"p99\": {:.1f}, \"max\": {:.1f}}}, "
+      "\"pending_at_end\": {}, \"oldest_pending_ms\": {:.1f}, \"errors\": {{{}}}}}",
       options.message_size, r.asked, r.established, r.failed, r.served, r.requests, r.bytes,
-      r.connect_s, r.duration_s, static_cast<double>(r.requests) / seconds,
+      r.connect_s, r.duration_s, r.cpu_s, static_cast<double>(r.requests) / seconds,
       static_cast<double>(r.bytes) / seconds / 1e6, microseconds(r.latency.percentile(0.50)),
       microseconds(r.latency.percentile(0.90)), microseconds(r.latency.percentile(0.99)),
       microseconds(r.latency.max()), r.pending_at_end,

@@ -31,6 +31,7 @@ struct LoadResult {
   std::uint64_t bytes = 0;   // echoed bytes received in completed round trips
   double connect_s = 0;      // how long the connect phase took
   double duration_s = 0;     // how long the measured phase took
+  double cpu_s = 0;          // CPU time (user + system) the client used in the measured phase
   LatencyHistogram latency;  // nanoseconds per completed round trip
   int pending_at_end = 0;    // connections still waiting for an echo when the time was up
   std::uint64_t oldest_pending_ns = 0;

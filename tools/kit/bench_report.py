@@ -88,8 +88,20 @@ def cell_notes(cell: Cell) -> str:
     notes = [cell.reason] if cell.reason else []
     errors = cell.load.get("errors", {})
     notes += [f"{count:,}× {what}" for what, count in sorted(errors.items(), key=lambda e: -e[1])]
+    busy = client_busy(cell)
+    if busy >= CLIENT_BUSY:
+        notes.append(f"the load client was busy {busy:.0%} of the time: it may be the limit")
     notes += cell.notes
     return "; ".join(notes)
+
+
+CLIENT_BUSY = 0.9  # a client on the CPU this much of the time cannot say how fast the server is
+
+
+def client_busy(cell: Cell) -> float:
+    """The share of the measured time the (single-threaded) load client spent on a CPU."""
+    seconds = float(cell.load.get("duration_s", 0.0))
+    return float(cell.load.get("client_cpu_s", 0.0)) / seconds if seconds > 0 else 0.0
 
 
 HEADER = ["model", "connections", "connected", "served", "req/s", f"vs {BASELINE}", "p50", "p99",
@@ -141,7 +153,9 @@ def method_text(settings: dict) -> str:
             f"*vs {BASELINE}*: req/s divided by the {BASELINE} server's at the same number of "
             f"connections, in this same run. *peak RSS*: the largest sum of VmRSS over the "
             f"server's process tree, sampled from /proc during the run; *threads*, *processes*: "
-            f"the largest sums seen. Traffic is on loopback only.")
+            f"the largest sums seen. The client is one thread: a note says when it was on a CPU "
+            f"{CLIENT_BUSY:.0%} of the time or more (then it, not the server, may be the limit). "
+            f"Traffic is on loopback only.")
 
 
 def markdown(cells: list[Cell], machine: dict, settings: dict) -> str:
@@ -235,8 +249,8 @@ def git_commit(root: Path) -> str:
 
 def machine_description(root: Path, build: dict, command: str, started: str) -> dict:
     """CPU, cores, memory, kernel, OS, compiler, build, limits, date, commit and command."""
-    memory_kib = int(first_match("/proc/meminfo", "MemTotal").split()[0] or 0) \
-        if first_match("/proc/meminfo", "MemTotal") != "unknown" else 0
+    memory = first_match("/proc/meminfo", "MemTotal").split()
+    memory_kib = int(memory[0]) if memory and memory[0].isdigit() else 0
     return {
         "CPU": first_match("/proc/cpuinfo", "model name"),
         "cores": f"{len(os.sched_getaffinity(0))} usable ({os.cpu_count()} online), "
@@ -248,6 +262,8 @@ def machine_description(root: Path, build: dict, command: str, started: str) -> 
         "build": build.get("description", "unknown"),
         "limits": f"RLIMIT_NOFILE {build.get('nofile', '?')} for the servers and the client; "
                   f"net.core.somaxconn {first_match('/proc/sys/net/core/somaxconn', '')}",
+        "load average at the start": first_match("/proc/loadavg", "").rsplit(" ", 2)[0] +
+                                     " (1, 5, 15 min: other work on the machine skews the numbers)",
         "date": started,
         "git commit": git_commit(root),
         "command": f"`{command}`",
