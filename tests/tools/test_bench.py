@@ -19,13 +19,14 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from kit import bench, bench_report  # noqa: E402
 from kit.bench_report import Cell  # noqa: E402
-from kit.bench_server import status_fields  # noqa: E402
+from kit.bench_server import pss_kb, status_fields  # noqa: E402
 
 
 def measured(model: str, connections: int, rps: float, p99: float = 100.0, served: int = 1) -> Cell:
     load = {"connections_established": connections, "connections_served": served,
             "requests_per_s": rps, "latency_us": {"p50": 20.0, "p99": p99}, "errors": {}}
-    return Cell(model, connections, load=load, peak_rss_kb=3686, threads=1, processes=1)
+    return Cell(model, connections, load=load, peak_rss_kb=3686, peak_pss_kb=1024, threads=1,
+                processes=1)
 
 
 class ModelTable(unittest.TestCase):
@@ -85,13 +86,16 @@ class Table(unittest.TestCase):
         cell = measured("epoll", 10_000, 123_456.7, p99=2345.0, served=10_000)
         cell.ratio = 10.5
         row = bench_report.table_row(cell)
-        self.assertEqual(row[:11], ["epoll", "10,000", "10,000", "10,000", "123,457", "10.50×",
-                                    "20 µs", "2.3 ms", "3.6 MiB", "1", "1"])
+        self.assertEqual(row[:12], ["epoll", "10,000", "10,000", "10,000", "123,457", "10.50×",
+                                    "20 µs", "2.3 ms", "3.6 MiB", "1.0 MiB", "1", "1"])
+        self.assertEqual(len(row), len(bench_report.HEADER))
 
     def test_n_a_and_not_built_rows_say_why(self):
         na = Cell("threads", 10_000, status="n/a", reason="the load client did not finish within 28 s")
         not_built = Cell("fork", 0, status="not built", reason="lab 08-process-models is not in labs/labs.txt")
         self.assertIn("n/a", bench_report.table_row(na))
+        self.assertEqual(len(bench_report.table_row(na)), len(bench_report.HEADER))
+        self.assertEqual(len(bench_report.table_row(not_built)), len(bench_report.HEADER))
         self.assertEqual(bench_report.table_row(na)[-1], "the load client did not finish within 28 s")
         self.assertEqual(bench_report.table_row(not_built)[-1],
                          "not built: lab 08-process-models is not in labs/labs.txt")
@@ -168,6 +172,10 @@ class Proc(unittest.TestCase):
     def test_status_fields(self):
         text = "Name:\techo-server\nState:\tS (sleeping)\nVmHWM:\t    3700 kB\nVmRSS:\t    3600 kB\nThreads:\t3\n"
         self.assertEqual(status_fields(text), {"VmRSS": 3600, "VmHWM": 3700, "Threads": 3})
+
+    def test_pss_from_smaps_rollup(self):
+        text = "55-7f ---p 00000000 00:00 0   [rollup]\nRss:  1600 kB\nPss:   190 kB\nPss_Dirty:  112 kB\n"
+        self.assertEqual(pss_kb(text), 190)
 
     def test_a_zombie_has_no_memory(self):
         self.assertEqual(status_fields("Name:\tx\nState:\tZ (zombie)\nThreads:\t1\n"),

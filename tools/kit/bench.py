@@ -59,6 +59,10 @@ class Settings:
     message_bytes: int = 64
     connects_in_flight: int = 256
 
+    def connect_timeout_for(self, connections: int) -> float:
+        """The connect deadline: a slow accepter (fork per connection) gets 1 s per thousand."""
+        return max(self.connect_timeout, connections / 1000)
+
     def as_json(self) -> dict:
         return {"models": self.models, "levels": self.levels, "seconds": self.seconds,
                 "quick": self.quick, "connect_timeout": self.connect_timeout,
@@ -168,11 +172,11 @@ def run_cell(model: Model, connections: int, program: Path, load: Path, settings
     cell = Cell(model.name, connections)
     load_command = [str(load), "--host", "127.0.0.1", "--connections", str(connections),
                     "--size", str(settings.message_bytes), "--duration", f"{settings.seconds:g}",
-                    "--connect-timeout", f"{settings.connect_timeout:g}",
+                    "--connect-timeout", f"{settings.connect_timeout_for(connections):g}",
                     "--connects-in-flight", str(settings.connects_in_flight)]
     server_command = [str(program), "--host", "127.0.0.1", "--port", "0", f"--model={model.name}",
                       *model.server_args(len(os.sched_getaffinity(0)))]
-    hard_timeout = settings.seconds + settings.connect_timeout + 20
+    hard_timeout = settings.seconds + settings.connect_timeout_for(connections) + 20
     try:
         run_server(server_command, load_command, hard_timeout, cell)
     except ServerError as error:
@@ -359,6 +363,6 @@ def smoke_problems(out: Path, cells: list[Cell]) -> list[str]:
         load = cell["load"]
         if cell["status"] != "ok" or load.get("requests", 0) <= 0 or load["latency_us"]["p50"] <= 0:
             problems.append(f"{cell['model']} at {cell['connections']}: no measurement: {cell}")
-        if cell["peak_rss_kb"] <= 0 or cell["processes"] < 1 or cell["threads"] < 1:
+        if cell["peak_rss_kb"] <= 0 or cell["peak_pss_kb"] <= 0 or cell["processes"] < 1 or cell["threads"] < 1:
             problems.append(f"{cell['model']} at {cell['connections']}: nothing read from /proc: {cell}")
     return problems

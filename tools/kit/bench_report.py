@@ -24,6 +24,7 @@ class Cell:
     reason: str = ""
     load: dict = field(default_factory=dict)  # echo-load's JSON line
     peak_rss_kb: int = 0                # the largest sum of VmRSS over the server's process tree
+    peak_pss_kb: int = 0                # the same for Pss: shared pages divided among the sharers
     hwm_sum_kb: int = 0                 # the sum of each process's VmHWM: an upper bound
     threads: int = 0                    # the largest sum of Threads: over the tree
     processes: int = 0                  # the largest size of the tree
@@ -105,23 +106,24 @@ def client_busy(cell: Cell) -> float:
 
 
 HEADER = ["model", "connections", "connected", "served", "req/s", f"vs {BASELINE}", "p50", "p99",
-          "peak RSS", "threads", "processes", "notes"]
+          "peak RSS", "peak PSS", "threads", "processes", "notes"]
 
 
 def table_row(cell: Cell) -> list[str]:
     if cell.status == "not built":
-        return [cell.model, "–", "–", "–", "–", "–", "–", "–", "–", "–", "–", f"not built: {cell.reason}"]
+        return [cell.model] + ["–"] * (len(HEADER) - 2) + [f"not built: {cell.reason}"]
     load = cell.load
     connected = (f"{count_text(load['connections_established'])}"
                  if "connections_established" in load else "–")
     served = count_text(load["connections_served"]) if "connections_served" in load else "–"
     if not cell.measured:
-        return [cell.model, count_text(cell.connections), connected, served, "n/a", "–", "–", "–",
-                "–", "–", "–", cell_notes(cell)]
+        return [cell.model, count_text(cell.connections), connected, served, "n/a"] + \
+            ["–"] * (len(HEADER) - 6) + [cell_notes(cell)]
     return [cell.model, count_text(cell.connections), connected, served,
             count_text(cell.requests_per_s), ratio_text(cell.ratio),
             latency_text(cell.latency_us("p50")), latency_text(cell.latency_us("p99")),
-            size_text(cell.peak_rss_kb), str(cell.threads), str(cell.processes), cell_notes(cell)]
+            size_text(cell.peak_rss_kb), size_text(cell.peak_pss_kb), str(cell.threads),
+            str(cell.processes), cell_notes(cell)]
 
 
 def markdown_table(cells: list[Cell]) -> str:
@@ -146,13 +148,16 @@ def method_text(settings: dict) -> str:
             f"epoll). Every connection sends one {settings['message_bytes']}-byte message, waits for "
             f"its whole echo, then sends the next; one request is one such round trip. Each cell "
             f"is measured for {settings['seconds']:g} s after all its connections are established "
-            f"(connect deadline {settings['connect_timeout']:g} s, at most "
+            f"(connect deadline {settings['connect_timeout']:g} s, or 1 s per 1,000 connections "
+            f"when that is longer; at most "
             f"{settings['connects_in_flight']} connects in flight). *connected*: connect() completed; "
             f"*served*: completed at least one round trip (a connection waiting in the listen "
             f"backlog is connected but not served). p50 and p99 are of completed round trips. "
             f"*vs {BASELINE}*: req/s divided by the {BASELINE} server's at the same number of "
             f"connections, in this same run. *peak RSS*: the largest sum of VmRSS over the "
-            f"server's process tree, sampled from /proc during the run; *threads*, *processes*: "
+            f"server's process tree, sampled from /proc during the run; *peak PSS*: the same "
+            f"with each shared page divided among the processes sharing it (smaps_rollup), the "
+            f"memory a process model really holds; *threads*, *processes*: "
             f"the largest sums seen. The client is one thread: a note says when it was on a CPU "
             f"{CLIENT_BUSY:.0%} of the time or more (then it, not the server, may be the limit). "
             f"Traffic is on loopback only.")

@@ -64,13 +64,22 @@ def status_fields(text: str) -> dict[str, int]:
     return found
 
 
+def pss_kb(text: str) -> int:
+    """Pss (kB) from the text of /proc/PID/smaps_rollup: RSS with each shared page divided among
+    the processes that share it, so a tree's sum is the memory it really holds."""
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
 class TreeSampler:
     """Samples the tree in a thread until stopped; keeps the peaks. Sampling costs CPU that the
     server and client share, so it waits 5 times as long as a sample took (at least 0.1 s)."""
 
     def __init__(self, root: int) -> None:
         self.root = root
-        self.peak_rss_kb = self.threads = self.processes = 0
+        self.peak_rss_kb = self.peak_pss_kb = self.threads = self.processes = 0
         self.hwm: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -92,17 +101,19 @@ class TreeSampler:
             self._stop.wait(max(0.1, 5 * (time.monotonic() - began)))
 
     def sample(self) -> None:
-        rss = threads = processes = 0
+        rss = pss = threads = processes = 0
         for pid in process_tree(self.root):
             try:
                 fields = status_fields(Path(f"/proc/{pid}/status").read_text())
+                pss += pss_kb(Path(f"/proc/{pid}/smaps_rollup").read_text())
             except OSError:
-                continue
+                continue  # it exited while we looked
             rss += fields["VmRSS"]
             threads += fields["Threads"]
             processes += 1
             self.hwm[pid] = max(self.hwm.get(pid, 0), fields["VmHWM"])
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
+        self.peak_pss_kb = max(self.peak_pss_kb, pss)
         self.threads = max(self.threads, threads)
         self.processes = max(self.processes, processes)
 
@@ -212,8 +223,8 @@ def run_server(server_command: list[str], load_command: list[str], timeout: floa
             drain(server.stdout)
             with TreeSampler(server.pid) as sampler:
                 cell.load = run_load(load_command, port, timeout)
-            cell.peak_rss_kb, cell.threads, cell.processes = \
-                sampler.peak_rss_kb, sampler.threads, sampler.processes
+            cell.peak_rss_kb, cell.peak_pss_kb = sampler.peak_rss_kb, sampler.peak_pss_kb
+            cell.threads, cell.processes = sampler.threads, sampler.processes
             cell.hwm_sum_kb = sum(sampler.hwm.values())
             if cell.load.get("connections_established", 0) == 0:
                 cell.status, cell.reason = "n/a", "no connection was established"
