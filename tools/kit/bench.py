@@ -265,6 +265,9 @@ def run_bench(settings: Settings, command: str, configure_build: bool = True) ->
         SLIDES_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(settings.out / "models.png", SLIDES_IMAGE)
         print(f"  copied the chart to {rel(SLIDES_IMAGE)} (the lab 11 deck shows it)")
+    elif not settings.quick:
+        print(f"  {rel(SLIDES_IMAGE)} left alone: only a run of every model at the default levels "
+              "replaces it")
     return cells, problems
 
 
