@@ -19,12 +19,15 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: echo-load --port PORT [--host 127.0.0.1] [--connections C] [--size BYTES]\n"
     "                 [--duration SECONDS] [--connect-timeout SECONDS] [--connects-in-flight N]\n"
+    "                 [--handshake]\n"
     "  Closed-loop load on an echo server: C connections, each sends BYTES bytes, waits for\n"
     "  their whole echo, records the round trip and sends again, for SECONDS after all C are\n"
     "  connected (or the connect timeout passed). Prints one line of JSON. Loopback only.\n"
     "  defaults: --connections 10 --size 64 --duration 3 --connect-timeout 5\n"
-    "            --connects-in-flight 256 (connects are paced so the listen backlog is not "
-    "flooded)\n";
+    "            --connects-in-flight 256 (paced, so that the listen backlog is not flooded)\n"
+    "  --handshake: once all are connected, and once the time is up (before closing), print\n"
+    "  {\"phase\": \"connected\"} or {\"phase\": \"measured\"} and wait for a line on stdin,\n"
+    "  so that the caller can look at the server at those moments.\n";
 
 // Limits that keep the load bounded in count and time whatever the caller asks.
 constexpr int kMaxConnections = 100'000;
@@ -42,6 +45,13 @@ Number parse_number(std::string_view name, const std::string& text, Number low, 
   return value;
 }
 
+// Says which phase is over and waits for the caller's go-ahead (a line, or EOF: it has gone).
+void handshake(std::string_view phase) {
+  std::cout << "{\"phase\": \"" << phase << "\"}" << std::endl;
+  std::string line;
+  std::getline(std::cin, line);
+}
+
 bench::LoadOptions parse_arguments(int argc, char** argv) {
   bench::LoadOptions options;
   for (int i = 1; i < argc; ++i) {
@@ -49,6 +59,10 @@ bench::LoadOptions parse_arguments(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
+    }
+    if (arg == "--handshake") {
+      options.on_phase = handshake;
+      continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(fmt::format("{} needs a value", arg));
     const std::string value = argv[++i];

@@ -112,7 +112,9 @@ class LoadRun {
 
   LoadResult run() {
     connect_all();
+    if (options_.on_phase) options_.on_phase("connected");
     measure();
+    if (options_.on_phase) options_.on_phase("measured");
     return result_;
   }
 

@@ -5,8 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "histogram.hpp"
 
@@ -20,6 +22,9 @@ struct LoadOptions {
   double duration_s = 3.0;        // measured from the moment the connect phase ends
   double connect_timeout_s = 5.0;
   int connects_in_flight = 256;  // paced so the listen backlog (somaxconn) is not flooded
+  // Called once all connections are open ("connected") and once the measured phase is over but
+  // before any connection is closed ("measured"): the moments to look at the server from outside.
+  std::function<void(std::string_view phase)> on_phase;
 };
 
 struct LoadResult {

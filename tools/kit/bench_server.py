@@ -82,6 +82,7 @@ class TreeSampler:
         self.peak_rss_kb = self.peak_pss_kb = self.threads = self.processes = 0
         self.hwm: dict[int, int] = {}
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # sample() runs on the sampling thread and at handshakes
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> TreeSampler:
@@ -101,6 +102,10 @@ class TreeSampler:
             self._stop.wait(max(0.1, 5 * (time.monotonic() - began)))
 
     def sample(self) -> None:
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         rss = pss = threads = processes = 0
         for pid in process_tree(self.root):
             try:
@@ -196,16 +201,54 @@ def kill_quietly(server: subprocess.Popen) -> None:
     server.wait()
 
 
-def run_load(load_command: list[str], port: int, timeout: float) -> dict:
-    """echo-load's JSON line; ServerError when it fails or overruns its deadline."""
-    try:
-        result = subprocess.run(load_command + ["--port", str(port)], capture_output=True, text=True,
-                                timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise ServerError(f"the load client did not finish within {timeout:g} s") from None
-    if result.returncode != 0:
-        raise ServerError("echo-load: " + (result.stderr.strip().splitlines() or ["failed"])[0])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def lines_until(stream, deadline: float):
+    """The lines of a pipe as they come, until EOF; ServerError when the deadline passes first."""
+    pending = b""
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([stream], [], [], max(0.0, left))
+        if not ready:
+            raise ServerError("the load client did not finish before its deadline")
+        chunk = os.read(stream.fileno(), 65536)
+        if not chunk:
+            return
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from (line for line in lines if line.strip())
+
+
+def run_load(load_command: list[str], port: int, timeout: float, sampler: TreeSampler) -> dict:
+    """echo-load's JSON result. At its two handshakes (all connected; time up, nothing closed
+    yet) the server's tree is sampled before the client goes on, so the peaks are never missed
+    however slow sampling a large tree is. ServerError when it fails or overruns its deadline."""
+    deadline = time.monotonic() + timeout
+    with tempfile.TemporaryFile() as errors:
+        client = subprocess.Popen(load_command + ["--port", str(port), "--handshake"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        try:
+            result = None
+            for line in lines_until(client.stdout, deadline):
+                message = json.loads(line)
+                if "phase" not in message:
+                    result = message
+                    continue
+                sampler.sample()
+                client.stdin.write(b"go\n")
+                client.stdin.flush()
+            client.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise ServerError("the load client did not finish before its deadline") from None
+        finally:
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+            client.stdin.close()
+            client.stdout.close()
+        if client.returncode != 0 or result is None:
+            errors.seek(0)
+            first = (errors.read().decode(errors="replace").strip().splitlines() or ["failed"])[0]
+            raise ServerError(f"echo-load exited {client.returncode}: {first}")
+        return result
 
 
 def run_server(server_command: list[str], load_command: list[str], timeout: float, cell: Cell) -> None:
@@ -222,7 +265,7 @@ def run_server(server_command: list[str], load_command: list[str], timeout: floa
         try:
             drain(server.stdout)
             with TreeSampler(server.pid) as sampler:
-                cell.load = run_load(load_command, port, timeout)
+                cell.load = run_load(load_command, port, timeout, sampler)
             cell.peak_rss_kb, cell.peak_pss_kb = sampler.peak_rss_kb, sampler.peak_pss_kb
             cell.threads, cell.processes = sampler.threads, sampler.processes
             cell.hwm_sum_kb = sum(sampler.hwm.values())
