@@ -168,6 +168,26 @@ class Chart(unittest.TestCase):
         self.assertIn("set output '/b/models.png'", script)
 
 
+class SlidesImage(unittest.TestCase):
+    def settings(self, **given) -> bench.Settings:
+        values = {"models": [], "levels": bench.DEFAULT_LEVELS, "seconds": 3.0, "quick": False,
+                  "connect_timeout": 5.0, "build": Path("/b"), "out": Path("/b/bench")}
+        return bench.Settings(**{**values, **given})
+
+    def test_only_a_run_of_every_model_at_the_default_levels_replaces_it(self):
+        known = bench.read_models("iterative 07-echo-server echo-server\nepoll 11-epoll echo-server\n")
+        both = [measured("iterative", 10, 1), Cell("epoll", 10, status="n/a", reason="x")]
+        self.assertTrue(bench.is_full_run(both, self.settings(), known))
+        self.assertFalse(bench.is_full_run(both, self.settings(quick=True), known))
+        self.assertFalse(bench.is_full_run(both, self.settings(levels=[10, 100]), known))
+        not_built = [measured("iterative", 10, 1), Cell("epoll", 0, status="not built", reason="x")]
+        self.assertFalse(bench.is_full_run(not_built, self.settings(), known))
+
+    def test_the_connect_deadline_grows_with_the_connections(self):
+        self.assertEqual(self.settings().connect_timeout_for(100), 5.0)
+        self.assertEqual(self.settings().connect_timeout_for(10_000), 10.0)
+
+
 class Proc(unittest.TestCase):
     def test_status_fields(self):
         text = "Name:\techo-server\nState:\tS (sleeping)\nVmHWM:\t    3700 kB\nVmRSS:\t    3600 kB\nThreads:\t3\n"

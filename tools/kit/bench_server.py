@@ -74,8 +74,9 @@ def pss_kb(text: str) -> int:
 
 
 class TreeSampler:
-    """Samples the tree in a thread until stopped; keeps the peaks. Sampling costs CPU that the
-    server and client share, so it waits 5 times as long as a sample took (at least 0.1 s)."""
+    """Samples the tree in a thread until stopped, and whenever sample() is called; keeps the
+    peaks. Sampling costs CPU that the server and the client share, so between samples the thread
+    waits 10 times as long as a sample took, and at least 0.5 s (under 10 % of one core)."""
 
     def __init__(self, root: int) -> None:
         self.root = root
@@ -99,7 +100,7 @@ class TreeSampler:
         while not self._stop.is_set():
             began = time.monotonic()
             self.sample()
-            self._stop.wait(max(0.1, 5 * (time.monotonic() - began)))
+            self._stop.wait(max(0.5, 10 * (time.monotonic() - began)))
 
     def sample(self) -> None:
         with self._lock:
