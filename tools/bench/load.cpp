@@ -249,21 +249,23 @@ class LoadRun {
     }
   }
 
+  // One recv per readiness event: epoll is level-triggered, so bytes left unread are reported
+  // again, and a second recv would nearly always be an EAGAIN (one request is in flight).
   void on_readable(Connection& c) {
-    for (;;) {
-      const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return;
-      if (n < 0) return fail(c, "recv: " + errno_name(errno));
-      if (n == 0) return fail(c, "the server closed the connection");
-      const auto got = static_cast<std::size_t>(n);
-      if (c.state != State::kWaiting || c.received + got > c.sent ||
-          std::memcmp(buffer_.data(), message_.data() + c.received, got) != 0) {
-        return fail(c, "bytes that are not the echo of what was sent");
-      }
-      c.received += got;
-      if (c.received == message_.size()) complete_request(c);
+    ssize_t n = 0;
+    do {
+      n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0) return fail(c, "recv: " + errno_name(errno));
+    if (n == 0) return fail(c, "the server closed the connection");
+    const auto got = static_cast<std::size_t>(n);
+    if (c.state != State::kWaiting || c.received + got > c.sent ||
+        std::memcmp(buffer_.data(), message_.data() + c.received, got) != 0) {
+      return fail(c, "bytes that are not the echo of what was sent");
     }
+    c.received += got;
+    if (c.received == message_.size()) complete_request(c);
   }
 
   void complete_request(Connection& c) {
