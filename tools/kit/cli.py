@@ -103,6 +103,6 @@ def main(argv: list[str]) -> int:
         what = f"there is no lab {str(unknown)!r}" if str(unknown) else "which lab? say LAB=NN"
         print(f"syslab: {what}; the labs are:\n{labs_mod.lab_list_text()}", file=sys.stderr)
         return 2
-    except skeleton.MarkerError as error:
+    except (skeleton.MarkerError, labs_mod.BadLabList) as error:
         print(f"syslab: {error}", file=sys.stderr)
         return 2
