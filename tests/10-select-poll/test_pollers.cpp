@@ -126,7 +126,8 @@ POLLER_TEST(ModifyChangesWhatIsReported, 2,
   EXPECT_TRUE(wait_for(poller, 0).empty()) << "kNone: nothing may be reported";
   EXPECT_EQ(poller.size(), 1U) << "kNone still watches the fd";
   poller.modify(borrow(pipe.read_end), Interest::kRead | Interest::kWrite);
-  const Ready* ready = find(wait_for(poller, 1000), pipe.read_end.get());
+  const std::vector<Ready> after = wait_for(poller, 1000);
+  const Ready* ready = find(after, pipe.read_end.get());
   ASSERT_NE(ready, nullptr);
   EXPECT_TRUE(ready->readable);
   EXPECT_THROW(poller.modify(borrow(pipe.write_end), Interest::kRead), std::logic_error);
