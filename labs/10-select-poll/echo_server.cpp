@@ -49,7 +49,8 @@ std::string value_of(std::string_view arg, std::string_view name, int& i, int ar
 
 // True for "--name" and "--name=...".
 bool is_option(std::string_view arg, std::string_view name) {
-  return arg.substr(0, name.size()) == name && (arg.size() == name.size() || arg[name.size()] == '=');
+  return arg.substr(0, name.size()) == name &&
+         (arg.size() == name.size() || arg[name.size()] == '=');
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.

@@ -18,53 +18,8 @@
 namespace mux {
 
 namespace {
-
 using Clock = std::chrono::steady_clock;
-
-// One client: its socket and the echo it is owed, output[written..].
-struct Connection {
-  explicit Connection(net::Socket s) noexcept : socket(std::move(s)) {}
-
-  net::Socket socket;
-  std::string output;                 // bytes read from the client, not all written back yet
-  std::size_t written = 0;            // how much of output went back already
-  bool input_closed = false;          // the client sent EOF: close once the echo is out
-  Interest watched = Interest::kRead;  // what the poller watches it for now
-
-  [[nodiscard]] std::size_t owed() const { return output.size() - written; }
-};
-
-// The loop and its state. Single-threaded: nothing here is shared.
-class EventServer {
- public:
-  EventServer(net::Listener listener, Poller& poller, fdio::BorrowedFd stop);
-  ~EventServer();  // stops watching what it added: the poller outlives the server
-  EventServer(const EventServer&) = delete;
-  EventServer& operator=(const EventServer&) = delete;
-
-  void run();
-
- private:
-  void accept_clients();
-  void pause_accepting(const syslab::SystemError& error);
-  void resume_accepting_if_due();
-  void begin_stop();
-  void add_connection(net::Socket socket);
-  void on_connection_ready(const Ready& ready);
-  [[nodiscard]] bool read_from(Connection& conn);
-  [[nodiscard]] bool write_to(Connection& conn);
-  void update_interest(int fd, Connection& conn);
-  void close_connection(int fd);
-  [[nodiscard]] std::optional<std::chrono::milliseconds> wait_timeout() const;
-
-  std::optional<net::Listener> listener_;  // empty once stopping: connects are refused
-  Poller& poller_;
-  fdio::BorrowedFd stop_;
-  bool watching_stop_ = false;
-  std::unordered_map<int, Connection> connections_;  // by fd
-  std::optional<Clock::time_point> accept_paused_until_;
-  std::vector<char> buffer_ = std::vector<char>(64 * 1024);  // one read's bytes, for every client
-};
+}  // namespace
 
 EventServer::EventServer(net::Listener listener, Poller& poller, fdio::BorrowedFd stop)
     : poller_(poller), stop_(stop) {
@@ -113,23 +68,21 @@ void EventServer::on_connection_ready(const Ready& ready) {
   SYSLAB_TODO("write what is owed, read if watched for kRead; close on a peer gone or EOF with nothing owed; else update_interest");
 }
 
-bool EventServer::read_from(Connection& conn) {
+bool EventServer::read_from(EchoConnection& conn) {
   SYSLAB_TODO("one read_some; append what came to output and try to write it at once; EOF sets input_closed; false when the peer is gone");
 }
 
-bool EventServer::write_to(Connection& conn) {
+bool EventServer::write_to(EchoConnection& conn) {
   SYSLAB_TODO("write_some what is owed until EAGAIN or nothing is owed; false when the peer is gone");
 }
 
-void EventServer::update_interest(int fd, Connection& conn) {
+void EventServer::update_interest(int fd, EchoConnection& conn) {
   SYSLAB_TODO("kRead while input is open and less than kOutputCap is owed; kWrite while anything is owed; modify only on change");
 }
 
 void EventServer::close_connection(int fd) {
   SYSLAB_TODO("stop watching fd, then forget the connection (its Socket closes the fd)");
 }
-
-}  // namespace
 
 void serve_events(net::Listener listener, Poller& poller, fdio::BorrowedFd stop) {
   EventServer server(std::move(listener), poller, stop);

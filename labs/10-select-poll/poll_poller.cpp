@@ -28,8 +28,7 @@ void PollPoller::remove(fdio::BorrowedFd fd) {
   SYSLAB_TODO("O(1): move the last pollfd into fd's place, fix the moved fd's index, shrink");
 }
 
-void PollPoller::wait(std::optional<std::chrono::milliseconds> timeout,
-                      std::vector<Ready>& ready) {
+void PollPoller::wait(std::optional<std::chrono::milliseconds> timeout, std::vector<Ready>& ready) {
   SYSLAB_TODO("poll the whole array (EINTR: empty list); one Ready per pollfd with revents: POLLIN, POLLOUT, POLLHUP|POLLERR; POLLNVAL is a logic_error");
 }
 

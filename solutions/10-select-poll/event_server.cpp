@@ -17,55 +17,8 @@
 namespace mux {
 
 namespace {
-
 using Clock = std::chrono::steady_clock;
-
-// [slide:connection]
-// One client: its socket and the echo it is owed, output[written..].
-struct Connection {
-  explicit Connection(net::Socket s) noexcept : socket(std::move(s)) {}
-
-  net::Socket socket;
-  std::string output;                 // bytes read from the client, not all written back yet
-  std::size_t written = 0;            // how much of output went back already
-  bool input_closed = false;          // the client sent EOF: close once the echo is out
-  Interest watched = Interest::kRead;  // what the poller watches it for now
-
-  [[nodiscard]] std::size_t owed() const { return output.size() - written; }
-};
-// [/slide]
-
-// The loop and its state. Single-threaded: nothing here is shared.
-class EventServer {
- public:
-  EventServer(net::Listener listener, Poller& poller, fdio::BorrowedFd stop);
-  ~EventServer();  // stops watching what it added: the poller outlives the server
-  EventServer(const EventServer&) = delete;
-  EventServer& operator=(const EventServer&) = delete;
-
-  void run();
-
- private:
-  void accept_clients();
-  void pause_accepting(const syslab::SystemError& error);
-  void resume_accepting_if_due();
-  void begin_stop();
-  void add_connection(net::Socket socket);
-  void on_connection_ready(const Ready& ready);
-  [[nodiscard]] bool read_from(Connection& conn);
-  [[nodiscard]] bool write_to(Connection& conn);
-  void update_interest(int fd, Connection& conn);
-  void close_connection(int fd);
-  [[nodiscard]] std::optional<std::chrono::milliseconds> wait_timeout() const;
-
-  std::optional<net::Listener> listener_;  // empty once stopping: connects are refused
-  Poller& poller_;
-  fdio::BorrowedFd stop_;
-  bool watching_stop_ = false;
-  std::unordered_map<int, Connection> connections_;  // by fd
-  std::optional<Clock::time_point> accept_paused_until_;
-  std::vector<char> buffer_ = std::vector<char>(64 * 1024);  // one read's bytes, for every client
-};
+}  // namespace
 
 EventServer::EventServer(net::Listener listener, Poller& poller, fdio::BorrowedFd stop)
     : poller_(poller), stop_(stop) {
@@ -158,9 +111,8 @@ std::optional<std::chrono::milliseconds> EventServer::wait_timeout() const {
   // BEGIN SOLUTION: no timeout, unless accepting is paused: then the time left in the pause
   if (!accept_paused_until_) return std::nullopt;
   const auto left = *accept_paused_until_ - Clock::now();
-  return std::chrono::ceil<std::chrono::milliseconds>(left < Clock::duration::zero()
-                                                          ? Clock::duration::zero()
-                                                          : left);
+  return std::chrono::ceil<std::chrono::milliseconds>(
+      left < Clock::duration::zero() ? Clock::duration::zero() : left);
   // END SOLUTION
 }
 
@@ -189,7 +141,7 @@ void EventServer::add_connection(net::Socket socket) {
     std::cerr << "event server: connection refused: " << error.what() << "\n";
     return;  // the Socket closes it: this client sees EOF, the others go on
   }
-  connections_.emplace(fd, Connection(std::move(socket)));
+  connections_.emplace(fd, EchoConnection(std::move(socket)));
   // END SOLUTION
 }
 // [/slide]
@@ -199,7 +151,7 @@ void EventServer::on_connection_ready(const Ready& ready) {
   // BEGIN SOLUTION: write what is owed, read if watched for kRead; close on a peer gone or EOF with nothing owed; else update_interest
   const auto it = connections_.find(ready.fd);
   if (it == connections_.end()) return;
-  Connection& conn = it->second;
+  EchoConnection& conn = it->second;
   // A hang-up or an error: the next read or write says which, and ends the connection.
   bool open = true;
   if (ready.writable || ready.hangup_or_error) open = write_to(conn);
@@ -216,13 +168,13 @@ void EventServer::on_connection_ready(const Ready& ready) {
 // [/slide]
 
 // [slide:read_from]
-bool EventServer::read_from(Connection& conn) {
+bool EventServer::read_from(EchoConnection& conn) {
   // BEGIN SOLUTION: one read_some; append what came to output and try to write it at once; EOF sets input_closed; false when the peer is gone
   const fdio::IoResult got = fdio::read_some(conn.socket.fd(), buffer_);
   if (got.peer_closed()) return false;
   if (got.eof()) conn.input_closed = true;
   if (!got.done()) return true;  // EOF, EAGAIN or EINTR: nothing to echo
-  if (conn.written > 0) {  // drop what went out already, so that output stays within the cap
+  if (conn.written > 0) {        // drop what went out already, so that output stays within the cap
     conn.output.erase(0, conn.written);
     conn.written = 0;
   }
@@ -232,11 +184,11 @@ bool EventServer::read_from(Connection& conn) {
 }
 // [/slide]
 
-bool EventServer::write_to(Connection& conn) {
+bool EventServer::write_to(EchoConnection& conn) {
   // BEGIN SOLUTION: write_some what is owed until EAGAIN or nothing is owed; false when the peer is gone
   while (conn.owed() > 0) {
-    const fdio::IoResult sent = fdio::write_some(
-        conn.socket.fd(), std::string_view(conn.output).substr(conn.written));
+    const fdio::IoResult sent =
+        fdio::write_some(conn.socket.fd(), std::string_view(conn.output).substr(conn.written));
     if (sent.peer_closed()) return false;
     if (sent.would_block()) break;  // the client's buffers are full: wait for kWrite
     conn.written += sent.count;
@@ -250,7 +202,7 @@ bool EventServer::write_to(Connection& conn) {
 }
 
 // [slide:update_interest]
-void EventServer::update_interest(int fd, Connection& conn) {
+void EventServer::update_interest(int fd, EchoConnection& conn) {
   // BEGIN SOLUTION: kRead while input is open and less than kOutputCap is owed; kWrite while anything is owed; modify only on change
   Interest wanted = Interest::kNone;
   if (!conn.input_closed && conn.owed() < kOutputCap) wanted = wanted | Interest::kRead;
@@ -269,8 +221,6 @@ void EventServer::close_connection(int fd) {
   connections_.erase(fd);
   // END SOLUTION
 }
-
-}  // namespace
 
 // [slide:serve_events]
 void serve_events(net::Listener listener, Poller& poller, fdio::BorrowedFd stop) {

@@ -6,9 +6,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "poller.hpp"
 #include "socket.hpp"
+#include "syslab/error.hpp"
 #include "unique_fd.hpp"
 
 namespace mux {
@@ -21,6 +26,54 @@ inline constexpr std::size_t kOutputCap = 256 * 1024;
 // fd table does not turn the loop into a busy loop on a listener that stays readable.
 inline constexpr std::chrono::milliseconds kAcceptPause{100};
 // [/slide]
+
+// [slide:connection]
+// One client: its socket and the echo it is owed, output[written..].
+struct EchoConnection {
+  explicit EchoConnection(net::Socket s) noexcept : socket(std::move(s)) {}
+
+  net::Socket socket;
+  std::string output;                  // bytes read from the client, not all written back yet
+  std::size_t written = 0;             // how much of output went back already
+  bool input_closed = false;           // the client sent EOF: close once the echo is out
+  Interest watched = Interest::kRead;  // what the poller watches it for now
+
+  [[nodiscard]] std::size_t owed() const { return output.size() - written; }
+};
+// [/slide]
+
+// The loop and its state; serve_events is the way to use it. Single-threaded: one thread calls
+// run(), and nothing here is shared.
+class EventServer {
+ public:
+  EventServer(net::Listener listener, Poller& poller, fdio::BorrowedFd stop);
+  ~EventServer();  // stops watching what it added: the poller outlives the server
+  EventServer(const EventServer&) = delete;
+  EventServer& operator=(const EventServer&) = delete;
+
+  void run();
+
+ private:
+  void accept_clients();
+  void pause_accepting(const syslab::SystemError& error);
+  void resume_accepting_if_due();
+  void begin_stop();
+  void add_connection(net::Socket socket);
+  void on_connection_ready(const Ready& ready);
+  [[nodiscard]] bool read_from(EchoConnection& conn);
+  [[nodiscard]] bool write_to(EchoConnection& conn);
+  void update_interest(int fd, EchoConnection& conn);
+  void close_connection(int fd);
+  [[nodiscard]] std::optional<std::chrono::milliseconds> wait_timeout() const;
+
+  std::optional<net::Listener> listener_;  // empty once stopping: connects are refused
+  Poller& poller_;
+  fdio::BorrowedFd stop_;
+  bool watching_stop_ = false;
+  std::unordered_map<int, EchoConnection> connections_;  // by fd
+  std::optional<std::chrono::steady_clock::time_point> accept_paused_until_;
+  std::vector<char> buffer_ = std::vector<char>(64 * 1024);  // one read's bytes, for every client
+};
 
 // Serves every client of listener from this thread until stop (a signalfd, an eventfd, a pipe)
 // becomes readable. Then it stops gracefully: closes the listener (new connects are refused),

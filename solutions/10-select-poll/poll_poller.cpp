@@ -40,7 +40,8 @@ int to_poll_timeout(std::optional<std::chrono::milliseconds> timeout) {
 
 void PollPoller::add(fdio::BorrowedFd fd, Interest interest) {
   // BEGIN SOLUTION: std::invalid_argument for fd < 0, std::logic_error when watched already; else append a pollfd and remember its index
-  if (fd.get() < 0) throw std::invalid_argument("poll: cannot watch fd " + std::to_string(fd.get()));
+  if (fd.get() < 0)
+    throw std::invalid_argument("poll: cannot watch fd " + std::to_string(fd.get()));
   if (!index_.emplace(fd.get(), fds_.size()).second) {
     throw std::logic_error("poll: fd " + std::to_string(fd.get()) + " is watched already");
   }
@@ -67,8 +68,7 @@ void PollPoller::remove(fdio::BorrowedFd fd) {
 // [/slide]
 
 // [slide:poll_wait]
-void PollPoller::wait(std::optional<std::chrono::milliseconds> timeout,
-                      std::vector<Ready>& ready) {
+void PollPoller::wait(std::optional<std::chrono::milliseconds> timeout, std::vector<Ready>& ready) {
   // BEGIN SOLUTION: poll the whole array (EINTR: empty list); one Ready per pollfd with revents: POLLIN, POLLOUT, POLLHUP|POLLERR; POLLNVAL is a logic_error
   ready.clear();
   if (::poll(fds_.data(), fds_.size(), to_poll_timeout(timeout)) < 0) {

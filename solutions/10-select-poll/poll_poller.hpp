@@ -26,7 +26,7 @@ class PollPoller final : public Poller {
   // Where fd's pollfd is in fds_; std::logic_error naming `call` when fd is not watched.
   [[nodiscard]] std::size_t index_of(int fd, std::string_view call) const;
 
-  std::vector<pollfd> fds_;                   // what poll(2) gets, in no particular order
+  std::vector<pollfd> fds_;                     // what poll(2) gets, in no particular order
   std::unordered_map<int, std::size_t> index_;  // fd -> its position in fds_
 };
 

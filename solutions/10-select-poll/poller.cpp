@@ -1,9 +1,9 @@
 // Lab 10: choosing a back-end by name, so that a command line (--model=select|poll) and the
 // tests pick one without knowing the classes.
+#include "poller.hpp"
+
 #include <stdexcept>
 #include <string>
-
-#include "poller.hpp"
 
 namespace mux {
 

@@ -37,9 +37,9 @@ void SelectPoller::add(fdio::BorrowedFd fd, Interest interest) {
   // BEGIN SOLUTION: refuse fd < 0 or >= FD_SETSIZE (FdNotWatchable naming both) before any FD_SET; logic_error when watched already; then set its bits
   // The wall: FD_SET(1024, &set) would write one bit past the 128-byte set. Refuse it first.
   if (fd.get() < 0 || fd.get() >= FD_SETSIZE) {
-    throw FdNotWatchable("select cannot watch " + describe(fd.get()) + ": an fd_set holds fds 0 to " +
-                         std::to_string(FD_SETSIZE - 1) + " (FD_SETSIZE is " +
-                         std::to_string(FD_SETSIZE) + "); poll or epoll can");
+    throw FdNotWatchable("select cannot watch " + describe(fd.get()) +
+                         ": an fd_set holds fds 0 to " + std::to_string(FD_SETSIZE - 1) +
+                         " (FD_SETSIZE is " + std::to_string(FD_SETSIZE) + "); poll or epoll can");
   }
   if (!watched_.emplace(fd.get(), interest).second) {
     throw std::logic_error("select: " + describe(fd.get()) + " is watched already");

@@ -29,8 +29,8 @@ class SelectPoller final : public Poller {
   // Sets or clears fd's bits in read_set_ and write_set_ (fd is known to be < FD_SETSIZE).
   void set_bits(int fd, Interest interest);
 
-  fd_set read_set_;                // the fds watched for kRead
-  fd_set write_set_;               // the fds watched for kWrite
+  fd_set read_set_;                  // the fds watched for kRead
+  fd_set write_set_;                 // the fds watched for kWrite
   std::map<int, Interest> watched_;  // every watched fd, sorted: the last one gives nfds
 };
 

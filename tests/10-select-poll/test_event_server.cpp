@@ -47,7 +47,8 @@ bool echoes_one_byte(int fd, const Deadline& deadline) {
 rlim::ScopedLimit room_for_many_connections() {
   const rlim::Limit now = rlim::get_limit(RLIMIT_NOFILE);
   const rlim_t wanted = FD_SETSIZE + 512;
-  if (now.hard < wanted) throw std::runtime_error("the hard RLIMIT_NOFILE is below FD_SETSIZE + 512");
+  if (now.hard < wanted)
+    throw std::runtime_error("the hard RLIMIT_NOFILE is below FD_SETSIZE + 512");
   return rlim::scoped_soft_limit(RLIMIT_NOFILE, std::max(now.soft, wanted));
 }
 

@@ -22,7 +22,8 @@ namespace {
 // limit first (the fd must be below it).
 OwnedFd dup_above_fd_setsize(int fd) {
   OwnedFd high(::fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE));
-  if (high.get() < 0) throw std::runtime_error("fcntl F_DUPFD_CLOEXEC " + std::to_string(FD_SETSIZE) + " failed");
+  if (high.get() < 0)
+    throw std::runtime_error("fcntl F_DUPFD_CLOEXEC " + std::to_string(FD_SETSIZE) + " failed");
   return high;
 }
 
@@ -30,7 +31,8 @@ OwnedFd dup_above_fd_setsize(int fd) {
 rlim::ScopedLimit room_above_fd_setsize() {
   const rlim::Limit now = rlim::get_limit(RLIMIT_NOFILE);
   const rlim_t wanted = FD_SETSIZE + 64;
-  if (now.hard < wanted) throw std::runtime_error("the hard RLIMIT_NOFILE is below FD_SETSIZE + 64");
+  if (now.hard < wanted)
+    throw std::runtime_error("the hard RLIMIT_NOFILE is below FD_SETSIZE + 64");
   return rlim::scoped_soft_limit(RLIMIT_NOFILE, std::max(now.soft, wanted));
 }
 
@@ -65,10 +67,11 @@ SYSLAB_TEST(SelectPoller, RefusesAnFdAtOrAboveFdSetsize, 3,
   EXPECT_EQ(ready[0].fd, pipe.read_end.get());
 }
 
-SYSLAB_TEST(PollPoller, WatchesAnFdAboveFdSetsize, 2,
-            "poll(2) takes an array of pollfd: no bitmap, no FD_SETSIZE; any open fd can be watched",
-            "do not copy select's check into the poll back-end",
-            "the Ready for it carries the fd number itself, above 1024") {
+SYSLAB_TEST(
+    PollPoller, WatchesAnFdAboveFdSetsize, 2,
+    "poll(2) takes an array of pollfd: no bitmap, no FD_SETSIZE; any open fd can be watched",
+    "do not copy select's check into the poll back-end",
+    "the Ready for it carries the fd number itself, above 1024") {
   const rlim::ScopedLimit room = room_above_fd_setsize();
   TestPipe pipe = make_pipe();
   const OwnedFd high = dup_above_fd_setsize(pipe.read_end.get());

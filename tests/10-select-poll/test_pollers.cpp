@@ -26,7 +26,8 @@ fdio::BorrowedFd borrow(const OwnedFd& fd) { return fdio::BorrowedFd(fd.get()); 
 
 // What one wait reported for fd, or nullptr when it did not report fd.
 const Ready* find(const std::vector<Ready>& ready, int fd) {
-  const auto it = std::find_if(ready.begin(), ready.end(), [&](const Ready& r) { return r.fd == fd; });
+  const auto it =
+      std::find_if(ready.begin(), ready.end(), [&](const Ready& r) { return r.fd == fd; });
   return it == ready.end() ? nullptr : &*it;
 }
 
@@ -71,11 +72,12 @@ std::unique_ptr<mux::Poller> poll_poller() { return mux::make_poll_poller(); }
   static void name##_body(mux::Poller& poller)
 // clang-format on
 
-POLLER_TEST(ReportsReadableAfterAWrite, 2,
-            "add() remembers the fd and its interest; wait() reports every watched fd that is ready",
-            "select: FD_SET in a copy of the read set, nfds = highest fd + 1, FD_ISSET after; "
-            "poll: a pollfd with POLLIN, then look at revents",
-            "wait() must clear `ready` first: it replaces the list, it does not append") {
+POLLER_TEST(
+    ReportsReadableAfterAWrite, 2,
+    "add() remembers the fd and its interest; wait() reports every watched fd that is ready",
+    "select: FD_SET in a copy of the read set, nfds = highest fd + 1, FD_ISSET after; "
+    "poll: a pollfd with POLLIN, then look at revents",
+    "wait() must clear `ready` first: it replaces the list, it does not append") {
   TestPipe quiet = make_pipe();
   TestPipe busy = make_pipe();
   poller.add(borrow(quiet.read_end), Interest::kRead);
@@ -93,10 +95,10 @@ POLLER_TEST(ReportsReadableAfterAWrite, 2,
   ASSERT_NE(find(again, busy.read_end.get()), nullptr) << "unread data must be reported again";
 }
 
-POLLER_TEST(ReportsWritableUntilFull, 2,
-            "kWrite: a pipe's write end is writable while it has room",
-            "select: the write set; poll: POLLOUT in events",
-            "a full pipe is not writable: wait(0) reports nothing for it until a reader drains it") {
+POLLER_TEST(
+    ReportsWritableUntilFull, 2, "kWrite: a pipe's write end is writable while it has room",
+    "select: the write set; poll: POLLOUT in events",
+    "a full pipe is not writable: wait(0) reports nothing for it until a reader drains it") {
   TestPipe pipe = make_pipe();
   poller.add(borrow(pipe.write_end), Interest::kWrite);
   std::vector<Ready> ready = wait_for(poller, 1000);
@@ -171,8 +173,7 @@ POLLER_TEST(TimeoutReturnsEmptyInTime, 1,
   EXPECT_LT(waited, 3s) << "the timeout was not honoured";
 }
 
-POLLER_TEST(ReportsAHangUp, 1,
-            "a pipe whose writer closed is ready: a read returns EOF at once",
+POLLER_TEST(ReportsAHangUp, 1, "a pipe whose writer closed is ready: a read returns EOF at once",
             "select reports it readable; poll says POLLHUP: hangup_or_error",
             "map POLLHUP and POLLERR to hangup_or_error, POLLIN to readable") {
   TestPipe pipe = make_pipe();
