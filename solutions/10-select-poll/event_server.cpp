@@ -61,8 +61,9 @@ void EventServer::run() {
         on_connection_ready(event);
       }
     }
-    // Accept after the batch: a new connection may reuse the fd of one closed above, and must
-    // not receive that one's events.
+    // Accept after the batch: `ready` describes the fds as wait() found them. A connection
+    // accepted mid-batch could take the number of an fd closed earlier in the batch, and would
+    // then be handed events that were meant for the closed one.
     if (listener_ready && listener_) accept_clients();
   }
   // END SOLUTION
@@ -222,11 +223,9 @@ void EventServer::close_connection(int fd) {
   // END SOLUTION
 }
 
-// [slide:serve_events]
 void serve_events(net::Listener listener, Poller& poller, fdio::BorrowedFd stop) {
   EventServer server(std::move(listener), poller, stop);
   server.run();
 }
-// [/slide]
 
 }  // namespace mux
