@@ -1,0 +1,1 @@
+#include "syslab/test.hpp"
