@@ -57,7 +57,7 @@ class ForkServer {
   void kill_children(const char* why);
 
   ForkOptions options_;
-  sig::SignalFd signals_;  // first: the signals are blocked before any child exists
+  sig::SignalFd signals_;                  // first: the signals are blocked before any child exists
   std::optional<net::Listener> listener_;  // empty once a stop request has closed it
   sig::GracefulShutdown shutdown_;
   std::map<pid_t, proc::ChildProcess> children_;  // one per open connection

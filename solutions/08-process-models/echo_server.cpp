@@ -62,8 +62,8 @@ Options parse_arguments(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const auto is = [&](std::string_view name) {
-      return arg == name || (arg.starts_with(name) && arg.size() > name.size() &&
-                             arg[name.size()] == '=');
+      return arg == name ||
+             (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=');
     };
     const auto value = [&](std::string_view name) -> std::string {
       if (arg.size() > name.size()) return std::string(arg.substr(name.size() + 1));  // --x=v
@@ -80,7 +80,8 @@ Options parse_arguments(int argc, char** argv) {
     } else if (is("--model")) {
       options.model = value("--model");
     } else if (is("--workers")) {
-      options.workers = static_cast<std::size_t>(parse_number("--workers", value("--workers"), 1, 1024));
+      options.workers =
+          static_cast<std::size_t>(parse_number("--workers", value("--workers"), 1, 1024));
     } else if (is("--grace-ms")) {
       options.grace = std::chrono::milliseconds(
           parse_number("--grace-ms", value("--grace-ms"), 0, 24L * 3600 * 1000));
@@ -100,9 +101,7 @@ void log_to_stderr(const std::string& line) { std::cerr << "echo-server: " << li
 
 // The line tests and scripts wait for: printed once the server listens and its signals are
 // blocked (a SIGTERM right after it is a stop request, not death), flushed at once.
-void announce(const std::string& address) {
-  std::cout << "listening on " << address << std::endl;
-}
+void announce(const std::string& address) { std::cout << "listening on " << address << std::endl; }
 
 }  // namespace
 

@@ -60,8 +60,8 @@ std::vector<pid_t> Arbiter::worker_pids() const {
 void Arbiter::wait_for_event() {
   // BEGIN SOLUTION: poll the signalfd until the earlier of the back-off's end and the grace period's end; EINTR is no error
   const Clock::time_point now = Clock::now();
-  const int timeout =
-      sig::earlier_timeout(sig::poll_timeout_until(start_after_, now), shutdown_.poll_timeout_ms(now));
+  const int timeout = sig::earlier_timeout(sig::poll_timeout_until(start_after_, now),
+                                           shutdown_.poll_timeout_ms(now));
   pollfd entry{signals_.fd().get(), POLLIN, 0};
   if (::poll(&entry, 1, timeout) < 0 && errno != EINTR) syslab::throw_errno("poll", "signalfd");
   // END SOLUTION

@@ -83,7 +83,7 @@ class Arbiter {
   std::optional<net::Listener> listener_;  // the master's copy; closed by a stop request
   sig::GracefulShutdown shutdown_;
   std::map<pid_t, Worker> workers_;
-  int generation_ = 1;   // SIGHUP starts the next one
+  int generation_ = 1;    // SIGHUP starts the next one
   int quick_deaths_ = 0;  // workers in a row that died soon after they started
   std::optional<Clock::time_point> start_after_;  // replacements wait until then (back-off)
 };

@@ -23,8 +23,8 @@ inline std::vector<std::string> fork_server() {
   return {program_path("echo-server"), "--host", "127.0.0.1", "--model=fork"};
 }
 inline std::vector<std::string> prefork_server(int workers) {
-  return {program_path("echo-server"), "--host", "127.0.0.1", "--model=prefork", "--workers",
-          std::to_string(workers)};
+  return {program_path("echo-server"), "--host",    "127.0.0.1",
+          "--model=prefork",           "--workers", std::to_string(workers)};
 }
 inline std::vector<std::string> on_port_zero(std::vector<std::string> argv) {
   argv.insert(argv.end(), {"--port", "0"});
@@ -75,7 +75,8 @@ inline bool contains(const std::vector<pid_t>& pids, pid_t pid) {
 }
 
 // The pids in `now` that are not in `before`.
-inline std::vector<pid_t> new_pids(const std::vector<pid_t>& now, const std::vector<pid_t>& before) {
+inline std::vector<pid_t> new_pids(const std::vector<pid_t>& now,
+                                   const std::vector<pid_t>& before) {
   std::vector<pid_t> added;
   for (const pid_t pid : now) {
     if (!contains(before, pid)) added.push_back(pid);

@@ -35,10 +35,11 @@ SYSLAB_TEST(ForkServer, ServesClientsConcurrently, 3,
 }
 SYSLAB_TIMEOUT(ForkServer, ServesClientsConcurrently, 20);
 
-SYSLAB_TEST(ForkServer, StalledClientDoesNotBlockOthers, 2,
-            "a client that never reads blocks only its own child, in write",
-            "the master must not touch connections: it accepts, forks and closes its copy",
-            "serve_in_child: echo_connection(conn.fd()) to the end, then return 0 (the child exits)") {
+SYSLAB_TEST(
+    ForkServer, StalledClientDoesNotBlockOthers, 2,
+    "a client that never reads blocks only its own child, in write",
+    "the master must not touch connections: it accepts, forks and closes its copy",
+    "serve_in_child: echo_connection(conn.fd()) to the end, then return 0 (the child exits)") {
   echo::check_stalled_client_does_not_block_others(fork_server());
 }
 SYSLAB_TIMEOUT(ForkServer, StalledClientDoesNotBlockOthers, 20);
@@ -74,8 +75,8 @@ SYSLAB_TEST(ForkServer, OneChildPerConnectionReapedWhenItEnds, 3,
             "(the kernel has reaped it already) and erase it from children_") {
   echo::ServerProcess server(on_port_zero(fork_server()));
   const Deadline deadline(10s);
-  EXPECT_TRUE(server.children().empty()) << "children before any client: "
-                                         << with_states(server.children());
+  EXPECT_TRUE(server.children().empty())
+      << "children before any client: " << with_states(server.children());
   std::vector<OwnedFd> conns;
   for (int i = 0; i < 3; ++i) {
     conns.push_back(echo::connect_loopback(server.port(), deadline));
@@ -128,9 +129,11 @@ SYSLAB_TEST(ForkServer, ChildHoldsItsConnectionNotTheListener, 2,
   EXPECT_EQ(child_sockets.size() - child_sockets.count(listener), 1U)
       << "the child should hold exactly one socket, its connection";
   std::multiset<std::string> master_sockets;
-  EXPECT_TRUE(poll_until(Deadline(3s), [&] {
-    master_sockets = sockets_of(server.pid());
-    return master_sockets == std::multiset<std::string>{listener};
-  })) << "the master should hold the listener "
-      << listener << " and nothing else; it holds " << master_sockets.size() << " sockets";
+  EXPECT_TRUE(poll_until(Deadline(3s),
+                         [&] {
+                           master_sockets = sockets_of(server.pid());
+                           return master_sockets == std::multiset<std::string>{listener};
+                         }))
+      << "the master should hold the listener " << listener << " and nothing else; it holds "
+      << master_sockets.size() << " sockets";
 }

@@ -104,10 +104,12 @@ SYSLAB_TEST(PreforkServer, KilledWorkerIsReplaced, 3,
   const pid_t victim = before[1];
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
   std::vector<pid_t> now;
-  EXPECT_TRUE(poll_until(Deadline(5s), [&] {
-    now = server.children();
-    return now.size() == 3 && !contains(now, victim);
-  })) << "killed worker " << victim << "; children now: " << with_states(now);
+  EXPECT_TRUE(poll_until(Deadline(5s),
+                         [&] {
+                           now = server.children();
+                           return now.size() == 3 && !contains(now, victim);
+                         }))
+      << "killed worker " << victim << "; children now: " << with_states(now);
   EXPECT_EQ(process_state(victim), '?') << "the killed worker is not reaped";
   EXPECT_EQ(new_pids(now, before).size(), 1U) << "one new worker: " << with_states(now);
 
@@ -137,19 +139,23 @@ SYSLAB_TEST(PreforkServer, SighupReplacesEveryWorker, 4,
 
   server.signal(SIGHUP);
   std::vector<pid_t> now;
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
-    now = server.children();
-    return new_pids(now, old_workers).size() == 2 && now.size() == 3;
-  })) << "after SIGHUP: two new workers, and of the old ones only the busy one; children: "
+  ASSERT_TRUE(poll_until(Deadline(5s),
+                         [&] {
+                           now = server.children();
+                           return new_pids(now, old_workers).size() == 2 && now.size() == 3;
+                         }))
+      << "after SIGHUP: two new workers, and of the old ones only the busy one; children: "
       << with_states(now) << " (old: " << with_states(old_workers) << ")";
   EXPECT_EQ(echo::exchange(open.get(), "after the reload", deadline), "after the reload")
       << "the connection open on an old worker must still be served";
 
   open.reset();  // the busy old worker may go now
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
-    now = server.children();
-    return new_pids(now, old_workers).size() == now.size();
-  })) << "every old worker should be gone once its connection closed; children: "
+  ASSERT_TRUE(poll_until(Deadline(5s),
+                         [&] {
+                           now = server.children();
+                           return new_pids(now, old_workers).size() == now.size();
+                         }))
+      << "every old worker should be gone once its connection closed; children: "
       << with_states(now);
   EXPECT_EQ(now.size(), 2U) << with_states(now);
   for (const pid_t old : old_workers) EXPECT_EQ(process_state(old), '?') << "old worker " << old;
@@ -194,7 +200,7 @@ SYSLAB_TEST(PreforkServer, WorkersStopWhenTheMasterDies, 2,
     const std::optional<ExitStatus> status = wait_for_pid(worker, Deadline(5s));
     ASSERT_TRUE(status.has_value()) << "worker " << worker << " still runs 5 s after its master "
                                     << "was killed (" << process_state(worker) << ")";
-    EXPECT_TRUE(status->success()) << "worker " << worker << ": a graceful stop, SIGTERM; it "
-                                   << *status;
+    EXPECT_TRUE(status->success())
+        << "worker " << worker << ": a graceful stop, SIGTERM; it " << *status;
   }
 }
