@@ -33,12 +33,6 @@ int ForkServer::run() {
   SYSLAB_TODO("until stopped with no child left: wait, read the signals, reap, kill at the deadline, accept when the listener is ready");
 }
 
-std::vector<pid_t> ForkServer::children() const {
-  std::vector<pid_t> pids;
-  for (const auto& [pid, child] : children_) pids.push_back(pid);
-  return pids;
-}
-
 // Polls the signalfd and, while there is one, the listener, until the grace period's deadline:
 // true when a client waits to be accepted.
 bool ForkServer::wait_for_event() {

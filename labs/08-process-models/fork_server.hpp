@@ -9,10 +9,8 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <cstddef>
 #include <map>
 #include <optional>
-#include <vector>
 
 #include "child_process.hpp"
 #include "graceful_shutdown.hpp"
@@ -43,9 +41,6 @@ class ForkServer {
   // connects are refused), lets each child finish its connection, reaps them all and returns 0.
   // A second stop request, or the grace period running out, kills the children: returns 1.
   int run();
-
-  // The pids of the children serving connections now.
-  [[nodiscard]] std::vector<pid_t> children() const;
 
  private:
   bool wait_for_event();

@@ -38,12 +38,6 @@ int Arbiter::run() {
   SYSLAB_TODO("until stopped with no worker left: wait, read the signals, reap, kill at the deadline, start missing workers");
 }
 
-std::vector<pid_t> Arbiter::worker_pids() const {
-  std::vector<pid_t> pids;
-  for (const auto& [pid, worker] : workers_) pids.push_back(pid);
-  return pids;
-}
-
 void Arbiter::wait_for_event() {
   SYSLAB_TODO("poll the signalfd until the earlier of the back-off's end and the grace period's end; EINTR is no error");
 }

@@ -17,7 +17,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <vector>
 
 #include "child_process.hpp"
 #include "graceful_shutdown.hpp"
@@ -53,9 +52,6 @@ class Arbiter {
   // grace period, 1 when they had to be killed.
   int run();
 
-  // The pids of the workers now, old generations included.
-  [[nodiscard]] std::vector<pid_t> worker_pids() const;
-
  private:
   struct Worker {
     proc::ChildProcess process;
@@ -84,7 +80,7 @@ class Arbiter {
   sig::GracefulShutdown shutdown_;
   std::map<pid_t, Worker> workers_;
   int generation_ = 1;    // SIGHUP starts the next one
-  int quick_deaths_ = 0;  // workers in a row that died soon after they started
+  int quick_deaths_ = 0;  // workers in a row that died within kSteadyUptime of their start
   std::optional<Clock::time_point> start_after_;  // replacements wait until then (back-off)
 };
 

@@ -46,12 +46,6 @@ int ForkServer::run() {
 }
 // [/slide]
 
-std::vector<pid_t> ForkServer::children() const {
-  std::vector<pid_t> pids;
-  for (const auto& [pid, child] : children_) pids.push_back(pid);
-  return pids;
-}
-
 // Polls the signalfd and, while there is one, the listener, until the grace period's deadline:
 // true when a client waits to be accepted.
 bool ForkServer::wait_for_event() {

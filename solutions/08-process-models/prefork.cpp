@@ -51,12 +51,6 @@ int Arbiter::run() {
 }
 // [/slide]
 
-std::vector<pid_t> Arbiter::worker_pids() const {
-  std::vector<pid_t> pids;
-  for (const auto& [pid, worker] : workers_) pids.push_back(pid);
-  return pids;
-}
-
 void Arbiter::wait_for_event() {
   // BEGIN SOLUTION: poll the signalfd until the earlier of the back-off's end and the grace period's end; EINTR is no error
   const Clock::time_point now = Clock::now();
@@ -104,7 +98,7 @@ void Arbiter::on_worker_exit(pid_t pid, const Worker& worker, const proc::WaitSt
     return;
   }
   const Clock::time_point now = Clock::now();
-  quick_deaths_ = now - worker.started < kSteadyUptime ? quick_deaths_ + 1 : 1;
+  quick_deaths_ = now - worker.started < kSteadyUptime ? quick_deaths_ + 1 : 0;
   const std::chrono::milliseconds delay = replacement_delay(quick_deaths_);
   start_after_ = now + delay;  // start_missing_workers waits for it; poll's timeout wakes us
   log_event(options_.log, "worker {} {} unexpectedly; replacing it{}", pid, status.describe(),
