@@ -4,6 +4,7 @@
 // and no connection.
 #include <signal.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -137,3 +138,33 @@ SYSLAB_TEST(ForkServer, ChildHoldsItsConnectionNotTheListener, 2,
       << "the master should hold the listener " << listener << " and nothing else; it holds "
       << master_sockets.size() << " sockets";
 }
+
+SYSLAB_TEST(ForkServer, SecondStopRequestKillsTheChildren, 2,
+            "a first SIGTERM drains (open connections may finish); a second one ends them now: "
+            "the master SIGKILLs its children, reaps them and exits 1",
+            "lab 06's GracefulShutdown says kKillWorkers for the second request",
+            "on_stop_request: case kKillWorkers -> kill_children(...); run() still waits for the "
+            "SIGCHLDs and reaps before it returns, and returns 1 once escalated") {
+  echo::ServerProcess server(on_port_zero(fork_server()));
+  const Deadline deadline(10s);
+  OwnedFd conn = echo::connect_loopback(server.port(), deadline);
+  ASSERT_EQ(echo::exchange(conn.get(), "about to be cut", deadline), "about to be cut");
+  const std::vector<pid_t> children = server.children();
+  ASSERT_EQ(children.size(), 1U) << with_states(children);
+
+  server.signal(SIGTERM);
+  // The first request has been read once the port refuses connects; a second SIGTERM sent
+  // before that could merge with the first (standard signals do not queue).
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    OwnedFd probe;
+    return echo::try_connect(server.port(), Deadline(1s), probe) == ECONNREFUSED;
+  })) << "the first SIGTERM should close the listener";
+  server.signal(SIGTERM);
+  EXPECT_TRUE(echo::wait_for_close(conn.get(), Deadline(5s)))
+      << "after the second SIGTERM the open connection should be cut";
+  const std::optional<ExitStatus> status = server.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value()) << "the master did not exit after the second SIGTERM";
+  EXPECT_TRUE(status->exited && status->code == 1) << "escalated: exit 1; it " << *status;
+  EXPECT_TRUE(::kill(children[0], 0) < 0 && errno == ESRCH) << "child " << children[0];
+}
+SYSLAB_TIMEOUT(ForkServer, SecondStopRequestKillsTheChildren, 20);

@@ -204,3 +204,29 @@ SYSLAB_TEST(PreforkServer, WorkersStopWhenTheMasterDies, 2,
         << "worker " << worker << ": a graceful stop, SIGTERM; it " << *status;
   }
 }
+
+SYSLAB_TEST(PreforkServer, GracePeriodEndsWithSigkill, 2,
+            "a worker whose client does not leave is killed when the grace period (--grace-ms) "
+            "ends; the master reaps it and exits 1",
+            "GracefulShutdown::poll_timeout_ms is the time left until the deadline: give it to "
+            "poll, then check_deadline says kKillWorkers",
+            "wait_for_event: sig::earlier_timeout(sig::poll_timeout_until(start_after_, now), "
+            "shutdown_.poll_timeout_ms(now)); run(): check_deadline -> kill_workers") {
+  std::vector<std::string> argv = on_port_zero(prefork_server(2));
+  argv.insert(argv.end(), {"--grace-ms", "300"});
+  echo::ServerProcess server(argv);
+  const Deadline deadline(10s);
+  OwnedFd conn = echo::connect_loopback(server.port(), deadline);
+  ASSERT_EQ(echo::exchange(conn.get(), "staying", deadline), "staying");
+  const std::vector<pid_t> workers = server.children();
+  server.signal(SIGTERM);
+  const std::optional<ExitStatus> status = server.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value())
+      << "the master did not exit 5 s after SIGTERM with a 300 ms grace";
+  EXPECT_TRUE(status->exited && status->code == 1) << "workers killed: exit 1; it " << *status;
+  EXPECT_TRUE(echo::wait_for_close(conn.get(), Deadline(2s))) << "the client was not cut off";
+  for (const pid_t worker : workers) {
+    EXPECT_TRUE(::kill(worker, 0) < 0 && errno == ESRCH) << "worker " << worker;
+  }
+}
+SYSLAB_TIMEOUT(PreforkServer, GracePeriodEndsWithSigkill, 20);
