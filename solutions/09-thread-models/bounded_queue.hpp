@@ -25,6 +25,7 @@ enum class PushResult {
 // member is thread-safe. close() ends it: pushes fail, pops drain what is left, then return
 // nullopt, and every thread waiting in push or pop wakes up.
 // [slide:bounded_queue]
+// ([[maybe_unused]]: the skeleton's stubs do not use them, and tests compile it with -Werror.)
 template <typename T>
 class BoundedQueue {
  public:
@@ -33,7 +34,7 @@ class BoundedQueue {
   // Waits while the queue is full; false (item not taken) once the queue is closed or the
   // stop token is stopped. The back-pressure of "wait": a fast producer is slowed to the pace of
   // the consumers.
-  [[nodiscard]] bool push(T& item, std::stop_token stop = {}) {
+  [[nodiscard]] bool push([[maybe_unused]] T& item, [[maybe_unused]] std::stop_token stop = {}) {
     // BEGIN SOLUTION: wait (with the stop token) until there is room or the queue is closed; then push and wake one consumer
     std::unique_lock lock(mutex_);
     if (!changed_.wait(lock, stop, [this] { return closed_ || items_.size() < capacity_; })) {
@@ -48,7 +49,7 @@ class BoundedQueue {
   }
 
   // Never waits: kFull leaves the item with the caller, who decides what a full queue means.
-  [[nodiscard]] PushResult try_push(T& item) {
+  [[nodiscard]] PushResult try_push([[maybe_unused]] T& item) {
     // BEGIN SOLUTION: kClosed after close(), kFull at capacity (item untouched), else push, wake a consumer, kPushed
     std::unique_lock lock(mutex_);
     if (closed_) return PushResult::kClosed;
@@ -62,7 +63,7 @@ class BoundedQueue {
 
   // Waits for an item and takes the oldest. nullopt when the queue is closed and empty, or the
   // stop token is stopped: the signal for a worker to end.
-  [[nodiscard]] std::optional<T> pop(std::stop_token stop = {}) {
+  [[nodiscard]] std::optional<T> pop([[maybe_unused]] std::stop_token stop = {}) {
     // BEGIN SOLUTION: wait (with the stop token) for an item or close; take the front, wake a producer; nullopt when closed and empty or stopped
     std::unique_lock lock(mutex_);
     if (!changed_.wait(lock, stop, [this] { return closed_ || !items_.empty(); })) {

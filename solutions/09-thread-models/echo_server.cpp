@@ -99,16 +99,30 @@ Options parse_arguments(int argc, char** argv) {
   return options;
 }
 
-// Runs the chosen model until a stop request, then stops it gracefully.
+// "listening on 127.0.0.1:40123", flushed: clients (and tests) wait for this line.
+void announce(const net::Listener& listener) {
+  std::cout << "listening on " << net::local_address(listener.fd()) << std::endl;
+}
+
+// [slide:serve]
+// Runs the chosen model until a stop request, then stops it gracefully. Whatever the server
+// keeps open (a pool's threads and eventfds) is made before it announces that it listens.
 void serve(const Options& options, net::Listener listener, fdio::BorrowedFd stop) {
   if (options.model == "iterative") {
+    announce(listener);
     net::serve_iterative(std::move(listener), stop);
   } else if (options.model == "threads") {
-    tmodels::serve_threads(std::move(listener), stop);
+    tmodels::ThreadGroup threads;
+    announce(listener);
+    tmodels::serve_threads(std::move(listener), stop, threads);
   } else {
-    tmodels::serve_pool(std::move(listener), stop, options.pool);
+    tmodels::ConnectionPool pool(options.pool.threads, options.pool.queue,
+                                 tmodels::serve_connection);
+    announce(listener);
+    tmodels::serve_pool(std::move(listener), stop, pool, options.pool.when_full);
   }
 }
+// [/slide]
 
 }  // namespace
 
@@ -126,9 +140,7 @@ int main(int argc, char** argv) {
     // Before any thread starts: every thread inherits the blocked mask, so no thread is killed
     // by SIGTERM; the signalfd reports it instead.
     const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
-    net::Listener listener = net::listen_tcp(options.host, options.port);
-    std::cout << "listening on " << net::local_address(listener.fd()) << std::endl;  // flushed
-    serve(options, std::move(listener), stop);
+    serve(options, net::listen_tcp(options.host, options.port), stop);
     std::cerr << "echo-server: stopped\n";
     return 0;
   } catch (const std::exception& error) {

@@ -19,11 +19,10 @@ ConnectionPool::ConnectionPool(std::size_t threads, std::size_t queue_capacity,
 
 // [slide:work]
 void ConnectionPool::work(std::stop_token stop) {
-  // BEGIN SOLUTION: pop connections (with the stop token) until nullopt; notify room_fd_ after each pop; serve each with handler_ and a StopEventFd
-  const StopEventFd stop_fd(stop);  // one per worker, for every connection it serves
+  // BEGIN SOLUTION: pop connections (with the stop token) until nullopt; notify room_fd_ after each pop; hand each to handler_
   while (std::optional<net::Socket> conn = queue_.pop(stop)) {
     notify_eventfd(room_fd_);  // the acceptor may be waiting for room
-    handler_(std::move(*conn), stop_fd.fd());
+    handler_(std::move(*conn), stop);
   }
   // END SOLUTION
 }

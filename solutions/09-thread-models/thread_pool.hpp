@@ -16,8 +16,8 @@
 
 namespace tmodels {
 
-// Serves one connection to its end. `stop` becomes readable when the worker is told to stop now.
-using ConnectionHandler = std::function<void(net::Socket conn, fdio::BorrowedFd stop)>;
+// Serves one connection to its end; `stop` is the worker's stop token (stopped: end it now).
+using ConnectionHandler = std::function<void(net::Socket conn, std::stop_token stop)>;
 
 class ConnectionPool {
  public:

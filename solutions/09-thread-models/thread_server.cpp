@@ -50,8 +50,7 @@ void consume_stop_request(fdio::BorrowedFd stop) {
 void start_connection_thread(ThreadGroup& threads, net::Socket conn) {
   try {
     threads.start([conn = std::move(conn)](std::stop_token stop) mutable {
-      const StopEventFd stop_fd(std::move(stop));
-      serve_connection(std::move(conn), stop_fd.fd());
+      serve_connection(std::move(conn), std::move(stop));
     });
   } catch (const std::system_error& error) {
     std::cerr << "echo-server: no thread for a new connection (it is closed): " << error.what()
@@ -79,15 +78,20 @@ void accept_into_pool(net::Listener& listener, fdio::BorrowedFd stop, Connection
 }  // namespace
 // END SOLUTION
 
-void serve_connection(net::Socket conn, fdio::BorrowedFd stop) noexcept {
+// [slide:serve_connection]
+void serve_connection(net::Socket conn, std::stop_token stop) noexcept {
   try {
+    // BEGIN SOLUTION: echo_connection with a StopEventFd of stop as its stop fd; print (do not throw) an error
+    const StopEventFd stop_fd(std::move(stop));  // readable when this thread is told to stop
     // kStopRequested: told to stop now; kEof or kPeerReset: the client is done. Either way the
     // socket closes when conn goes out of scope.
-    (void)net::echo_connection(conn.fd(), stop);
+    (void)net::echo_connection(conn.fd(), stop_fd.fd());
+    // END SOLUTION
   } catch (const std::exception& error) {
     std::cerr << "echo-server: connection: " << error.what() << "\n";
   }
 }
+// [/slide]
 
 // [slide:reject_busy]
 void reject_busy(net::Socket conn) {
@@ -102,9 +106,8 @@ void reject_busy(net::Socket conn) {
 // [/slide]
 
 // [slide:serve_threads]
-void serve_threads(net::Listener listener, fdio::BorrowedFd stop) {
+void serve_threads(net::Listener listener, fdio::BorrowedFd stop, ThreadGroup& threads) {
   // BEGIN SOLUTION: poll listener, stop and the group's finished fd: accept -> a thread per connection; join finished threads; on stop close the listener, finish_threads
-  ThreadGroup threads;
   for (;;) {
     const auto [incoming, stopped, finished] =
         wait_readable({listener.fd().get(), stop.get(), threads.finished_fd().get()});
@@ -122,10 +125,10 @@ void serve_threads(net::Listener listener, fdio::BorrowedFd stop) {
 // [/slide]
 
 // [slide:serve_pool]
-void serve_pool(net::Listener listener, fdio::BorrowedFd stop, const PoolOptions& options) {
-  // BEGIN SOLUTION: a ConnectionPool of serve_connection; accept into it (when full: wait or reject); on stop close the listener, close the pool, finish_threads on its workers
-  ConnectionPool pool(options.threads, options.queue, serve_connection);
-  accept_into_pool(listener, stop, pool, options.when_full);
+void serve_pool(net::Listener listener, fdio::BorrowedFd stop, ConnectionPool& pool,
+                WhenFull when_full) {
+  // BEGIN SOLUTION: accept into the pool (when full: wait or reject); on stop close the listener, close the pool, finish_threads on its workers
+  accept_into_pool(listener, stop, pool, when_full);
   { const net::Listener closing = std::move(listener); }  // new connects are refused from now
   pool.close();  // the queued connections are still served; then each worker ends
   finish_threads(pool.workers(), stop);

@@ -12,6 +12,7 @@
 
 #include "socket.hpp"
 #include "thread_group.hpp"
+#include "thread_pool.hpp"
 #include "unique_fd.hpp"
 
 namespace tmodels {
@@ -31,16 +32,21 @@ struct PoolOptions {
   WhenFull when_full = WhenFull::kWait;
 };
 
-// Echoes conn until the peer is done (lab 07's echo_connection) or `stop` becomes readable, then
-// closes it. An error ends this connection only: it is printed, never thrown.
-void serve_connection(net::Socket conn, fdio::BorrowedFd stop) noexcept;
+// Echoes conn until the peer is done (lab 07's echo_connection) or `stop` is stopped (a
+// StopEventFd is echo_connection's stop fd), then closes it. An error ends this connection only:
+// it is printed, never thrown.
+void serve_connection(net::Socket conn, std::stop_token stop) noexcept;
 
-// Thread per connection, until `stop` is readable; then stops gracefully (see finish_threads).
-void serve_threads(net::Listener listener, fdio::BorrowedFd stop);
+// Thread per connection, each started in `threads`, until `stop` is readable; then stops
+// gracefully (see finish_threads). The group is the caller's, so that everything the server
+// keeps open exists before it announces that it listens.
+void serve_threads(net::Listener listener, fdio::BorrowedFd stop, ThreadGroup& threads);
 
-// A pool of options.threads workers, until `stop` is readable; then stops gracefully: the
-// connections already queued are served too.
-void serve_pool(net::Listener listener, fdio::BorrowedFd stop, const PoolOptions& options);
+// Accepts into `pool` (its workers are running already) until `stop` is readable; when the
+// queue is full, does what when_full says. Then stops gracefully: the connections already
+// queued are served too.
+void serve_pool(net::Listener listener, fdio::BorrowedFd stop, ConnectionPool& pool,
+                WhenFull when_full);
 
 // Writes kBusyLine to conn and closes it: the "reject" answer to a full queue. A peer that is
 // already gone is no error.

@@ -300,7 +300,7 @@ namespace {
 
 // SIGTERM with `open` clients connected: the listener closes, the threads stay while their
 // clients do, each is joined when its client leaves (Threads: goes down), and the server exits 0.
-void check_stop_joins_every_thread(const std::vector<std::string>& argv, int idle_threads) {
+void check_stop_joins_every_thread(const std::vector<std::string>& argv) {
   echo::ServerProcess server(on_port_zero(argv));
   const Deadline deadline(15s);
   std::vector<OwnedFd> conns;
@@ -314,16 +314,16 @@ void check_stop_joins_every_thread(const std::vector<std::string>& argv, int idl
     return echo::try_connect(server.port(), Deadline(1s), probe) == ECONNREFUSED;
   })) << "the listener was not closed after SIGTERM";
   int seen = 0;
-  EXPECT_TRUE(threads_become(server, std::max(4, idle_threads), seen))
-      << seen << " threads while 3 clients are still served after SIGTERM";
+  EXPECT_TRUE(threads_become(server, 4, seen))
+      << seen << " threads while 3 clients are still served after SIGTERM, expected 4 (main and "
+      << "one for each; an idle pool worker ends at once)";
   for (std::size_t i = 0; i < conns.size(); ++i) {
     EXPECT_EQ(echo::exchange(conns[i].get(), "after", deadline), "after") << "client " << i;
   }
   conns.resize(1);
-  if (idle_threads == 1) {  // thread per connection: the two threads that ended are joined now
-    EXPECT_TRUE(threads_become(server, 2, seen))
-        << seen << " threads after 2 of 3 clients left during the stop, expected 2";
-  }
+  EXPECT_TRUE(threads_become(server, 2, seen))
+      << seen << " threads after 2 of 3 clients left during the stop, expected 2: each thread "
+      << "must be joined as it ends";
   EXPECT_TRUE(server.running()) << "the server exited with a client still connected";
   conns.clear();
   const std::optional<ExitStatus> status = server.wait(Deadline(5s));
@@ -359,16 +359,16 @@ SYSLAB_TEST(ThreadPerConnection, StopJoinsEveryThread, 3,
             "by one (Threads: 4, 2, then exit 0), none detached, none left",
             "finish_threads polls the group's finished_fd() (and stop) until size() is 0",
             "join_finished after each wake-up; return when no thread is left") {
-  check_stop_joins_every_thread(threads_server(), 1);
+  check_stop_joins_every_thread(threads_server());
 }
 SYSLAB_TIMEOUT(ThreadPerConnection, StopJoinsEveryThread, 30);
 
 SYSLAB_TEST(Pool, StopJoinsEveryWorker, 2,
-            "after SIGTERM the 4 workers finish their clients, find the queue closed and end; "
-            "the server exits 0 once the last client left",
+            "after SIGTERM the 4 workers (3 with a client) finish their clients, find the queue "
+            "closed and end, each joined as it ends (Threads: 4, 2, then exit 0)",
             "pool.close() then finish_threads(pool.workers(), stop)",
             "a worker blocked in pop must wake on close: notify_all in BoundedQueue::close") {
-  check_stop_joins_every_thread(pool_server(4, 4), 5);
+  check_stop_joins_every_thread(pool_server(4, 4));
 }
 SYSLAB_TIMEOUT(Pool, StopJoinsEveryWorker, 30);
 
