@@ -39,15 +39,15 @@ class ThreadGroup {
   void start([[maybe_unused]] Body body) {  // [[maybe_unused]]: for the skeleton's stub
     // BEGIN SOLUTION: start a std::jthread that runs body(its stop token), then mark_finished(its id); keep it under that id
     const std::uint64_t id = next_id_++;
-    threads_.emplace(id, std::jthread([this, id, body = std::move(body)](
-                                          std::stop_token stop) mutable {
+    auto run = [this, id, body = std::move(body)](std::stop_token stop) mutable {
       try {
         body(std::move(stop));
       } catch (const std::exception& error) {
         std::cerr << "thread " << id << ": " << error.what() << "\n";
       }
-      mark_finished(id);
-    }));
+      mark_finished(id);  // the last act: from here on the owner may join this thread
+    };
+    threads_.emplace(id, std::jthread(std::move(run)));
     // END SOLUTION
   }
   // [/slide]

@@ -39,8 +39,7 @@ std::array<bool, 3> wait_readable(std::array<int, 3> fds) {
 // has), so that the fd is readable again only on the next request. Call it only when readable.
 void consume_stop_request(fdio::BorrowedFd stop) {
   std::array<char, 128> request;
-  if (::read(stop.get(), request.data(), request.size()) < 0 && errno != EINTR &&
-      errno != EAGAIN) {
+  if (::read(stop.get(), request.data(), request.size()) < 0 && errno != EINTR && errno != EAGAIN) {
     syslab::throw_errno("read stop fd");
   }
 }
@@ -66,8 +65,8 @@ void accept_into_pool(net::Listener& listener, fdio::BorrowedFd stop, Connection
   for (;;) {
     drain_eventfd(pool.room_fd());  // before has_room(): a worker that pops later notifies again
     const bool accepting = when_full == WhenFull::kReject || pool.has_room();
-    const auto [incoming, stopped, room] = wait_readable(
-        {accepting ? listener.fd().get() : -1, stop.get(), pool.room_fd().get()});
+    const auto [incoming, stopped, room] =
+        wait_readable({accepting ? listener.fd().get() : -1, stop.get(), pool.room_fd().get()});
     if (stopped) return;
     if (!incoming) continue;  // room, perhaps: look again
     std::optional<net::Socket> conn = listener.try_accept();

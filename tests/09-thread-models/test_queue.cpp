@@ -116,11 +116,12 @@ SYSLAB_TEST(BoundedQueue, AStopTokenEndsAWaitingPush, 2,
   EXPECT_EQ(queue.size(), 1U);
 }
 
-SYSLAB_TEST(BoundedQueue, CloseWakesEveryWaiter, 3,
-            "close() wakes every thread waiting in pop (nullopt) and in push (false)",
-            "set closed_ under the lock, then notify_all: notify_one would wake only one",
-            "pop: wait for \"closed or not empty\"; closed and empty gives nullopt. push: wait for "
-            "\"closed or room\"; closed gives false. Items queued before close can still be popped") {
+SYSLAB_TEST(
+    BoundedQueue, CloseWakesEveryWaiter, 3,
+    "close() wakes every thread waiting in pop (nullopt) and in push (false)",
+    "set closed_ under the lock, then notify_all: notify_one would wake only one",
+    "pop: wait for \"closed or not empty\"; closed and empty gives nullopt. push: wait for "
+    "\"closed or room\"; closed gives false. Items queued before close can still be popped") {
   BoundedQueue<int> empty(2);
   Helper<std::optional<int>> consumer1([&] { return empty.pop(); });
   Helper<std::optional<int>> consumer2([&] { return empty.pop(); });

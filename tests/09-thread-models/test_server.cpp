@@ -24,10 +24,16 @@ std::vector<std::string> threads_server() {
   return {program_path("echo-server"), "--host", "127.0.0.1", "--model=threads"};
 }
 
-std::vector<std::string> pool_server(int threads, int queue, const std::string& when_full = "wait") {
-  return {program_path("echo-server"), "--host", "127.0.0.1", "--model=pool",
-          "--threads",                 std::to_string(threads),
-          "--queue",                   std::to_string(queue),
+std::vector<std::string> pool_server(int threads, int queue,
+                                     const std::string& when_full = "wait") {
+  return {program_path("echo-server"),
+          "--host",
+          "127.0.0.1",
+          "--model=pool",
+          "--threads",
+          std::to_string(threads),
+          "--queue",
+          std::to_string(queue),
           "--when-full=" + when_full};
 }
 
@@ -71,7 +77,8 @@ void expect_not_served(int conn, const std::string& who) {
 
 }  // namespace
 
-// ---- the shared suite, thread per connection -----------------------------------------------------
+// ---- the shared suite, thread per connection
+// -----------------------------------------------------
 
 SYSLAB_TEST(ThreadPerConnection, EchoesBytesExactly, 3,
             "serve_threads: accept, start_connection_thread, and the thread runs lab 07's "
@@ -227,12 +234,13 @@ SYSLAB_TIMEOUT(Pool, ThreadCountStaysFixedUnderLoad, 30);
 
 // ---- back-pressure: one worker, a queue of one --------------------------------------------------
 
-SYSLAB_TEST(BackPressure, RejectAnswersBusyWhenTheQueueIsFull, 3,
-            "--threads 1 --queue 1 --when-full=reject: the 1st client is served, the 2nd waits "
-            "in the queue (accepted, not answered), the 3rd gets the busy line and is closed; the "
-            "2nd is served when the 1st leaves",
-            "try_submit returns kFull and leaves the socket with the acceptor: reject_busy it",
-            "reject_busy: write_all(kBusyLine), shutdown(SHUT_WR); the Socket closes when it goes") {
+SYSLAB_TEST(
+    BackPressure, RejectAnswersBusyWhenTheQueueIsFull, 3,
+    "--threads 1 --queue 1 --when-full=reject: the 1st client is served, the 2nd waits "
+    "in the queue (accepted, not answered), the 3rd gets the busy line and is closed; the "
+    "2nd is served when the 1st leaves",
+    "try_submit returns kFull and leaves the socket with the acceptor: reject_busy it",
+    "reject_busy: write_all(kBusyLine), shutdown(SHUT_WR); the Socket closes when it goes") {
   const ProgramResult help = run_program({program_path("echo-server"), "--help"});
   EXPECT_TRUE(help.status.success()) << help.status;
   EXPECT_NE(help.out.find("--when-full"), std::string::npos) << "--help does not tell the policy";

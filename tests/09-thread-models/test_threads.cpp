@@ -110,13 +110,14 @@ SYSLAB_TEST(ThreadGroup, JoinsThreadsAsTheyFinish, 3,
 
     gate_b.open();
     std::size_t joined = 0;
-    EXPECT_TRUE(poll_until(Deadline(5s), [&] {
-      if (wait_readable(group.finished_fd().get(), Deadline(100ms))) {
-        joined += group.join_finished();
-      }
-      return joined == 2;
-    })) << joined
-        << " of 2 joined";
+    EXPECT_TRUE(poll_until(Deadline(5s),
+                           [&] {
+                             if (wait_readable(group.finished_fd().get(), Deadline(100ms))) {
+                               joined += group.join_finished();
+                             }
+                             return joined == 2;
+                           }))
+        << joined << " of 2 joined";
     EXPECT_EQ(group.size(), 0U);
     EXPECT_EQ(ran.load(), 3);
   }
@@ -144,13 +145,14 @@ SYSLAB_TEST(ThreadGroup, RequestStopReachesEveryThread, 2,
     EXPECT_TRUE(thread_count_becomes(before + 3, seen)) << seen << " threads";
     group.request_stop();
     std::size_t joined = 0;
-    EXPECT_TRUE(poll_until(Deadline(5s), [&] {
-      if (wait_readable(group.finished_fd().get(), Deadline(100ms))) {
-        joined += group.join_finished();
-      }
-      return joined == 3;
-    })) << joined
-        << " of 3 threads ended after request_stop()";
+    EXPECT_TRUE(poll_until(Deadline(5s),
+                           [&] {
+                             if (wait_readable(group.finished_fd().get(), Deadline(100ms))) {
+                               joined += group.join_finished();
+                             }
+                             return joined == 3;
+                           }))
+        << joined << " of 3 threads ended after request_stop()";
   }
   EXPECT_EQ(stopped.load(), 3) << "a thread's poll was not woken by its stop token";
   int seen = 0;
