@@ -15,7 +15,7 @@ REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
-        slides-check slides-update bench student-kit format clean
+        slides-check slides-update bench student-kit format tsan clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -29,6 +29,7 @@ help:
 	@echo
 	@echo "everyone, CI:"
 	@echo "  make test               all tests against the reference solutions, plus the skeleton checks"
+	@echo "  make tsan [LAB=NN]      the thread labs' solutions under ThreadSanitizer (in build-tsan)"
 	@echo
 	@echo "instructors:"
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
@@ -82,6 +83,10 @@ hint: bootstrap configure
 test: bootstrap configure
 	@$(SYSLAB) test $(if $(STRICT),--strict)
 
+# ThreadSanitizer cannot share a build with ASan: build-tsan holds the thread labs (tests/tsan-labs.txt)
+tsan: bootstrap
+	@$(SYSLAB) tsan $(LAB)
+
 skeletons: bootstrap
 	@$(SYSLAB) skeletons $(if $(FORCE),--force) $(LAB)
 
@@ -107,4 +112,4 @@ format: bootstrap
 	@$(SYSLAB) format
 
 clean:
-	rm -rf $(BUILD) .fresh compile_commands.json results.json
+	rm -rf $(BUILD) build-tsan .fresh compile_commands.json results.json

@@ -12,6 +12,7 @@
 
 #include "stop_eventfd.hpp"
 #include "syslab/test.hpp"
+#include "thread_count.hpp"
 #include "thread_group.hpp"
 
 using namespace syslab::test;
@@ -19,11 +20,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Threads of this process, from the kernel: Threads: in /proc/self/status.
-int thread_count() {
-  const std::string status = read_file("/proc/self/status");
-  return std::stoi(status.substr(status.find("\nThreads:") + 9));
-}
+// Threads of this process, from the kernel (Threads: in /proc/self/status), but the sanitizer's.
+int thread_count() { return lab09_test::own_threads(::getpid()); }
 
 bool thread_count_becomes(int expected, int& seen) {
   return poll_until(Deadline(5s), [&] { return (seen = thread_count()) == expected; });

@@ -211,14 +211,16 @@ def tsan_excerpt(report: list[str], summary: list[str]) -> str:
         if line.startswith("SUMMARY:") or line.startswith("=================="):
             break
         if re.match(r"\s+#\d+ ", line):
-            frame = short_frame(line)
+            # "#1 f() solutions/x.cpp:15 (echo-server+0x10729)" -> "in f() solutions/x.cpp:15"
+            frame = "in " + re.sub(r" \([^()]*\+0x[0-9a-f]+\)$", "", short_frame(
+                re.sub(r"^\s*#\d+ (?!0x)", "    #0 0x0 ", line)))
             if frames_left and OUR_SOURCE.search(frame) and "tests/support/" not in frame:
                 kept.append("    " + frame)
                 frames_left -= 1
         elif line.strip():
             kept.append("  " + relative_paths(line.strip()))
             frames_left = 3
-    return "\n".join(kept + summary[:1])
+    return "\n".join(kept + [relative_paths(line) for line in summary[:1]])
 
 
 OUR_SOURCE = re.compile(r"(?:^|[\s/])(?:labs|solutions|tests|\.fresh)/\S+\.(?:cpp|hpp|h|cc):\d+")

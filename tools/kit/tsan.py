@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import build as build_mod
 from . import report
-from .labs import ROOT, Lab, all_labs, find_lab
+from .labs import ROOT, Lab, all_labs, find_lab, have_solutions
 from .learner import print_outcome, run_cases
 from .runner import list_tests
 
@@ -78,6 +78,9 @@ def check_thread_labs() -> list[str]:
 
 
 def cmd_tsan(args) -> int:
+    if not have_solutions():
+        print("make tsan runs the reference solutions, which are not part of the student kit.")
+        return 2
     labs = [find_lab(args.lab)] if args.lab else thread_labs()
     print(report.bold(f"ThreadSanitizer ({TSAN_BUILD.name}): " + ", ".join(l.name for l in labs)))
     problems = check_labs(labs)
