@@ -24,13 +24,13 @@ enum class PushResult {
 // A FIFO of at most `capacity` items, for any number of producer and consumer threads. Every
 // member is thread-safe. close() ends it: pushes fail, pops drain what is left, then return
 // nullopt, and every thread waiting in push or pop wakes up.
-// [slide:bounded_queue]
 // ([[maybe_unused]]: the skeleton's stubs do not use them, and tests compile it with -Werror.)
 template <typename T>
 class BoundedQueue {
  public:
   explicit BoundedQueue(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
+  // [slide:queue_push]
   // Waits while the queue is full; false (item not taken) once the queue is closed or the
   // stop token is stopped. The back-pressure of "wait": a fast producer is slowed to the pace of
   // the consumers.
@@ -47,6 +47,7 @@ class BoundedQueue {
     return true;
     // END SOLUTION
   }
+  // [/slide]
 
   // Never waits: kFull leaves the item with the caller, who decides what a full queue means.
   [[nodiscard]] PushResult try_push([[maybe_unused]] T& item) {
@@ -61,6 +62,7 @@ class BoundedQueue {
     // END SOLUTION
   }
 
+  // [slide:queue_pop]
   // Waits for an item and takes the oldest. nullopt when the queue is closed and empty, or the
   // stop token is stopped: the signal for a worker to end.
   [[nodiscard]] std::optional<T> pop([[maybe_unused]] std::stop_token stop = {}) {
@@ -77,6 +79,7 @@ class BoundedQueue {
     return item;
     // END SOLUTION
   }
+  // [/slide]
 
   // No more pushes; wakes every waiting thread. Items already queued can still be popped.
   void close() {
@@ -103,6 +106,5 @@ class BoundedQueue {
   std::deque<T> items_;
   bool closed_ = false;
 };
-// [/slide]
 
 }  // namespace tmodels
