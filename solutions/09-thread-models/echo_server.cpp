@@ -126,7 +126,6 @@ void serve(const Options& options, net::Listener listener, fdio::BorrowedFd stop
 
 }  // namespace
 
-// [slide:main]
 int main(int argc, char** argv) {
   Options options;
   try {
@@ -148,4 +147,3 @@ int main(int argc, char** argv) {
     return 1;
   }
 }
-// [/slide]
