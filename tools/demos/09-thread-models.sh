@@ -69,7 +69,16 @@ backlog_of() {
     fi
   done </proc/net/tcp
 }
-export -f backlog_of
+# How many clients are connected to 127.0.0.1:$1 (their ends, ESTABLISHED, in /proc/net/tcp).
+clients_of() {
+  local hexport _ remote_address state count=0
+  hexport=$(printf '%04X' "$1")
+  while read -r _ _ remote_address state _; do
+    [[ $remote_address == *:$hexport && $state == 01 ]] && count=$((count + 1))
+  done </proc/net/tcp
+  echo "$count"
+}
+export -f backlog_of clients_of
 
 say "Thread per connection: every client gets a thread, joined as soon as the client leaves."
 start_server --model=threads
@@ -132,6 +141,8 @@ start_server --model=pool --threads 1 --queue 1 --when-full=reject
 hold_client r-first
 wait_for "the first echo" "grep -q r-first '$DEMO_TMP/r-first.out'"
 hold_client r-second
+wait_for "the second client to be accepted" \
+  "[ \"\$(clients_of $PORT)\" = 2 ] && [ \"\$(backlog_of $PORT)\" = 0 ]"
 step_sh "A third client, with the worker busy and the queue full" \
   "busy: every worker is taken, try again later — then the server closes the connection" \
   "timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$PORT; cat <&3'"
@@ -149,7 +160,8 @@ start_server --model=pool --threads 1 --queue 1 --when-full=wait
 hold_client first
 wait_for "the first echo" "grep -q first '$DEMO_TMP/first.out'"
 hold_client second
-wait_for "the second client to be accepted" "[ \"\$(backlog_of $PORT)\" = 0 ]"
+wait_for "the second client to be accepted" \
+  "[ \"\$(clients_of $PORT)\" = 2 ] && [ \"\$(backlog_of $PORT)\" = 0 ]"
 hold_client third
 wait_for "the third client in the backlog" "[ \"\$(backlog_of $PORT)\" = 1 ]"
 if command -v ss >/dev/null; then
