@@ -85,12 +85,13 @@ void expect_not_served(int conn, const std::string& who) {
 // ---- the shared suite, thread per connection
 // -----------------------------------------------------
 
-SYSLAB_TEST(ThreadPerConnection, EchoesBytesExactly, 3,
-            "serve_threads: accept, start_connection_thread, and the thread runs lab 07's "
-            "echo_connection",
-            "the connection must move into the thread (capture it by move): a copy cannot be made "
-            "and a reference dangles once the loop goes on",
-            "threads.start([conn = std::move(conn)](std::stop_token stop) mutable { ... })") {
+SYSLAB_TEST(
+    ThreadPerConnection, EchoesBytesExactly, 3,
+    "serve_threads: accept, start a thread for the connection (ThreadGroup::start) that runs "
+    "lab 07's echo_connection",
+    "the connection must move into the thread (capture it by move): a copy cannot be made "
+    "and a reference dangles once the loop goes on",
+    "threads.start([conn = std::move(conn)](std::stop_token stop) mutable { ... })") {
   echo::check_echo_exact(threads_server());
 }
 SYSLAB_TIMEOUT(ThreadPerConnection, EchoesBytesExactly, 30);
