@@ -122,7 +122,10 @@ step "SIGTERM with carol connected" \
 
 say "A pool: three workers, whatever the load."
 start_server --model=pool --threads 3 --queue 8
-for i in 1 2 3 4 5 6; do hold_client "c$i"; done
+for i in 1 2 3 4 5 6; do  # one after the other: the queue keeps their order
+  hold_client "c$i"
+  wait_for "c$i to connect" "[ \"\$(clients_of $PORT)\" = $i ]"
+done
 wait_for "three clients served" "grep -q c1 '$DEMO_TMP/c1.out' && grep -q c2 '$DEMO_TMP/c2.out' && grep -q c3 '$DEMO_TMP/c3.out'"
 step_sh "Six clients, three workers" \
   "Threads: 4 (main and 3 workers); c1-c3 have their echo, c4-c6 wait in the queue (empty .out)" \
