@@ -16,7 +16,7 @@ REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
-        slides-check slides-update bench student-kit format clean
+        slides-check slides-update bench student-kit format tsan clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -30,6 +30,7 @@ help:
 	@echo
 	@echo "everyone, CI:"
 	@echo "  make test               all tests against the reference solutions, plus the skeleton checks"
+	@echo "  make tsan [LAB=NN]      the thread labs' solutions under ThreadSanitizer (in build-tsan)"
 	@echo
 	@echo "instructors:"
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
@@ -84,6 +85,10 @@ hint: bootstrap configure
 test: bootstrap configure
 	@$(SYSLAB) test $(if $(STRICT),--strict)
 
+# ThreadSanitizer cannot share a build with ASan: build-tsan holds the thread labs (tests/tsan-labs.txt)
+tsan: bootstrap
+	@$(SYSLAB) tsan $(LAB)
+
 skeletons: bootstrap
 	@$(SYSLAB) skeletons $(if $(FORCE),--force) $(LAB)
 
@@ -113,4 +118,4 @@ format: bootstrap
 	@$(SYSLAB) format
 
 clean:
-	rm -rf $(BUILD) $(BENCH_BUILD) .fresh compile_commands.json results.json
+	rm -rf $(BUILD) $(BENCH_BUILD) build-tsan .fresh compile_commands.json results.json

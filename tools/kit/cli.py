@@ -83,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def optional_modules() -> list:
-    """Tool modules that add their own subcommands (slides, demo, student kit, format, bench)."""
+    """Tool modules that add their own subcommands (slides, demo, student kit, format, bench, tsan)."""
     import importlib
     found = []
-    for name in ("slides", "demo", "studentkit", "format", "bench"):
+    for name in ("slides", "demo", "studentkit", "format", "bench", "tsan"):
         try:
             found.append(importlib.import_module(f"kit.{name}"))
         except ModuleNotFoundError:

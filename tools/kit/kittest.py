@@ -207,6 +207,13 @@ def extra_phases():
     except ImportError:
         pass
     try:
+        from . import tsan
+        if tsan.thread_labs():
+            phases.append(("the thread labs under ThreadSanitizer (build-tsan, solution side)",
+                           tsan.check_thread_labs))
+    except ImportError:
+        pass
+    try:
         from . import bench
         phases.append(("make bench runs end to end (QUICK=1, the iterative model)", bench.smoke_test))
     except ImportError:
