@@ -48,7 +48,9 @@ void Acceptor::accept_all() {
       case EINTR:
       case ECONNABORTED: continue;  // the client left before we took it: the next one
       case EMFILE:
-      case ENFILE: shed_one(); continue;
+      case ENFILE:
+        if (shed_one()) continue;
+        return;  // EMFILE comes before the queue is looked at: it may have been empty
       default:  // ENOBUFS, ENOMEM: the kernel is short; the next event retries
         std::cerr << "echo-server: " << syslab::errno_error(errno, "accept4").what() << "\n";
         return;
@@ -59,12 +61,12 @@ void Acceptor::accept_all() {
 // [/slide]
 
 // [slide:shed_one]
-void Acceptor::shed_one() {
-  // BEGIN SOLUTION: close the spare, accept and close one connection, open the spare again; with no spare left, stop watching until one can be opened
+bool Acceptor::shed_one() {
+  // BEGIN SOLUTION: close the spare, accept and close one connection, open the spare again (if that fails, stop accepting); true if one was shed
   spare_.reset();  // one fd free now: the lowest number, the spare's
   const int fd = ::accept4(listener_->fd().get(), nullptr, nullptr, SOCK_CLOEXEC);
   if (fd >= 0) {
-    fdio::UniqueFd shed(fd);  // closed at once: the client reads EOF instead of waiting forever
+    const fdio::UniqueFd shed(fd);  // closed at once: the client reads EOF, not a silent wait
     ++shed_;
   }
   try {
@@ -74,6 +76,7 @@ void Acceptor::shed_one() {
     std::cerr << "echo-server: " << error.what() << ": no longer accepting\n";
     stop();
   }
+  return fd >= 0;  // EAGAIN: nothing was queued, accept4 said EMFILE before it looked
   // END SOLUTION
 }
 // [/slide]

@@ -37,7 +37,8 @@ class Acceptor {
 
  private:
   void accept_all();  // the listener is readable
-  void shed_one();    // EMFILE: take one connection off the queue with the spare fd
+  // EMFILE: takes one connection off the queue with the spare fd; false when none was queued.
+  [[nodiscard]] bool shed_one();
 
   std::optional<net::Listener> listener_;
   Channel channel_;

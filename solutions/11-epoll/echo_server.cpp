@@ -134,8 +134,10 @@ int main(int argc, char** argv) {
     net::ListenOptions listen_options;
     listen_options.backlog = 4096;  // bursts of connects; the kernel caps it at somaxconn
     net::Listener listener = net::listen_tcp(options.host, options.port, listen_options);
-    std::cout << "listening on " << net::local_address(listener.fd()) << std::endl;
-    reactor::serve_echo(std::move(listener), stop, options.echo);
+    const std::string address = net::local_address(listener.fd());
+    reactor::serve_echo(std::move(listener), stop, options.echo, [&address] {
+      std::cout << "listening on " << address << std::endl;  // every fd is made: tests count them
+    });
     std::cerr << "echo-server: stopped\n";
     return 0;
   } catch (const std::exception& error) {

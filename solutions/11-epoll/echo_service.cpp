@@ -8,7 +8,8 @@
 namespace reactor {
 
 // [slide:serve_echo]
-void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options) {
+void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
+                const std::function<void()>& on_ready) {
   const Trigger trigger = options.trigger;
   EventLoop loop(make_epoll_poller(trigger));
   ServerOptions server_options;
@@ -28,6 +29,7 @@ void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions
   });
   stop_channel.enable_reading();
   server.start();
+  on_ready();
   loop.run();  // until the stop and the last connection's close
 }
 // [/slide]

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include "epoll_poller.hpp"
 #include "socket.hpp"
@@ -20,7 +21,9 @@ struct EchoOptions {
 
 // Serves echo on listener, on this thread's loop and options.threads more, until stop (a signalfd,
 // an eventfd: any fd) is readable. Then it stops gracefully: closes the listener, lets open
-// connections finish, joins its threads and returns.
-void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options);
+// connections finish, joins its threads and returns. on_ready runs once every loop and fd is
+// made, just before serving (main prints "listening on" there: its fds are all open by then).
+void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
+                const std::function<void()>& on_ready = [] {});
 
 }  // namespace reactor

@@ -1,0 +1,229 @@
+// Lab 11 tests: the EventLoop with its eventfd and timerfd, Channel dispatch, and LoopThread.
+// Every test that runs a loop sets a watchdog timer first, so that a loop that is never woken
+// fails within seconds instead of hanging.
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "channel.hpp"
+#include "epoll_poller.hpp"
+#include "epoll_test_util.hpp"
+#include "event_loop.hpp"
+#include "loop_thread.hpp"
+#include "syslab/test.hpp"
+
+using namespace syslab::test;
+using namespace epoll_test;
+using reactor::EventLoop;
+
+namespace {
+
+EventLoop::Task watchdog(EventLoop& loop, bool& fired) {
+  return [&loop, &fired] {
+    fired = true;
+    loop.quit();
+  };
+}
+
+pid_t this_thread_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+// The state letter of one of our threads, from /proc/self/task/TID/stat ('S': asleep in a call).
+char thread_state(pid_t tid) {
+  const std::string stat = read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
+  return stat.at(stat.rfind(')') + 2);
+}
+
+int epoll_fd_of(const EventLoop& loop) {
+  return dynamic_cast<const reactor::EpollPoller&>(loop.poller()).fd().get();
+}
+
+}  // namespace
+
+SYSLAB_TEST(EventLoop, HasAnEventfdAndATimerfdInItsEpollSet, 2,
+            "a loop makes three fds of its own: the epoll fd, an eventfd (wake-ups) and a timerfd "
+            "(timers), all close-on-exec, the last two watched by the first",
+            "eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK "
+            "| TFD_CLOEXEC); each gets a Channel with enable_reading()",
+            "/proc/self/fdinfo/EPFD lists one tfd line per watched fd: EpollPoller::add must "
+            "really call epoll_ctl(EPOLL_CTL_ADD)") {
+  const auto before = open_fds();
+  const EventLoop loop(reactor::make_epoll_poller());
+  std::map<std::string, int> made;
+  for (const auto& [fd, target] : open_fds()) {
+    if (before.contains(fd)) continue;
+    made[target] = fd;
+    EXPECT_NE(kernel_flags(fd) & O_CLOEXEC, 0) << target << " is not close-on-exec";
+  }
+  ASSERT_EQ(made.size(), 3U) << "expected an eventpoll, an eventfd and a timerfd";
+  ASSERT_TRUE(made.contains("anon_inode:[eventfd]"));
+  ASSERT_TRUE(made.contains("anon_inode:[timerfd]"));
+  ASSERT_EQ(made["anon_inode:[eventpoll]"], epoll_fd_of(loop));
+  std::vector<int> watched;
+  for (const WatchedFd& w : epoll_watch_list(epoll_fd_of(loop))) watched.push_back(w.fd);
+  EXPECT_EQ(watched.size(), 2U);
+  EXPECT_NE(std::find(watched.begin(), watched.end(), made["anon_inode:[eventfd]"]), watched.end());
+  EXPECT_NE(std::find(watched.begin(), watched.end(), made["anon_inode:[timerfd]"]), watched.end());
+}
+
+SYSLAB_TEST(EventLoop, QueueInLoopFromAnotherThreadWakesABlockedLoop, 3,
+            "a loop blocked in epoll_wait with no timeout sees a queued task only if something "
+            "makes the wait return: write 1 to its eventfd",
+            "queue_in_loop: push under the mutex, then wake_up() when called from another thread; "
+            "the eventfd's Channel reads the counter back to 0 (else level-triggered it spins)",
+            "run(): while (!quit_) { dispatch(); run_queued_tasks(); }; the task runs on the loop "
+            "thread, not on the caller's") {
+  EventLoop loop(reactor::make_epoll_poller());
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  const pid_t loop_tid = this_thread_tid();
+  std::atomic<pid_t> ran_on = 0;
+  std::thread other([&] {
+    // Queue only once the loop thread sleeps in its wait: the eventfd must wake it.
+    (void)poll_until(Deadline(3s), [&] { return thread_state(loop_tid) == 'S'; });
+    loop.queue_in_loop([&] {
+      ran_on = this_thread_tid();
+      loop.quit();
+    });
+  });
+  loop.run();
+  other.join();
+  EXPECT_FALSE(timed_out) << "the queued task did not run within 5 s: the loop was not woken";
+  EXPECT_EQ(ran_on.load(), loop_tid) << "the task must run on the loop's thread";
+}
+
+SYSLAB_TEST(EventLoop, QuitFromAnotherThreadEndsRun, 2,
+            "quit() from another thread sets an atomic flag and wakes the loop",
+            "a flag alone is not enough: the loop is blocked in epoll_wait and never looks at it",
+            "quit(): quit_ = true; if (!in_loop_thread()) wake_up();") {
+  EventLoop loop(reactor::make_epoll_poller());
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  const pid_t loop_tid = this_thread_tid();
+  std::thread other([&] {
+    (void)poll_until(Deadline(3s), [&] { return thread_state(loop_tid) == 'S'; });
+    loop.quit();
+  });
+  loop.run();
+  other.join();
+  EXPECT_FALSE(timed_out) << "quit() from another thread did not end run() within 5 s";
+}
+
+SYSLAB_TEST(EventLoop, TimersFireInOrderAndCanBeCancelled, 3,
+            "one timerfd, armed for the earliest timer; when it is readable, every timer due "
+            "runs in order of deadline, and the timerfd is armed for the next",
+            "timerfd_settime with a zero it_value disarms: a deadline already passed must become "
+            "1 ns, not 0; read the timerfd's 8-byte count or it stays readable",
+            "cancel erases the timer; decide which timers are due first, then run those still "
+            "there (a callback may cancel a later one)") {
+  EventLoop loop(reactor::make_epoll_poller());
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  std::vector<std::string> fired;
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration last_at{};
+  const auto record = [&](std::string name) {
+    return [&, name] {
+      fired.push_back(name);
+      last_at = std::chrono::steady_clock::now() - start;
+    };
+  };
+  (void)loop.run_after(60ms, record("60ms"));
+  (void)loop.run_after(20ms, record("20ms"));
+  const reactor::TimerId cancelled = loop.run_after(40ms, record("40ms, cancelled"));
+  (void)loop.run_after(40ms, record("40ms"));
+  const reactor::TimerId cancelled_by_callback = loop.run_after(50ms, record("50ms, cancelled"));
+  (void)loop.run_after(45ms, [&] { loop.cancel(cancelled_by_callback); });
+  (void)loop.run_after(80ms, [&] {
+    record("80ms")();
+    loop.quit();
+  });
+  loop.cancel(cancelled);
+  loop.run();
+  EXPECT_FALSE(timed_out) << "the timers did not fire within 5 s";
+  EXPECT_EQ(fired, (std::vector<std::string>{"20ms", "40ms", "60ms", "80ms"}));
+  EXPECT_GE(last_at, 80ms) << "a timer fired before its time";
+}
+
+SYSLAB_TEST(EventLoop, LoopStateIsTouchedOnItsOwnThreadOnly, 2,
+            "a loop's timers and channels belong to the thread that made it: another thread "
+            "that touches them is a data race, which the loop turns into std::logic_error",
+            "run_after, cancel, update_channel, remove_channel and run call "
+            "assert_in_loop_thread first",
+            "other threads use queue_in_loop or run_in_loop, which go through the mutex") {
+  EventLoop loop(reactor::make_epoll_poller());
+  std::thread other([&] {
+    EXPECT_THROW((void)loop.run_after(1ms, [] {}), std::logic_error);
+    EXPECT_THROW(loop.run(), std::logic_error);
+    EXPECT_FALSE(loop.in_loop_thread());
+  });
+  other.join();
+  EXPECT_TRUE(loop.in_loop_thread());
+  bool ran = false;
+  loop.run_in_loop([&] { ran = true; });
+  EXPECT_TRUE(ran) << "run_in_loop on the loop's thread runs the task at once";
+}
+
+SYSLAB_TEST(EventLoop, ChannelCallsBackWhenItsFdIsReady, 3,
+            "dispatch(): one wait, then for each ready fd the Channel registered for it; the "
+            "Channel calls on_readable / on_writable for what it watches",
+            "EventLoop keeps a table fd -> Channel* (update_channel fills it, remove_channel "
+            "empties the slot); Channel::handle_event checks is_reading()/is_writing()",
+            "a hangup or error goes to the watched callback: the next read or write tells which") {
+  const SocketPair pair = make_socket_pair();
+  EventLoop loop(reactor::make_epoll_poller(reactor::Trigger::kEdge));
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  reactor::Channel channel(loop, fdio::BorrowedFd(pair.b.get()));
+  std::string got;
+  int writable_calls = 0;
+  channel.on_readable([&] {
+    got += drain(pair.b.get());
+    if (got == "hello") loop.quit();
+  });
+  channel.on_writable([&] {
+    ++writable_calls;
+    channel.disable_writing();
+    put(pair.a.get(), "hello");
+  });
+  channel.enable_reading();
+  channel.enable_writing();
+  loop.run();
+  EXPECT_FALSE(timed_out) << "the channel's callbacks did not run within 5 s";
+  EXPECT_EQ(got, "hello");
+  EXPECT_EQ(writable_calls, 1);
+  channel.remove();
+  EXPECT_EQ(loop.poller().size(), 2U) << "only the eventfd and the timerfd are left";
+}
+
+SYSLAB_TEST(LoopThread, RunsItsLoopOnItsOwnThreadAndJoinsIt, 2,
+            "LoopThread makes its EventLoop on the new thread (the loop belongs to the thread "
+            "that made it) and hands its address over under a mutex",
+            "the constructor waits on a condition variable until the thread has published the "
+            "loop; the destructor quits the loop and joins",
+            "loop().run_in_loop(task) from the test thread must run task on the loop thread") {
+  const auto thread_count = [] {
+    const std::string status = read_file("/proc/self/status");
+    return std::stoi(status.substr(status.find("\nThreads:") + 9));
+  };
+  const int before = thread_count();
+  {
+    reactor::LoopThread loop_thread([] { return reactor::make_epoll_poller(); });
+    EXPECT_EQ(thread_count(), before + 1);
+    std::promise<pid_t> ran_on;
+    loop_thread.loop().run_in_loop([&] { ran_on.set_value(this_thread_tid()); });
+    auto result = ran_on.get_future();
+    ASSERT_EQ(result.wait_for(5s), std::future_status::ready) << "the task did not run in 5 s";
+    EXPECT_NE(result.get(), this_thread_tid()) << "the task ran on the caller's thread";
+  }
+  EXPECT_TRUE(poll_until(Deadline(2s), [&] { return thread_count() == before; }))
+      << "the loop's thread is still there after the LoopThread was destroyed";
+}
