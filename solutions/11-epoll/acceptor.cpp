@@ -51,7 +51,7 @@ void Acceptor::accept_all() {
       case ENFILE:
         if (shed_one()) continue;
         return;  // EMFILE comes before the queue is looked at: it may have been empty
-      default:  // ENOBUFS, ENOMEM: the kernel is short; the next event retries
+      default:   // ENOBUFS, ENOMEM: the kernel is short; the next event retries
         std::cerr << "echo-server: " << syslab::errno_error(errno, "accept4").what() << "\n";
         return;
     }

@@ -39,8 +39,12 @@ class Channel {
   // Stops watching the fd. Call it before the fd is closed.
   void remove();
 
-  [[nodiscard]] bool is_reading() const noexcept { return mux::has(interest_, mux::Interest::kRead); }
-  [[nodiscard]] bool is_writing() const noexcept { return mux::has(interest_, mux::Interest::kWrite); }
+  [[nodiscard]] bool is_reading() const noexcept {
+    return mux::has(interest_, mux::Interest::kRead);
+  }
+  [[nodiscard]] bool is_writing() const noexcept {
+    return mux::has(interest_, mux::Interest::kWrite);
+  }
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] mux::Interest interest() const noexcept { return interest_; }
 

@@ -23,7 +23,8 @@ struct EchoOptions {
 // an eventfd: any fd) is readable. Then it stops gracefully: closes the listener, lets open
 // connections finish, joins its threads and returns. on_ready runs once every loop and fd is
 // made, just before serving (main prints "listening on" there: its fds are all open by then).
-void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
-                const std::function<void()>& on_ready = [] {});
+void serve_echo(
+    net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
+    const std::function<void()>& on_ready = [] {});
 
 }  // namespace reactor

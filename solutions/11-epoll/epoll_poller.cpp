@@ -71,7 +71,8 @@ void EpollPoller::control(int op, int fd, mux::Interest interest) {
   epoll_event event{};
   event.events = to_events(interest, trigger_);
   event.data.fd = fd;  // what epoll_wait hands back: the loop finds the fd's Channel by it
-  if (::epoll_ctl(epoll_fd_.get(), op, fd, &event) < 0) syslab::throw_errno(op_name(op), describe(fd));
+  if (::epoll_ctl(epoll_fd_.get(), op, fd, &event) < 0)
+    syslab::throw_errno(op_name(op), describe(fd));
   // END SOLUTION
 }
 
@@ -85,12 +86,14 @@ void EpollPoller::add(fdio::BorrowedFd fd, mux::Interest interest) {
 
 void EpollPoller::modify(fdio::BorrowedFd fd, mux::Interest interest) {
   const auto it = watched_.find(fd.get());
-  if (it == watched_.end()) throw std::logic_error("epoll: " + describe(fd.get()) + " is not watched");
+  if (it == watched_.end())
+    throw std::logic_error("epoll: " + describe(fd.get()) + " is not watched");
   // BEGIN SOLUTION: kNone takes the fd out of the kernel's set (DEL), leaving kNone puts it back (ADD), else MOD
   const bool was_in_kernel = it->second != mux::Interest::kNone;
   const bool goes_to_kernel = interest != mux::Interest::kNone;
   if (was_in_kernel && goes_to_kernel) {
-    control(EPOLL_CTL_MOD, fd.get(), interest);  // MOD checks readiness again: a ready fd is reported
+    control(EPOLL_CTL_MOD, fd.get(),
+            interest);  // MOD checks readiness again: a ready fd is reported
   } else if (goes_to_kernel) {
     control(EPOLL_CTL_ADD, fd.get(), interest);
   } else if (was_in_kernel) {
@@ -102,7 +105,8 @@ void EpollPoller::modify(fdio::BorrowedFd fd, mux::Interest interest) {
 
 void EpollPoller::remove(fdio::BorrowedFd fd) {
   const auto it = watched_.find(fd.get());
-  if (it == watched_.end()) throw std::logic_error("epoll: " + describe(fd.get()) + " is not watched");
+  if (it == watched_.end())
+    throw std::logic_error("epoll: " + describe(fd.get()) + " is not watched");
   if (it->second != mux::Interest::kNone) control(EPOLL_CTL_DEL, fd.get(), it->second);
   watched_.erase(it);
 }

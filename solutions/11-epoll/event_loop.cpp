@@ -66,7 +66,8 @@ void EventLoop::dispatch() {
   for (const mux::Ready& ready : ready_) {
     // A Channel removed by an earlier callback of this dispatch has left its slot empty. Its fd
     // is still open (closing waits until the dispatch ends), so no new fd has that number yet.
-    Channel* channel = static_cast<std::size_t>(ready.fd) < channels_.size() ? channels_[ready.fd] : nullptr;
+    Channel* channel =
+        static_cast<std::size_t>(ready.fd) < channels_.size() ? channels_[ready.fd] : nullptr;
     if (channel != nullptr) channel->handle_event(ready);
   }
   // END SOLUTION
@@ -114,7 +115,8 @@ void EventLoop::wake_up() {
   // BEGIN SOLUTION: add 1 to the eventfd's counter (an 8-byte write); EAGAIN means it is readable already
   const std::uint64_t one = 1;
   // EAGAIN (would block) only when the counter is near 2^64: a wake-up is pending anyway.
-  (void)fdio::write_some(wakeup_fd_, std::string_view(reinterpret_cast<const char*>(&one), sizeof one));
+  (void)fdio::write_some(wakeup_fd_,
+                         std::string_view(reinterpret_cast<const char*>(&one), sizeof one));
   // END SOLUTION
 }
 

@@ -61,21 +61,21 @@ class EventLoop {
   void remove_channel(Channel& channel);
 
  private:
-  void dispatch();           // one wait, and each ready fd to its Channel
-  void run_queued_tasks();   // the tasks queued so far
-  void wake_up();            // makes the loop's wait return: eventfd + 1
-  void drain_wakeups();      // the eventfd is readable: read its count back to 0
+  void dispatch();          // one wait, and each ready fd to its Channel
+  void run_queued_tasks();  // the tasks queued so far
+  void wake_up();           // makes the loop's wait return: eventfd + 1
+  void drain_wakeups();     // the eventfd is readable: read its count back to 0
 
   const std::thread::id owner_ = std::this_thread::get_id();
   // ---- loop thread only ----
   std::unique_ptr<mux::Poller> poller_;
-  std::vector<Channel*> channels_;     // by fd: the Channel each watched fd reports to
-  std::vector<mux::Ready> ready_;      // the last wait's reports
-  bool running_tasks_ = false;         // inside run_queued_tasks
+  std::vector<Channel*> channels_;  // by fd: the Channel each watched fd reports to
+  std::vector<mux::Ready> ready_;   // the last wait's reports
+  bool running_tasks_ = false;      // inside run_queued_tasks
   // ---- any thread ----
   std::atomic<bool> quit_ = false;
   std::mutex mutex_;
-  std::vector<Task> queued_;           // guarded by mutex_
+  std::vector<Task> queued_;  // guarded by mutex_
   // ---- the loop's own fds: an eventfd for wake-ups, a timerfd for timers (last: they use the
   //      members above when they are made and destroyed) ----
   fdio::UniqueFd wakeup_fd_;

@@ -36,11 +36,11 @@ class LoopThread {
 
   std::mutex mutex_;
   std::condition_variable started_;  // for done_ and quit_returned_
-  EventLoop* loop_ = nullptr;  // set once, under mutex_, by the thread
-  std::exception_ptr error_;   // what making the loop threw
-  bool done_ = false;          // the thread has set loop_ or error_
-  bool quit_returned_ = false; // the destructor's quit() is over: the loop may be destroyed
-  std::thread thread_;         // last: it starts running in the constructor
+  EventLoop* loop_ = nullptr;        // set once, under mutex_, by the thread
+  std::exception_ptr error_;         // what making the loop threw
+  bool done_ = false;                // the thread has set loop_ or error_
+  bool quit_returned_ = false;       // the destructor's quit() is over: the loop may be destroyed
+  std::thread thread_;               // last: it starts running in the constructor
 };
 
 }  // namespace reactor

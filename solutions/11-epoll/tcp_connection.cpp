@@ -158,8 +158,7 @@ void Connection::check_idle() {
   }
   // Activity moved the deadline: one timer per connection, set again only when it fires (not on
   // every read), so a busy connection costs no timer work per byte.
-  const auto rest =
-      std::chrono::ceil<std::chrono::milliseconds>(options_.idle_timeout - quiet);
+  const auto rest = std::chrono::ceil<std::chrono::milliseconds>(options_.idle_timeout - quiet);
   idle_timer_ = loop_.run_after(rest, [this] { check_idle(); });
   // END SOLUTION
 }

@@ -71,7 +71,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void peer_finished();  // EOF: the peer sends no more; close once our output is out
   void pause_reading();  // flow control
   void resume_reading();
-  void check_idle();     // the idle timer fired
+  void check_idle();  // the idle timer fired
   void touch() { last_active_ = TimerQueue::Clock::now(); }
 
   EventLoop& loop_;

@@ -23,8 +23,8 @@ namespace reactor {
 class EventLoop;
 
 struct ServerOptions {
-  int threads = 0;             // I/O loops on their own threads; 0: the base loop does it all
-  PollerFactory make_poller;   // for the I/O loops (the base loop's poller is the caller's)
+  int threads = 0;            // I/O loops on their own threads; 0: the base loop does it all
+  PollerFactory make_poller;  // for the I/O loops (the base loop's poller is the caller's)
   ConnectionOptions connection;
 };
 
@@ -50,7 +50,7 @@ class Server {
   [[nodiscard]] std::size_t shed_count() const noexcept { return acceptor_.shed_count(); }
 
  private:
-  void new_connection(fdio::UniqueFd socket);          // base loop
+  void new_connection(fdio::UniqueFd socket);           // base loop
   void remove_connection(const Connection::Ptr& conn);  // any loop: hops to the base loop
   EventLoop& next_io_loop();                            // round robin
 

@@ -71,7 +71,8 @@ void TimerQueue::arm() {
 void TimerQueue::run_due_timers() {
   // BEGIN SOLUTION: read the timerfd's count (EAGAIN: nothing); run every timer due by now, in order, skipping those a callback cancelled; arm for the next
   std::uint64_t expirations = 0;
-  (void)fdio::read_some(timer_fd_, std::span(reinterpret_cast<char*>(&expirations), sizeof expirations));
+  (void)fdio::read_some(timer_fd_,
+                        std::span(reinterpret_cast<char*>(&expirations), sizeof expirations));
   // Which timers are due is decided first: a timer that a callback adds runs on a later turn,
   // and one that a callback cancels does not run at all.
   const Clock::time_point now = Clock::now();

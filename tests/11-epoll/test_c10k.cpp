@@ -86,8 +86,9 @@ bool pump(int epoll_fd, const Deadline& deadline, Handle handle, Done done) {
     const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
                                std::min(deadline.remaining_ms(), 200));
     if (n < 0 && errno != EINTR) throw std::runtime_error("epoll_wait failed");
-    for (int i = 0; i < n; ++i) handle(events[static_cast<std::size_t>(i)].data.u32,
-                                       events[static_cast<std::size_t>(i)].events);
+    for (int i = 0; i < n; ++i)
+      handle(events[static_cast<std::size_t>(i)].data.u32,
+             events[static_cast<std::size_t>(i)].events);
   }
   return true;
 }
@@ -110,7 +111,8 @@ void check_c10k(std::vector<std::string> argv) {
     int error = 0;
     socklen_t length = sizeof error;
     ::getsockopt(conns[i].get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    ASSERT_TRUE(error == 0 && (events & EPOLLOUT)) << "connect " << i << ": " << std::strerror(error);
+    ASSERT_TRUE(error == 0 && (events & EPOLLOUT))
+        << "connect " << i << ": " << std::strerror(error);
     epoll_event event{EPOLLIN, {.u32 = i}};
     ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, conns[i].get(), &event);
     if (state[i] == 0) ++connected;
@@ -118,21 +120,29 @@ void check_c10k(std::vector<std::string> argv) {
   };
   for (int i = 0; i < kConnections; ++i) {
     if (i % 250 == 0) {  // pace: let the server accept before the backlog fills
-      ASSERT_TRUE(poll_until(deadline, [&] {
-        return static_cast<std::size_t>(i) < kMaxUnaccepted + count_fds(srv.pid()) - server_fds_at_start;
-      }, 1ms)) << "the server accepted only " << count_fds(srv.pid()) - server_fds_at_start
-               << " of " << i << " connections";
+      ASSERT_TRUE(poll_until(
+          deadline,
+          [&] {
+            return static_cast<std::size_t>(i) <
+                   kMaxUnaccepted + count_fds(srv.pid()) - server_fds_at_start;
+          },
+          1ms))
+          << "the server accepted only " << count_fds(srv.pid()) - server_fds_at_start << " of "
+          << i << " connections";
     }
     conns.push_back(start_connect(epoll.get(), srv.port(), static_cast<std::uint32_t>(i)));
   }
   ASSERT_TRUE(pump(epoll.get(), deadline, on_connect, [&] { return connected == kConnections; }))
       << connected << " of " << kConnections << " connects completed";
   std::size_t open_on_server = 0;
-  EXPECT_TRUE(poll_until(deadline, [&] {
-    open_on_server = count_fds(srv.pid()) - server_fds_at_start;
-    return open_on_server >= static_cast<std::size_t>(kConnections);
-  }, 10ms)) << "the server has " << open_on_server << " connections open at once, not "
-            << kConnections;
+  EXPECT_TRUE(poll_until(
+      deadline,
+      [&] {
+        open_on_server = count_fds(srv.pid()) - server_fds_at_start;
+        return open_on_server >= static_cast<std::size_t>(kConnections);
+      },
+      10ms))
+      << "the server has " << open_on_server << " connections open at once, not " << kConnections;
 
   // Every connection at once: one message each, then every echo.
   for (int i = 0; i < kConnections; ++i) {

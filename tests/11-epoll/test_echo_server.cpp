@@ -26,7 +26,9 @@ std::vector<std::string> server(std::vector<std::string> extra) {
   return argv;
 }
 std::vector<std::string> epoll_server() { return server({"--model=epoll"}); }
-std::vector<std::string> threads_server() { return server({"--model=epoll-threads", "--threads", "3"}); }
+std::vector<std::string> threads_server() {
+  return server({"--model=epoll-threads", "--threads", "3"});
+}
 
 std::vector<std::string> on_port_zero(std::vector<std::string> argv) {
   argv.insert(argv.end(), {"--port", "0"});
@@ -55,51 +57,51 @@ int watched_among(pid_t pid, int epoll_fd, const std::vector<int>& fds) {
 
 // ---- the shared echo suite, on both models -----------------------------------------------------
 
-#define ECHO_SUITE_TEST(Suite, argv)                                                              \
-  SYSLAB_TEST(Suite, EchoesBytesExactly, 3,                                                       \
+#define ECHO_SUITE_TEST(Suite, argv)                                                               \
+  SYSLAB_TEST(Suite, EchoesBytesExactly, 3,                                                        \
               "every byte read goes back: Connection::handle_readable appends to input and calls " \
-              "the message callback, which sends",                                               \
+              "the message callback, which sends",                                                 \
               "16 MiB and odd pieces: read until EAGAIN, and what the socket does not take now "   \
-              "waits in the output buffer with kWrite watched",                                   \
-              "handle_writable: write_some the output buffer until empty or EAGAIN; then stop "   \
-              "watching kWrite") {                                                                \
-    echo::check_echo_exact(argv);                                                                 \
-  }                                                                                               \
-  SYSLAB_TIMEOUT(Suite, EchoesBytesExactly, 40);                                                  \
-  SYSLAB_TEST(Suite, ServesConnectionsConcurrently, 3,                                            \
-              "every connection is a Channel in the loop: none waits for another",                \
-              "accept every pending connection (until EAGAIN) and watch each for reading",        \
-              "Server::new_connection: make the Connection, keep it, run established() on its "   \
-              "loop") {                                                                           \
-    echo::check_concurrent_reverse_order(argv, 16);                                               \
-  }                                                                                               \
-  SYSLAB_TIMEOUT(Suite, ServesConnectionsConcurrently, 30);                                       \
-  SYSLAB_TEST(Suite, StalledClientDoesNotBlockOthers, 3,                                          \
-              "a write that would block must not block the loop: the socket is non-blocking and " \
-              "the rest waits in the output buffer",                                              \
-              "accept4 with SOCK_NONBLOCK; write_some, never write_all, on the loop",             \
-              "flow control: above the high-water mark stop reading that client (pause_reading) " \
-              "until its output drains") {                                                        \
-    echo::check_stalled_client_does_not_block_others(argv);                                       \
-  }                                                                                               \
-  SYSLAB_TIMEOUT(Suite, StalledClientDoesNotBlockOthers, 30);                                     \
-  SYSLAB_TEST(Suite, SurvivesResetsAndDisconnects, 3,                                             \
-              "a reset or a close mid-stream ends that connection only, and its fd is closed",    \
-              "kPeerClosed from read_some or write_some: handle_close; EOF: close once the "      \
-              "output is out",                                                                    \
-              "handle_close calls the close callback; the server erases the connection and "      \
-              "queues destroyed() on its loop; the last shared_ptr closes the fd") {              \
-    echo::check_reset_and_disconnect_mid_stream(argv);                                            \
-  }                                                                                               \
-  SYSLAB_TIMEOUT(Suite, SurvivesResetsAndDisconnects, 30);                                        \
-  SYSLAB_TEST(Suite, StopsGracefullyOnSigterm, 3,                                                 \
-              "SIGTERM (a signalfd in the base loop): stop accepting, finish the open "           \
-              "connections, join the loops, exit 0",                                              \
-              "stop_gracefully: acceptor.stop() closes the listener; quit the base loop when "    \
-              "the last connection is removed",                                                   \
-              "~LoopThread quits its loop and joins; run() runs the tasks still queued") {        \
-    echo::check_graceful_stop(argv);                                                              \
-  }                                                                                               \
+              "waits in the output buffer with kWrite watched",                                    \
+              "handle_writable: write_some the output buffer until empty or EAGAIN; then stop "    \
+              "watching kWrite") {                                                                 \
+    echo::check_echo_exact(argv);                                                                  \
+  }                                                                                                \
+  SYSLAB_TIMEOUT(Suite, EchoesBytesExactly, 40);                                                   \
+  SYSLAB_TEST(Suite, ServesConnectionsConcurrently, 3,                                             \
+              "every connection is a Channel in the loop: none waits for another",                 \
+              "accept every pending connection (until EAGAIN) and watch each for reading",         \
+              "Server::new_connection: make the Connection, keep it, run established() on its "    \
+              "loop") {                                                                            \
+    echo::check_concurrent_reverse_order(argv, 16);                                                \
+  }                                                                                                \
+  SYSLAB_TIMEOUT(Suite, ServesConnectionsConcurrently, 30);                                        \
+  SYSLAB_TEST(Suite, StalledClientDoesNotBlockOthers, 3,                                           \
+              "a write that would block must not block the loop: the socket is non-blocking and "  \
+              "the rest waits in the output buffer",                                               \
+              "accept4 with SOCK_NONBLOCK; write_some, never write_all, on the loop",              \
+              "flow control: above the high-water mark stop reading that client (pause_reading) "  \
+              "until its output drains") {                                                         \
+    echo::check_stalled_client_does_not_block_others(argv);                                        \
+  }                                                                                                \
+  SYSLAB_TIMEOUT(Suite, StalledClientDoesNotBlockOthers, 30);                                      \
+  SYSLAB_TEST(Suite, SurvivesResetsAndDisconnects, 3,                                              \
+              "a reset or a close mid-stream ends that connection only, and its fd is closed",     \
+              "kPeerClosed from read_some or write_some: handle_close; EOF: close once the "       \
+              "output is out",                                                                     \
+              "handle_close calls the close callback; the server erases the connection and "       \
+              "queues destroyed() on its loop; the last shared_ptr closes the fd") {               \
+    echo::check_reset_and_disconnect_mid_stream(argv);                                             \
+  }                                                                                                \
+  SYSLAB_TIMEOUT(Suite, SurvivesResetsAndDisconnects, 30);                                         \
+  SYSLAB_TEST(Suite, StopsGracefullyOnSigterm, 3,                                                  \
+              "SIGTERM (a signalfd in the base loop): stop accepting, finish the open "            \
+              "connections, join the loops, exit 0",                                               \
+              "stop_gracefully: acceptor.stop() closes the listener; quit the base loop when "     \
+              "the last connection is removed",                                                    \
+              "~LoopThread quits its loop and joins; run() runs the tasks still queued") {         \
+    echo::check_graceful_stop(argv);                                                               \
+  }                                                                                                \
   SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30)
 
 ECHO_SUITE_TEST(EpollModel, epoll_server());

@@ -36,10 +36,11 @@ bool reports(const std::vector<mux::Ready>& ready, int fd, bool readable, bool w
 
 }  // namespace
 
-SYSLAB_TEST(EpollPoller, IsACloseOnExecEpollFd, 2,
-            "epoll_create1(2) makes the instance; the kernel shows it as anon_inode:[eventpoll]",
-            "EPOLL_CLOEXEC in the same call: no window in which an exec could inherit it",
-            "epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC)); throw_errno(\"epoll_create1\") on -1") {
+SYSLAB_TEST(
+    EpollPoller, IsACloseOnExecEpollFd, 2,
+    "epoll_create1(2) makes the instance; the kernel shows it as anon_inode:[eventpoll]",
+    "EPOLL_CLOEXEC in the same call: no window in which an exec could inherit it",
+    "epoll_fd_.reset(::epoll_create1(EPOLL_CLOEXEC)); throw_errno(\"epoll_create1\") on -1") {
   const EpollPoller poller(Trigger::kLevel);
   const int fd = poller.fd().get();
   ASSERT_GE(fd, 0);
@@ -185,7 +186,8 @@ SYSLAB_TEST(EpollPoller, EdgeTriggeredReaderThatReadsUntilEagainGetsEverything, 
   std::string sent, got;
   int reports_seen = 0;
   for (int piece = 0; piece < 20; ++piece) {
-    const std::string bytes(static_cast<std::size_t>(100 + piece * 997), static_cast<char>('a' + piece));
+    const std::string bytes(static_cast<std::size_t>(100 + piece * 997),
+                            static_cast<char>('a' + piece));
     put(pair.a.get(), bytes);
     sent += bytes;
     if (piece % 3 == 2) continue;  // some pieces pile up before the reader looks

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <future>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
