@@ -67,7 +67,7 @@ if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
     ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=epoll_wait,epoll_ctl,accept4 -o "$DEMO_TMP/trace" \
       "$SERVER" --model=epoll --port 0 > "$DEMO_TMP/traced.out" &
     local tracer=$!
-    until grep -q '^listening on' "$DEMO_TMP/traced.out" 2>/dev/null; do sleep 0.05; done
+    wait_for "the traced server" "grep -q '^listening on' '$DEMO_TMP/traced.out'"
     clients "$(port_of "$DEMO_TMP/traced.out")" 2
     kill -TERM "$(pgrep -P $tracer)" 2>/dev/null || true
     wait "$tracer" || true
@@ -120,10 +120,11 @@ step "30 clients against 16 fds" \
 say "C10K in small: 2,000 connections at once on the epoll-threads server."
 start_server --model=epoll-threads --threads 2
 many() {
-  clients "$PORT" 2000 2 &
+  clients "$PORT" 2000 3 > "$DEMO_TMP/many.out" &
   local client=$!
-  sleep 1.5
-  echo "server fds: $(ls /proc/$PID/fd | wc -l)   ($(grep 'Max open files' /proc/$PID/limits | awk '{print "soft limit", $4}'))"
+  wait_for "2,000 echoes" "[ -s '$DEMO_TMP/many.out' ]" 60  # echoed; held open 3 s more
+  cat "$DEMO_TMP/many.out"
+  echo "server fds now: $(ls /proc/$PID/fd | wc -l) ($(awk '/Max open files/ {print "soft limit", $4}' /proc/$PID/limits))"
   if command -v ss >/dev/null; then ss -s | head -2; fi
   wait "$client"
 }
