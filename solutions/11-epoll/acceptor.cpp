@@ -35,7 +35,7 @@ void Acceptor::stop() {
 
 // [slide:accept_all]
 void Acceptor::accept_all() {
-  // BEGIN SOLUTION: accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) until EAGAIN, handing each on; EMFILE/ENFILE: shed_one; EINTR, ECONNABORTED: go on; other errors: report and wait for the next event
+  // BEGIN SOLUTION: accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) until EAGAIN, handing each on; EMFILE/ENFILE: shed_one, and stop when it shed nothing; EINTR, ECONNABORTED: go on; other errors: report and wait for the next event
   // Until EAGAIN: edge-triggered, a connection left in the queue would get no new event.
   while (listener_) {
     const int fd = ::accept4(listener_->fd().get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -39,6 +39,11 @@ std::vector<WatchedFd> epoll_watch_list(int epoll_fd, pid_t pid = 0);
 // The fds of a process whose /proc/PID/fd link is exactly target ("anon_inode:[eventpoll]").
 std::vector<int> fds_pointing_to(pid_t pid, const std::string& target);
 
+// The threads of a process (pid 0: this one) that are its own: Threads: in /proc/PID/status,
+// minus the background thread that ThreadSanitizer's runtime starts in a process the first time
+// it starts a thread (the tests and the server are built with the same sanitizer).
+int own_threads(pid_t pid = 0);
+
 // utime + stime of a process in clock ticks, from /proc/PID/stat (fields 14 and 15).
 long long cpu_ticks(pid_t pid);
 

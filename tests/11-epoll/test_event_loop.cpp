@@ -1,6 +1,7 @@
 // Lab 11 tests: the EventLoop with its eventfd and timerfd, Channel dispatch, and LoopThread.
 // Every test that runs a loop sets a watchdog timer first, so that a loop that is never woken
-// fails within seconds instead of hanging.
+// fails within seconds instead of hanging. The loop takes any mux::Poller; these tests give it
+// epoll (lab 10's mux::make_poll_poller() and make_select_poller() would serve it as well).
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -210,10 +211,7 @@ SYSLAB_TEST(LoopThread, RunsItsLoopOnItsOwnThreadAndJoinsIt, 2,
             "the constructor waits on a condition variable until the thread has published the "
             "loop; the destructor quits the loop and joins",
             "loop().run_in_loop(task) from the test thread must run task on the loop thread") {
-  const auto thread_count = [] {
-    const std::string status = read_file("/proc/self/status");
-    return std::stoi(status.substr(status.find("\nThreads:") + 9));
-  };
+  const auto thread_count = [] { return own_threads(); };
   const int before = thread_count();
   {
     reactor::LoopThread loop_thread([] { return reactor::make_epoll_poller(); });
