@@ -35,7 +35,7 @@ void Acceptor::stop() {
 }
 
 void Acceptor::accept_all() {
-  SYSLAB_TODO("accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) until EAGAIN, handing each on; EMFILE/ENFILE: shed_one; EINTR, ECONNABORTED: go on; other errors: report and wait for the next event");
+  SYSLAB_TODO("accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) until EAGAIN, handing each on; EMFILE/ENFILE: shed_one, and stop when it shed nothing; EINTR, ECONNABORTED: go on; other errors: report and wait for the next event");
 }
 
 bool Acceptor::shed_one() {
