@@ -45,7 +45,8 @@ class RaisedFdLimit {
   rlimit previous_{};
 };
 
-// How many fds a process has: the entries of /proc/PID/fd (cheaper than reading each link).
+// How many fds a process has: the entries of /proc/PID/fd (cheaper than reading each link); 0
+// when it is gone.
 std::size_t count_fds(pid_t pid) {
   DIR* dir = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
   if (dir == nullptr) return 0;
@@ -53,6 +54,12 @@ std::size_t count_fds(pid_t pid) {
   while (const dirent* entry = ::readdir(dir)) count += entry->d_name[0] != '.';
   ::closedir(dir);
   return count;
+}
+
+// How many more fds than `start` a process has now (0 if fewer: a server that died has none).
+std::size_t fds_beyond(pid_t pid, std::size_t start) {
+  const std::size_t now = count_fds(pid);
+  return now > start ? now - start : 0;
 }
 
 // Starts a non-blocking connect to 127.0.0.1:port and watches it for EPOLLOUT (data: index).
@@ -76,13 +83,13 @@ OwnedFd start_connect(int epoll_fd, std::uint16_t port, std::uint32_t index) {
   return fd;
 }
 
-// Waits for events on epoll_fd, calling handle(index, events) for each, until done() or the
-// deadline. False at the deadline.
+// Waits for events on epoll_fd, calling handle(index, events) for each, until done() (true), the
+// deadline or a failed assertion in handle (false).
 template <typename Handle, typename Done>
 bool pump(int epoll_fd, const Deadline& deadline, Handle handle, Done done) {
   std::vector<epoll_event> events(1024);
   while (!done()) {
-    if (deadline.expired()) return false;
+    if (deadline.expired() || testing::Test::HasFatalFailure()) return false;
     const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
                                std::min(deadline.remaining_ms(), 200));
     if (n < 0 && errno != EINTR) throw std::runtime_error("epoll_wait failed");
@@ -93,79 +100,98 @@ bool pump(int epoll_fd, const Deadline& deadline, Handle handle, Done done) {
   return true;
 }
 
+// The client side: kConnections sockets on one epoll instance of the test's own.
+class C10kClient {
+ public:
+  C10kClient() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) { conns_.reserve(kConnections); }
+
+  // Connects every socket, paced so that the server's accept queue never fills, and waits until
+  // every connect has completed.
+  void connect_all(const echo::ServerProcess& srv, const Deadline& deadline) {
+    const std::size_t fds_at_start = count_fds(srv.pid());
+    const auto accepted = [&] { return fds_beyond(srv.pid(), fds_at_start); };
+    for (int i = 0; i < kConnections; ++i) {
+      if (i % 250 == 0) {  // not more than kMaxUnaccepted connects ahead of the server's accepts
+        const auto caught_up = [&] {
+          return static_cast<std::size_t>(i) < kMaxUnaccepted + accepted();
+        };
+        ASSERT_TRUE(poll_until(deadline, caught_up, 1ms))
+            << "the server accepted only " << accepted() << " of " << i << " connections";
+      }
+      conns_.push_back(start_connect(epoll_.get(), srv.port(), static_cast<std::uint32_t>(i)));
+    }
+    int connected = 0;
+    const auto on_connect = [&](std::uint32_t i, std::uint32_t events) {
+      int error = 0;
+      socklen_t length = sizeof error;
+      ::getsockopt(conns_[i].get(), SOL_SOCKET, SO_ERROR, &error, &length);
+      ASSERT_TRUE(error == 0 && (events & EPOLLOUT) != 0)
+          << "connect " << i << ": " << std::strerror(error);
+      epoll_event event{EPOLLIN, {.u32 = i}};  // from now on: wait for the echo
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, conns_[i].get(), &event);
+      ++connected;
+    };
+    ASSERT_TRUE(pump(epoll_.get(), deadline, on_connect, [&] { return connected == kConnections; }))
+        << connected << " of " << kConnections << " connects completed";
+  }
+
+  // Sends one message on every connection, then reads every echo.
+  void echo_all(const Deadline& deadline) {
+    for (int i = 0; i < kConnections; ++i) {
+      const std::string message = message_of(i);
+      ASSERT_EQ(::send(conns_[i].get(), message.data(), message.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(message.size()));
+    }
+    std::vector<std::string> got(kConnections);
+    int echoed = 0;
+    const auto on_echo = [&](std::uint32_t i, std::uint32_t) {
+      char buffer[64];
+      const ssize_t n = ::recv(conns_[i].get(), buffer, sizeof buffer, MSG_DONTWAIT);
+      ASSERT_NE(n, 0) << "connection " << i << " closed by the server before its echo";
+      if (n < 0) return;
+      const std::string want = message_of(static_cast<int>(i));
+      const bool was_short = got[i].size() < want.size();
+      got[i].append(buffer, static_cast<std::size_t>(n));
+      if (!was_short || got[i].size() < want.size()) return;  // counted already, or more to come
+      ASSERT_EQ(got[i], want) << "connection " << i;
+      ++echoed;
+    };
+    EXPECT_TRUE(pump(epoll_.get(), deadline, on_echo, [&] { return echoed == kConnections; }))
+        << echoed << " of " << kConnections << " connections got their echo";
+  }
+
+  void close_all() { conns_.clear(); }
+
+ private:
+  static std::string message_of(int i) { return "c10k #" + std::to_string(i) + "\n"; }
+
+  OwnedFd epoll_;
+  std::vector<OwnedFd> conns_;
+};
+
 void check_c10k(std::vector<std::string> argv) {
   const RaisedFdLimit raised;
   ASSERT_GE(raised.hard(), static_cast<rlim_t>(kConnections + 100))
       << "the hard RLIMIT_NOFILE (ulimit -Hn) is too low for this test";
   argv.insert(argv.end(), {"--port", "0"});
   echo::ServerProcess srv(argv);
-  const Deadline deadline(90s);
-  OwnedFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   const std::size_t server_fds_at_start = count_fds(srv.pid());
-  std::vector<OwnedFd> conns;
-  conns.reserve(kConnections);
-  std::vector<int> state(kConnections, 0);  // 0 connecting, 1 connected, 2 echoed
-  std::vector<std::string> got(kConnections);
-  int connected = 0;
-  const auto on_connect = [&](std::uint32_t i, std::uint32_t events) {
-    int error = 0;
-    socklen_t length = sizeof error;
-    ::getsockopt(conns[i].get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    ASSERT_TRUE(error == 0 && (events & EPOLLOUT))
-        << "connect " << i << ": " << std::strerror(error);
-    epoll_event event{EPOLLIN, {.u32 = i}};
-    ::epoll_ctl(epoll.get(), EPOLL_CTL_MOD, conns[i].get(), &event);
-    if (state[i] == 0) ++connected;
-    state[i] = 1;
-  };
-  for (int i = 0; i < kConnections; ++i) {
-    if (i % 250 == 0) {  // pace: let the server accept before the backlog fills
-      ASSERT_TRUE(poll_until(
-          deadline,
-          [&] {
-            return static_cast<std::size_t>(i) <
-                   kMaxUnaccepted + count_fds(srv.pid()) - server_fds_at_start;
-          },
-          1ms))
-          << "the server accepted only " << count_fds(srv.pid()) - server_fds_at_start << " of "
-          << i << " connections";
-    }
-    conns.push_back(start_connect(epoll.get(), srv.port(), static_cast<std::uint32_t>(i)));
-  }
-  ASSERT_TRUE(pump(epoll.get(), deadline, on_connect, [&] { return connected == kConnections; }))
-      << connected << " of " << kConnections << " connects completed";
+  const Deadline deadline(90s);
+  C10kClient client;
+  client.connect_all(srv, deadline);
+  if (testing::Test::HasFatalFailure()) return;
+  // All open at the same time, as the server's fd table shows.
   std::size_t open_on_server = 0;
   EXPECT_TRUE(poll_until(
       deadline,
       [&] {
-        open_on_server = count_fds(srv.pid()) - server_fds_at_start;
+        open_on_server = fds_beyond(srv.pid(), server_fds_at_start);
         return open_on_server >= static_cast<std::size_t>(kConnections);
       },
       10ms))
       << "the server has " << open_on_server << " connections open at once, not " << kConnections;
-
-  // Every connection at once: one message each, then every echo.
-  for (int i = 0; i < kConnections; ++i) {
-    const std::string message = "c10k #" + std::to_string(i) + "\n";
-    ASSERT_EQ(::send(conns[i].get(), message.data(), message.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(message.size()));
-  }
-  int echoed = 0;
-  const auto on_echo = [&](std::uint32_t i, std::uint32_t) {
-    char buffer[64];
-    const ssize_t n = ::recv(conns[i].get(), buffer, sizeof buffer, MSG_DONTWAIT);
-    if (n > 0) got[i].append(buffer, static_cast<std::size_t>(n));
-    const std::string want = "c10k #" + std::to_string(i) + "\n";
-    if (state[i] == 1 && got[i].size() >= want.size()) {
-      ASSERT_EQ(got[i], want) << "connection " << i;
-      state[i] = 2;
-      ++echoed;
-    }
-    ASSERT_NE(n, 0) << "connection " << i << " closed by the server before its echo";
-  };
-  EXPECT_TRUE(pump(epoll.get(), deadline, on_echo, [&] { return echoed == kConnections; }))
-      << echoed << " of " << kConnections << " connections got their echo";
-  conns.clear();
+  client.echo_all(deadline);
+  client.close_all();
   const ExitStatus status = srv.stop(30s);
   EXPECT_TRUE(status.success()) << "after the clients left, SIGTERM: " << status.describe();
 }

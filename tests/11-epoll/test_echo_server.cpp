@@ -177,19 +177,19 @@ SYSLAB_TEST(Connection, IdleTimeoutClosesAQuietConnectionNotABusyOne, 3,
             "timeout, else set it again for the time still to go",
             "touch() (last activity = now) on every read and write; cancel the timer in "
             "handle_close") {
-  echo::ServerProcess srv(on_port_zero(server({"--model=epoll", "--idle-timeout", "300"})));
+  echo::ServerProcess srv(on_port_zero(server({"--model=epoll", "--idle-timeout", "400"})));
   const Deadline deadline(10s);
   OwnedFd quiet = echo::connect_loopback(srv.port(), deadline);
   OwnedFd busy = echo::connect_loopback(srv.port(), deadline);
   const auto start = std::chrono::steady_clock::now();
-  // The busy one talks every 60 ms for 1.2 s, four times the timeout.
+  // The busy one talks every 60 ms for 1.2 s, three times the timeout.
   while (std::chrono::steady_clock::now() - start < 1200ms) {
     ASSERT_EQ(echo::exchange(busy.get(), "tick", deadline), "tick")
-        << "a connection that talks every 60 ms was closed (idle timeout 300 ms)";
+        << "a connection that talks every 60 ms was closed (idle timeout 400 ms)";
     (void)echo::recv_until(busy.get(), 1, Deadline(60ms));  // a pause; nothing comes
   }
   EXPECT_TRUE(echo::wait_for_close(quiet.get(), Deadline(2s)))
-      << "the quiet connection is still open 300 ms + 2 s after it went quiet";
+      << "the quiet connection is still open 1.2 s + 2 s after it went quiet (idle timeout 400 ms)";
   EXPECT_EQ(echo::exchange(busy.get(), "still open", deadline), "still open");
   EXPECT_TRUE(echo::wait_for_close(busy.get(), Deadline(3s)))
       << "once quiet, the busy one must be closed too";
