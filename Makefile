@@ -9,13 +9,14 @@ SYSLAB := $(PYTHON) tools/syslab
 export SYSLAB_BUILD := $(abspath $(BUILD))
 
 # Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
+# make bench: MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
 LAB ?=
 FORMAT ?= text
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
-        slides-check slides-update bench student-kit format clean
+        slides-check slides-update bench student-kit format tsan clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -29,12 +30,14 @@ help:
 	@echo
 	@echo "everyone, CI:"
 	@echo "  make test               all tests against the reference solutions, plus the skeleton checks"
+	@echo "  make tsan [LAB=NN]      the thread labs' solutions under ThreadSanitizer (in build-tsan)"
 	@echo
 	@echo "instructors:"
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
 	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
 	@echo "  make slides-update      refresh the decks' code from the solutions (slides-check: only look)"
-	@echo "  make bench              the benchmarks"
+	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads"
+	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
 	@echo "  make format             clang-format the kit's C++"
@@ -42,7 +45,7 @@ help:
 # Extra package groups for some targets (tools/bootstrap.sh lists them); prerequisites inherit them.
 BOOTSTRAP_GROUPS :=
 demo: BOOTSTRAP_GROUPS := demo
-test: BOOTSTRAP_GROUPS := demo format
+test: BOOTSTRAP_GROUPS := demo format bench
 slides: BOOTSTRAP_GROUPS := slides
 bench: BOOTSTRAP_GROUPS := bench
 format: BOOTSTRAP_GROUPS := format
@@ -82,6 +85,10 @@ hint: bootstrap configure
 test: bootstrap configure
 	@$(SYSLAB) test $(if $(STRICT),--strict)
 
+# ThreadSanitizer cannot share a build with ASan: build-tsan holds the thread labs (tests/tsan-labs.txt)
+tsan: bootstrap
+	@$(SYSLAB) tsan $(LAB)
+
 skeletons: bootstrap
 	@$(SYSLAB) skeletons $(if $(FORCE),--force) $(LAB)
 
@@ -97,8 +104,12 @@ slides-check:
 slides-update:
 	@$(SYSLAB) slides-update
 
-bench: bootstrap configure
-	@$(SYSLAB) bench
+# Its own release build without sanitizers (BENCH_BUILD), configured by tools/kit/bench.py.
+BENCH_BUILD ?= build-bench
+bench: bootstrap fresh
+	@$(SYSLAB) bench --build $(BENCH_BUILD) $(if $(MODELS),--models '$(MODELS)') \
+	  $(if $(LEVELS),--levels '$(LEVELS)') $(if $(BENCH_SECONDS),--seconds '$(BENCH_SECONDS)') \
+	  $(if $(filter-out 0,$(QUICK)),--quick)
 
 student-kit: bootstrap
 	@$(SYSLAB) student-kit
@@ -107,4 +118,4 @@ format: bootstrap
 	@$(SYSLAB) format
 
 clean:
-	rm -rf $(BUILD) .fresh compile_commands.json results.json
+	rm -rf $(BUILD) $(BENCH_BUILD) build-tsan .fresh compile_commands.json results.json

@@ -69,7 +69,12 @@ class Poller {
   [[nodiscard]] virtual std::size_t size() const noexcept = 0;
 };
 
+// The two back-ends of this lab (select_poller.cpp, poll_poller.cpp).
 [[nodiscard]] std::unique_ptr<Poller> make_select_poller();
 [[nodiscard]] std::unique_ptr<Poller> make_poll_poller();
+
+// A back-end by name, for command lines: "select" or "poll". Throws std::invalid_argument naming
+// the choices for any other name: unknown poller "epol" (this lab has: select, poll).
+[[nodiscard]] std::unique_ptr<Poller> make_poller(std::string_view name);
 
 }  // namespace mux

@@ -23,6 +23,7 @@
 #include <system_error>
 #include <vector>
 
+#include "syslab/orphans.hpp"  // parent_of, SubreaperGuard, ReapOnExit, wait_for_pid
 #include "syslab/test.hpp"
 
 namespace signals_test {
@@ -113,67 +114,11 @@ inline bool blocked_in(pid_t tid, long number) {
   }
 }
 
-// The parent of pid now, from /proc/PID/stat; -1 when it is gone.
-inline pid_t parent_of(pid_t pid) {
-  try {
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto close = stat.rfind(')');
-    char state = 0;
-    int ppid = -1;
-    if (close != std::string::npos &&
-        std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
-      return ppid;
-    }
-  } catch (const std::system_error&) {
-  }
-  return -1;
-}
-
 // Gone, or dead and waiting to be reaped by someone.
 inline bool ended(pid_t pid) {
   const char state = process_state(pid);
   return state == '?' || state == 'Z' || state == 'X';
 }
-
-// This process as a child subreaper for a scope: the orphans of its descendants (a child's
-// children, once the child has died) become its children, so a test can wait for them and see
-// how they ended instead of leaving them to PID 1.
-class SubreaperGuard {
- public:
-  SubreaperGuard() {
-    int previous = 0;
-    ::prctl(PR_GET_CHILD_SUBREAPER, &previous);
-    previous_ = previous != 0;
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  }
-  ~SubreaperGuard() { ::prctl(PR_SET_CHILD_SUBREAPER, previous_ ? 1 : 0); }
-  SubreaperGuard(const SubreaperGuard&) = delete;
-  SubreaperGuard& operator=(const SubreaperGuard&) = delete;
-
- private:
-  bool previous_ = false;
-};
-
-// Kills and reaps, on destruction, each listed pid that is (still, or by adoption) a child of
-// this process: what a test that failed half-way leaves behind.
-class ReapOnExit {
- public:
-  ReapOnExit() = default;
-  ~ReapOnExit() {
-    for (const pid_t pid : pids_) {
-      if (parent_of(pid) != ::getpid()) continue;
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-      }
-    }
-  }
-  ReapOnExit(const ReapOnExit&) = delete;
-  ReapOnExit& operator=(const ReapOnExit&) = delete;
-  void add(pid_t pid) { pids_.push_back(pid); }
-
- private:
-  std::vector<pid_t> pids_;
-};
 
 // Waits until pid has ended (its pidfd becomes readable), without reaping it: a child of ours
 // is a zombie then. False if the deadline passed first.
@@ -183,22 +128,6 @@ inline bool wait_ended(pid_t pid, const Deadline& deadline) {
   const bool readable = wait_readable(static_cast<int>(pidfd), deadline);
   ::close(static_cast<int>(pidfd));
   return readable;
-}
-
-// Waits until pid, a child of ours (perhaps adopted as a subreaper), has ended, and reaps it:
-// how it ended, or nullopt if it is not our child or the deadline passed.
-inline std::optional<ExitStatus> wait_for_pid(pid_t pid, const Deadline& deadline) {
-  const long pidfd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) return std::nullopt;
-  const bool readable = wait_readable(static_cast<int>(pidfd), deadline);
-  ::close(static_cast<int>(pidfd));
-  if (!readable) return std::nullopt;
-  int raw = 0;
-  pid_t got;
-  while ((got = ::waitpid(pid, &raw, WNOHANG)) < 0 && errno == EINTR) {
-  }
-  if (got != pid) return std::nullopt;
-  return decode_wait_status(raw);
 }
 
 // Reads exactly `count` bytes from fd (or fewer, at EOF or the deadline).

@@ -1,6 +1,7 @@
 // The runner's own test subject: one test for each verdict the runner can give. It is not a lab;
 // tools/syslab/selftest.py runs the runner on this binary and checks each verdict.
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -65,6 +66,10 @@ SYSLAB_TEST(Verdicts, LeaksAZombie, 1, "wait for your children") {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) ::_exit(0);
+  // Wait until it has exited but leave it unreaped (WNOWAIT), so that the leak check always
+  // meets a zombie, never a child that has not yet run to its _exit.
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
 }
 
 SYSLAB_TEST(Verdicts, PassesAfterOthersFailed, 1, "each test runs on its own") {

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from .labs import BUILD, ROOT, Lab
 
@@ -35,9 +36,9 @@ class BuildResult:
         return errors[0] if errors else (self.output.strip().splitlines() or ["build failed"])[-1]
 
 
-def ninja(*targets: str) -> BuildResult:
+def ninja(*targets: str, build_dir: Path = BUILD) -> BuildResult:
     """Builds the given targets; ninja only redoes what changed."""
-    result = subprocess.run(["ninja", "-C", str(BUILD), *targets], capture_output=True, text=True)
+    result = subprocess.run(["ninja", "-C", str(build_dir), *targets], capture_output=True, text=True)
     return BuildResult(result.returncode == 0, result.stdout + result.stderr)
 
 
@@ -45,10 +46,10 @@ def build_lab(lab: Lab, side: str) -> BuildResult:
     return ninja(lab.build_target(side))
 
 
-def build_option(name: str):
+def build_option(name: str, build_dir: Path = BUILD):
     """The value of one meson option of the build directory (None when it cannot be read)."""
     try:
-        text = subprocess.run(["meson", "introspect", "--buildoptions", str(BUILD)],
+        text = subprocess.run(["meson", "introspect", "--buildoptions", str(build_dir)],
                               capture_output=True, text=True, check=True).stdout
     except (subprocess.CalledProcessError, OSError):
         return None

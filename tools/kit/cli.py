@@ -83,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def optional_modules() -> list:
-    """Tool modules that add their own subcommands (slides, demo, student kit, format)."""
+    """Tool modules that add their own subcommands (slides, demo, student kit, format, bench, tsan)."""
     import importlib
     found = []
-    for name in ("slides", "demo", "studentkit", "format"):
+    for name in ("slides", "demo", "studentkit", "format", "bench", "tsan"):
         try:
             found.append(importlib.import_module(f"kit.{name}"))
         except ModuleNotFoundError:
@@ -103,6 +103,6 @@ def main(argv: list[str]) -> int:
         what = f"there is no lab {str(unknown)!r}" if str(unknown) else "which lab? say LAB=NN"
         print(f"syslab: {what}; the labs are:\n{labs_mod.lab_list_text()}", file=sys.stderr)
         return 2
-    except skeleton.MarkerError as error:
+    except (skeleton.MarkerError, labs_mod.BadLabList) as error:
         print(f"syslab: {error}", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
 """make format and make format-check: the kit's own C++ in the style of .clang-format.
 
-The kit's C++ is labs/common, solutions/ and tests/. The skeletons in labs/NN-name are not
-formatted here: they are generated from solutions/, so `make skeletons` brings them along.
+The kit's C++ is labs/common, solutions/, tests/ and tools/bench/ (the load client). The skeletons
+in labs/NN-name are not formatted here: they are generated from solutions/, so `make skeletons`
+brings them along.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from . import labs as labs_mod
 
-KIT_DIRS = ("labs/common", "solutions", "tests")
+KIT_DIRS = ("labs/common", "solutions", "tests", "tools/bench")
 CXX_SUFFIXES = {".cpp", ".hpp", ".cc", ".h", ".c"}
 STYLE_CHECKED_WITH = 14  # the clang-format version the style was tuned with (Debian 12's)
 

@@ -206,6 +206,18 @@ def extra_phases():
         phases.append(("every demo runs to the end", lambda: check_demos(demo)))
     except ImportError:
         pass
+    try:
+        from . import tsan
+        if tsan.thread_labs():
+            phases.append(("the thread labs under ThreadSanitizer (build-tsan, solution side)",
+                           tsan.check_thread_labs))
+    except ImportError:
+        pass
+    try:
+        from . import bench
+        phases.append(("make bench runs end to end (QUICK=1, the iterative model)", bench.smoke_test))
+    except ImportError:
+        pass
     if STUDENT_KIT_TEST.is_file():
         phases.append(("the student kit builds, checks and grades on its own", check_student_kit))
     return phases

@@ -35,12 +35,26 @@ class Lab:
         return f"lab-{self.name}-{side}"
 
 
+LAB_NAME = re.compile(r"\d\d-[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+class BadLabList(Exception):
+    pass
+
+
 def all_labs() -> list[Lab]:
+    """The labs of labs/labs.txt, in order. A line that is not "NN-name builds-on..." (such as a
+    merge's conflict marker) is an error, not a lab: the generator would make a directory for it."""
     labs = []
-    for line in (ROOT / "labs" / "labs.txt").read_text().splitlines():
+    path = ROOT / "labs" / "labs.txt"
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
         words = line.split("#", 1)[0].split()
-        if words:
-            labs.append(Lab(words[0], words[1:]))
+        if not words:
+            continue
+        for word in words:
+            if not LAB_NAME.fullmatch(word):
+                raise BadLabList(f"{path}:{number}: \"{word}\" is not a lab name such as 07-echo-server")
+        labs.append(Lab(words[0], words[1:]))
     return labs
 
 

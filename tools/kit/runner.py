@@ -3,7 +3,7 @@
 Verdicts, in the order they are decided:
   HANG   the deadline passed (we say where it was blocked when the kernel or gdb can tell)
   TODO   a stub was reached ("syslab TODO:" on the output)
-  CRASH  killed by a signal, or a sanitizer report (ASan, UBSan)
+  CRASH  killed by a signal, or a sanitizer report (ASan, UBSan, TSan)
   FAIL   an assertion failed: GoogleTest's expected-vs-actual message
   LEAK   fds or child processes left behind ("syslab LEAK:"), or LeakSanitizer's memory leaks
   PASS
@@ -27,7 +27,8 @@ from .labs import BUILD, ROOT
 DEFAULT_TIMEOUT = 10  # seconds per test case; a test can ask for more with SYSLAB_TIMEOUT
 TODO_MARKER = "syslab TODO:"
 LEAK_MARKER = "syslab LEAK:"
-SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
+SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
+                       r"WARNING: ThreadSanitizer:|FATAL: ThreadSanitizer")
 
 # The syscalls a test is most often blocked in, by x86-64 number (/proc/PID/syscall).
 SYSCALLS = {0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep",
@@ -36,9 +37,13 @@ SYSCALLS = {0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "na
             247: "waitid", 257: "openat", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
             288: "accept4", 441: "epoll_pwait2"}
 
+# Each sanitizer reads its own variable and ignores the others', so one environment serves the
+# ASan+UBSan build and build-tsan alike. TSan only warns and goes on unless told otherwise: a
+# report must end the process (exit status 66), as a UBSan report does.
 TEST_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:print_summary=1",
     "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+    "TSAN_OPTIONS": "halt_on_error=1:second_deadlock_stack=1:print_summary=1",
     "GTEST_COLOR": "no",
 }
 
@@ -173,6 +178,10 @@ def crash_detail(returncode: int, output: str) -> str:
         head = f"crashed with SIG{deadly.group(1)}"
     elif "runtime error:" in output:
         head = "undefined behaviour (UBSan stopped it)"
+    elif "ThreadSanitizer" in output:
+        race = re.search(r"WARNING: ThreadSanitizer: ([^(\n]+)", output)
+        head = f"ThreadSanitizer stopped it: {race.group(1).strip()}" if race else \
+            "ThreadSanitizer stopped it"
     else:
         head = "AddressSanitizer stopped it"
     excerpt = sanitizer_excerpt(output)
@@ -187,8 +196,31 @@ def sanitizer_excerpt(output: str) -> str:
             summary = [l for l in lines[index:] if l.startswith("SUMMARY:")]
             frames = [short_frame(l) for l in lines[index + 1:index + 40] if re.match(r"\s+#\d+ ", l)]
             ours = [f for f in frames if OUR_SOURCE.search(f) and "tests/support/" not in f]
+            if "ThreadSanitizer" in line:
+                return tsan_excerpt(lines[index:], summary)
             return "\n".join([relative_paths(line.strip())] + (ours or frames)[:6] + summary[:1])
     return "\n".join(lines[-8:])
+
+
+def tsan_excerpt(report: list[str], summary: list[str]) -> str:
+    """A TSan report has a stack for each side of the race: keep each heading ("Write of size 4
+    at ... by thread T1:") with the first frames in the kit's own sources under it."""
+    kept = [relative_paths(report[0].strip())]
+    frames_left = 0
+    for line in report[1:60]:
+        if line.startswith("SUMMARY:") or line.startswith("=================="):
+            break
+        if re.match(r"\s+#\d+ ", line):
+            # "#1 f() solutions/x.cpp:15 (echo-server+0x10729)" -> "in f() solutions/x.cpp:15"
+            frame = "in " + re.sub(r" \([^()]*\+0x[0-9a-f]+\)$", "", short_frame(
+                re.sub(r"^\s*#\d+ (?!0x)", "    #0 0x0 ", line)))
+            if frames_left and OUR_SOURCE.search(frame) and "tests/support/" not in frame:
+                kept.append("    " + frame)
+                frames_left -= 1
+        elif line.strip():
+            kept.append("  " + relative_paths(line.strip()))
+            frames_left = 3
+    return "\n".join(kept + [relative_paths(line) for line in summary[:1]])
 
 
 OUR_SOURCE = re.compile(r"(?:^|[\s/])(?:labs|solutions|tests|\.fresh)/\S+\.(?:cpp|hpp|h|cc):\d+")

@@ -1,0 +1,142 @@
+// Lab 08: echo-server with three process models. iterative (lab 07): one client at a time.
+// fork: a child per connection. prefork: a master and N workers accepting on one socket, which
+// the master keeps at N (SIGCHLD), replaces (SIGHUP) and stops (SIGTERM); it logs each event.
+// Try: echo-server --model=prefork --workers 3, then ps --ppid PID; kill -HUP PID; kill PID.
+#include <signal.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "echo.hpp"
+#include "fork_server.hpp"
+#include "prefork.hpp"
+#include "socket.hpp"
+#include "stop_signal.hpp"
+#include "syslab/error.hpp"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: echo-server [--host HOST] [--port PORT] [--model=iterative|fork|prefork]\n"
+    "                   [--workers N] [--grace-ms MS]\n"
+    "  Echoes every byte each client sends. Prints \"listening on ADDRESS:PORT\" once it\n"
+    "  listens (PORT 0, the default, lets the kernel choose). SIGTERM or SIGINT: stop accepting,\n"
+    "  finish the open connections, exit 0 (1 if they had to be killed).\n"
+    "  --host HOST    the address to listen on (default 127.0.0.1; \"::1\" for IPv6)\n"
+    "  --port PORT    the port (default 0)\n"
+    "  --model MODEL  iterative: one client after the other (lab 07)\n"
+    "                 fork: a child process per connection\n"
+    "                 prefork: a master and N workers accepting on the shared socket; the master\n"
+    "                 replaces a worker that dies, SIGHUP replaces them all (the old ones finish\n"
+    "                 their connections), every event is logged on stderr (default)\n"
+    "  --workers N    prefork: how many workers (default 4)\n"
+    "  --grace-ms MS  fork, prefork: how long open connections may take after SIGTERM before\n"
+    "                 their processes are killed (default 30000; a second SIGTERM kills at once)\n";
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string model = "prefork";
+  std::size_t workers = 4;
+  std::chrono::milliseconds grace = models::kDefaultGrace;
+};
+
+// A whole number from min to max, or std::invalid_argument naming the option.
+long parse_number(std::string_view option, std::string_view text, long min, long max) {
+  long value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    throw std::invalid_argument(std::string(option) + " needs a number from " +
+                                std::to_string(min) + " to " + std::to_string(max) + ", not \"" +
+                                std::string(text) + "\"");
+  }
+  return value;
+}
+
+// Parses the command line; --help prints the usage and exits 0, a bad argument exits 2.
+Options parse_arguments(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto is = [&](std::string_view name) {
+      return arg == name ||
+             (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=');
+    };
+    const auto value = [&](std::string_view name) -> std::string {
+      if (arg.size() > name.size()) return std::string(arg.substr(name.size() + 1));  // --x=v
+      if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (is("--host")) {
+      options.host = value("--host");
+    } else if (is("--port")) {
+      options.port = net::parse_port(value("--port"));
+    } else if (is("--model")) {
+      options.model = value("--model");
+    } else if (is("--workers")) {
+      options.workers =
+          static_cast<std::size_t>(parse_number("--workers", value("--workers"), 1, 1024));
+    } else if (is("--grace-ms")) {
+      options.grace = std::chrono::milliseconds(
+          parse_number("--grace-ms", value("--grace-ms"), 0, 24L * 3600 * 1000));
+    } else {
+      throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
+    }
+  }
+  if (options.model != "iterative" && options.model != "fork" && options.model != "prefork") {
+    throw std::invalid_argument("unknown model \"" + options.model +
+                                "\" (there are: iterative, fork, prefork)");
+  }
+  return options;
+}
+
+// Each event of the master as one line on stderr (unbuffered).
+void log_to_stderr(const std::string& line) { std::cerr << "echo-server: " << line << "\n"; }
+
+// The line tests and scripts wait for: printed once the server listens and its signals are
+// blocked (a SIGTERM right after it is a stop request, not death), flushed at once.
+void announce(const std::string& address) { std::cout << "listening on " << address << std::endl; }
+
+}  // namespace
+
+// [slide:main]
+int main(int argc, char** argv) {
+  Options options;
+  try {
+    options = parse_arguments(argc, argv);
+  } catch (const std::invalid_argument& error) {
+    std::cerr << "echo-server: " << error.what() << "\n" << kUsage;
+    return 2;
+  }
+  try {
+    // A client that leaves while we write to it is EPIPE from write(2), not a fatal SIGPIPE.
+    if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
+    net::Listener listener = net::listen_tcp(options.host, options.port);
+    const std::string address = net::local_address(listener.fd());
+    if (options.model == "fork") {
+      models::ForkServer server(std::move(listener), {options.grace, log_to_stderr});
+      announce(address);
+      return server.run();
+    }
+    if (options.model == "prefork") {
+      models::Arbiter arbiter(std::move(listener),
+                              {options.workers, options.grace, log_to_stderr, {}});
+      announce(address);  // the workers exist already
+      return arbiter.run();
+    }
+    const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
+    announce(address);
+    net::serve_iterative(std::move(listener), stop);
+    return 0;
+  } catch (const std::exception& error) {
+    std::cerr << "echo-server: " << error.what() << "\n";
+    return 1;
+  }
+}
+// [/slide]

@@ -1,0 +1,235 @@
+"""Tests of make bench's bookkeeping: the model table, ratios against the baseline, the Markdown
+table, the chart's data, /proc parsing and the recorded command. (The measuring itself is proved
+end to end by make test's bench phase: tools/kit/bench.py smoke_test.)
+
+Run from the repository root: python3 -m unittest discover -s tests/tools -t .
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import unittest
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from kit import bench, bench_report  # noqa: E402
+from kit.bench_report import Cell  # noqa: E402
+from kit.bench_server import pss_kb, status_fields  # noqa: E402
+
+
+def measured(model: str, connections: int, rps: float, p99: float = 100.0, served: int = 1) -> Cell:
+    load = {"connections_established": connections, "connections_served": served,
+            "requests_per_s": rps, "latency_us": {"p50": 20.0, "p99": p99}, "errors": {}}
+    return Cell(model, connections, load=load, peak_rss_kb=3686, peak_pss_kb=1024, threads=1,
+                processes=1)
+
+
+class ModelTable(unittest.TestCase):
+    def test_the_kits_table_lists_every_model_with_iterative_first(self):
+        models = bench.read_models(bench.MODELS_FILE.read_text())
+        self.assertEqual([m.name for m in models],
+                         ["iterative", "fork", "prefork", "threads", "pool", "select", "poll", "epoll",
+                          "epoll-threads"])
+        self.assertEqual(models[0].lab, "07-echo-server")
+        self.assertTrue(all(m.program == "echo-server" for m in models))
+
+    def test_extra_arguments_and_cores(self):
+        [model] = bench.read_models("pool  09-thread-models  echo-server  --threads {cores} --queue 64  # why\n")
+        self.assertEqual(model.server_args(4), ["--threads", "4", "--queue", "64"])
+
+    def test_a_line_without_a_program_is_refused(self):
+        with self.assertRaises(ValueError):
+            bench.read_models("epoll 11-epoll\n")
+
+    def test_the_baseline_is_always_run_and_the_order_is_the_files(self):
+        known = bench.read_models(bench.MODELS_FILE.read_text())
+        chosen = bench.choose_models(known, ["epoll", "fork"])
+        self.assertEqual([m.name for m in chosen], ["iterative", "fork", "epoll"])
+        self.assertEqual(len(bench.choose_models(known, [])), len(known))
+        with self.assertRaises(SystemExit):
+            bench.choose_models(known, ["kqueue"])
+
+    def test_program_target_is_the_sides_program(self):
+        [model] = bench.read_models("epoll 11-epoll echo-server\n")
+        self.assertEqual(bench.program_target(model, "solution"), "solutions/11-epoll/echo-server")
+        self.assertEqual(bench.program_target(model, "learner"), "labs/11-epoll/echo-server")
+
+
+class Ratios(unittest.TestCase):
+    def test_against_the_baseline_at_the_same_connections(self):
+        cells = [measured("iterative", 10, 20_000), measured("iterative", 100, 10_000),
+                 measured("epoll", 10, 40_000), measured("epoll", 100, 50_000)]
+        bench_report.set_ratios(cells)
+        self.assertEqual([c.ratio for c in cells], [1.0, 1.0, 2.0, 5.0])
+
+    def test_no_ratio_without_a_measured_baseline(self):
+        failed = Cell("iterative", 10, status="n/a", reason="the server did not start")
+        starved = measured("iterative", 100, 0.0, served=0)
+        cells = [failed, starved, measured("epoll", 10, 40_000), measured("epoll", 100, 4),
+                 measured("epoll", 1000, 4)]
+        bench_report.set_ratios(cells)
+        self.assertEqual([c.ratio for c in cells], [None, None, None, None, None])
+
+    def test_an_unmeasured_cell_has_no_ratio(self):
+        cells = [measured("iterative", 10, 20_000), Cell("epoll", 10, status="n/a", reason="x")]
+        bench_report.set_ratios(cells)
+        self.assertIsNone(cells[1].ratio)
+
+
+class Table(unittest.TestCase):
+    def test_a_measured_row(self):
+        cell = measured("epoll", 10_000, 123_456.7, p99=2345.0, served=10_000)
+        cell.ratio = 10.5
+        row = bench_report.table_row(cell)
+        self.assertEqual(row[:12], ["epoll", "10,000", "10,000", "10,000", "123,457", "10.50×",
+                                    "20 µs", "2.3 ms", "3.6 MiB", "1.0 MiB", "1", "1"])
+        self.assertEqual(len(row), len(bench_report.HEADER))
+
+    def test_n_a_and_not_built_rows_say_why(self):
+        na = Cell("threads", 10_000, status="n/a", reason="the load client did not finish within 28 s")
+        not_built = Cell("fork", 0, status="not built", reason="lab 08-process-models is not in labs/labs.txt")
+        self.assertIn("n/a", bench_report.table_row(na))
+        self.assertEqual(len(bench_report.table_row(na)), len(bench_report.HEADER))
+        self.assertEqual(len(bench_report.table_row(not_built)), len(bench_report.HEADER))
+        self.assertEqual(bench_report.table_row(na)[-1], "the load client did not finish within 28 s")
+        self.assertEqual(bench_report.table_row(not_built)[-1],
+                         "not built: lab 08-process-models is not in labs/labs.txt")
+
+    def test_connection_failures_and_sigkill_are_noted(self):
+        cell = measured("iterative", 1000, 20_000)
+        cell.load["connections_established"] = 130
+        cell.load["errors"] = {"connect: no answer before the connect deadline": 256,
+                               "connect: not tried before the connect deadline": 614}
+        cell.notes.append("SIGTERM did not stop the server in 10 s: SIGKILL")
+        row = bench_report.table_row(cell)
+        self.assertEqual(row[2], "130")
+        self.assertEqual(row[-1], "614× connect: not tried before the connect deadline; "
+                                  "256× connect: no answer before the connect deadline; "
+                                  "SIGTERM did not stop the server in 10 s: SIGKILL")
+
+    def test_a_busy_client_is_noted(self):
+        cell = measured("epoll", 10, 50_000)
+        cell.load.update(duration_s=3.0, client_cpu_s=2.9)
+        self.assertEqual(bench_report.table_row(cell)[-1],
+                         "the load client was busy 97% of the time: it may be the limit")
+        cell.load.update(client_cpu_s=1.5)
+        self.assertEqual(bench_report.table_row(cell)[-1], "")
+
+    def test_markdown_has_a_header_an_alignment_row_and_one_row_per_cell(self):
+        cells = [measured("iterative", 10, 20_000), measured("iterative", 100, 20_000)]
+        cells[0].notes.append("a | b")
+        lines = bench_report.markdown_table(cells).splitlines()
+        self.assertEqual(len(lines), 4)
+        self.assertTrue(lines[0].startswith("| model | connections | connected | served | req/s |"))
+        self.assertEqual(lines[1].count("---"), len(bench_report.HEADER))
+        self.assertIn("a \\| b", lines[2])
+
+    def test_the_document_records_the_machine_and_the_method(self):
+        settings = {"message_bytes": 64, "seconds": 3.0, "connect_timeout": 5.0, "connects_in_flight": 256}
+        text = bench_report.markdown([measured("iterative", 10, 1)], {"CPU": "X", "command": "`make bench`"},
+                                     settings)
+        self.assertIn("closed-loop", text)
+        self.assertIn("64-byte message", text)
+        self.assertIn("- command: `make bench`", text)
+
+    def test_number_formats(self):
+        self.assertEqual(bench_report.latency_text(0), "–")
+        self.assertEqual(bench_report.latency_text(999.4), "999 µs")
+        self.assertEqual(bench_report.latency_text(1500), "1.5 ms")
+        self.assertEqual(bench_report.latency_text(2_500_000), "2.50 s")
+        self.assertEqual(bench_report.size_text(2048), "2.0 MiB")
+        self.assertEqual(bench_report.size_text(3 * 1024 * 1024), "3.00 GiB")
+        self.assertEqual(bench_report.ratio_text(None), "–")
+        self.assertEqual(bench_report.ratio_text(0.456), "0.46×")
+        self.assertEqual(bench_report.ratio_text(250.4), "250×")
+
+
+class Chart(unittest.TestCase):
+    def test_one_block_per_model_with_a_measured_point(self):
+        cells = [measured("iterative", 10, 20_000, p99=50.0), measured("iterative", 100, 20_000, served=1),
+                 Cell("fork", 0, status="not built", reason="x"),
+                 Cell("epoll", 10, status="n/a", reason="y")]
+        names, data = bench_report.plot_data(cells)
+        self.assertEqual(names, ["iterative"])
+        rows = [line for line in data.splitlines() if line and not line.startswith("#")]
+        self.assertEqual(rows, ["10 20000.0 0.0500 10.0", "100 20000.0 0.1000 1.0"])
+
+    def test_the_script_plots_every_model_on_log_axes(self):
+        script = bench_report.gnuplot_script(["iterative", "epoll"], Path("/b/models.dat"),
+                                             Path("/b/models.png"), "a machine")
+        self.assertIn("set logscale x 10", script)
+        self.assertIn("index 1 using 1:2", script)
+        self.assertIn("title 'epoll'", script)
+        self.assertIn("set output '/b/models.png'", script)
+
+
+class SlidesImage(unittest.TestCase):
+    def settings(self, **given) -> bench.Settings:
+        values = {"models": [], "levels": bench.DEFAULT_LEVELS, "seconds": 3.0, "quick": False,
+                  "connect_timeout": 5.0, "build": Path("/b"), "out": Path("/b/bench")}
+        return bench.Settings(**{**values, **given})
+
+    def test_only_a_run_of_every_model_at_the_default_levels_replaces_it(self):
+        known = bench.read_models("iterative 07-echo-server echo-server\nepoll 11-epoll echo-server\n")
+        both = [measured("iterative", 10, 1), Cell("epoll", 10, status="n/a", reason="x")]
+        self.assertTrue(bench.is_full_run(both, self.settings(), known))
+        self.assertFalse(bench.is_full_run(both, self.settings(quick=True), known))
+        self.assertFalse(bench.is_full_run(both, self.settings(levels=[10, 100]), known))
+        not_built = [measured("iterative", 10, 1), Cell("epoll", 0, status="not built", reason="x")]
+        self.assertFalse(bench.is_full_run(not_built, self.settings(), known))
+
+    def test_the_connect_deadline_grows_with_the_connections(self):
+        self.assertEqual(self.settings().connect_timeout_for(100), 5.0)
+        self.assertEqual(self.settings().connect_timeout_for(10_000), 10.0)
+
+
+class Proc(unittest.TestCase):
+    def test_status_fields(self):
+        text = "Name:\techo-server\nState:\tS (sleeping)\nVmHWM:\t    3700 kB\nVmRSS:\t    3600 kB\nThreads:\t3\n"
+        self.assertEqual(status_fields(text), {"VmRSS": 3600, "VmHWM": 3700, "Threads": 3})
+
+    def test_pss_from_smaps_rollup(self):
+        text = "55-7f ---p 00000000 00:00 0   [rollup]\nRss:  1600 kB\nPss:   190 kB\nPss_Dirty:  112 kB\n"
+        self.assertEqual(pss_kb(text), 190)
+
+    def test_a_zombie_has_no_memory(self):
+        self.assertEqual(status_fields("Name:\tx\nState:\tZ (zombie)\nThreads:\t1\n"),
+                         {"VmRSS": 0, "VmHWM": 0, "Threads": 1})
+
+
+class CommandLine(unittest.TestCase):
+    def args(self, **given) -> argparse.Namespace:
+        defaults = {"models": None, "levels": None, "seconds": None, "quick": False,
+                    "build": "/tmp/build-bench", "out": None}
+        return argparse.Namespace(**{**defaults, **given})
+
+    def test_defaults_and_quick(self):
+        full = bench.settings_from(self.args())
+        self.assertEqual((full.levels, full.seconds, full.models), ([10, 100, 1000, 10000], 3.0, []))
+        self.assertEqual(full.out, Path("/tmp/build-bench/bench"))
+        quick = bench.settings_from(self.args(quick=True, models="iterative epoll"))
+        self.assertEqual((quick.levels, quick.seconds, quick.models), ([10, 100], 0.5, ["iterative", "epoll"]))
+
+    def test_levels_and_seconds_are_bounded(self):
+        self.assertEqual(bench.settings_from(self.args(levels="10,1_000")).levels, [10, 1000])
+        with self.assertRaises(SystemExit):
+            bench.settings_from(self.args(levels="100000"))
+        with self.assertRaises(SystemExit):
+            bench.settings_from(self.args(seconds=3600.0))
+
+    def test_the_recorded_command_is_the_one_typed(self):
+        argv = ["bench", "--build", "build-bench", "--models", "iterative,epoll", "--quick"]
+        with mock.patch.dict(os.environ, {"MAKELEVEL": "1"}):
+            self.assertEqual(bench.command_text(argv), "make bench MODELS=iterative,epoll QUICK=1")
+        with mock.patch.dict(os.environ, {}, clear=True):
+            self.assertEqual(bench.command_text(argv),
+                             "tools/syslab bench --build build-bench --models iterative,epoll --quick")
+
+
+if __name__ == "__main__":
+    unittest.main()
