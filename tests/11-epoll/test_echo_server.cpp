@@ -1,6 +1,7 @@
 // Lab 11 tests: echo-server --model=epoll|epoll-threads as a program. The shared echo suite on
-// both models (and on level triggering), what /proc says about each model, the idle timeout, flow
-// control, and EMFILE without a busy loop.
+// both models (and on level triggering), and on lab 10's back-ends (--poller=poll|select), what
+// /proc says about each model and back-end, the idle timeout, flow control, and EMFILE without a
+// busy loop.
 #include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -29,6 +30,10 @@ std::vector<std::string> epoll_server() { return server({"--model=epoll"}); }
 std::vector<std::string> threads_server() {
   return server({"--model=epoll-threads", "--threads", "3"});
 }
+
+// The same reactor on lab 10's back-ends.
+std::vector<std::string> poll_server() { return server({"--model=epoll", "--poller=poll"}); }
+std::vector<std::string> select_server() { return server({"--model=epoll", "--poller=select"}); }
 
 std::vector<std::string> on_port_zero(std::vector<std::string> argv) {
   argv.insert(argv.end(), {"--port", "0"});
@@ -106,6 +111,9 @@ int watched_among(pid_t pid, int epoll_fd, const std::vector<int>& fds) {
 
 ECHO_SUITE_TEST(EpollModel, epoll_server());
 ECHO_SUITE_TEST(EpollThreadsModel, threads_server());
+// The same suite on the same reactor with another back-end: only the Poller changes.
+ECHO_SUITE_TEST(PollBackend, poll_server());
+ECHO_SUITE_TEST(SelectBackend, select_server());
 
 SYSLAB_TEST(LevelTriggered, EchoesAndDoesNotSpinOnAStalledClient, 3,
             "--trigger=level: the same server on level-triggered epoll",
@@ -166,6 +174,35 @@ SYSLAB_TEST(EpollThreadsModel, IsNPlusOneThreadsEachLoopWithItsOwnEpollFd, 3,
   std::sort(sockets_per_loop.begin(), sockets_per_loop.end());
   EXPECT_EQ(sockets_per_loop, (std::vector<int>{1, 2, 2, 2}))
       << "the listener in one loop, two connections in each of the three others";
+}
+
+SYSLAB_TEST(PollBackend, HoldsNoEpollFdAndRefusesEdgeTriggering, 2,
+            "--poller=poll: every loop's Poller is lab 10's poll back-end, so the process has no "
+            "anon_inode:[eventpoll] among its fds, even with I/O threads; --trigger=edge has no "
+            "meaning there and is refused (exit status 2)",
+            "serve_echo makes each loop's poller with reactor::make_poller(options.poller, "
+            "trigger): the base loop's and, through ServerOptions::make_poller, the I/O loops'",
+            "a loop that calls make_epoll_poller() directly, or an EpollPoller made 'just in "
+            "case', shows up in /proc/PID/fd") {
+  const ProgramResult edge =
+      run_program({program_path("echo-server"), "--poller=poll", "--trigger=edge"});
+  EXPECT_TRUE(edge.status.exited && edge.status.code == 2) << edge.status << "\n" << edge.err;
+  EXPECT_NE(edge.err.find("edge"), std::string::npos) << edge.err;
+  for (const auto& argv :
+       {poll_server(), server({"--model=epoll-threads", "--threads", "2", "--poller=poll"})}) {
+    echo::ServerProcess srv(on_port_zero(argv));
+    const Deadline deadline(5s);
+    std::vector<OwnedFd> conns;
+    for (int i = 0; i < 3; ++i) {
+      conns.push_back(echo::connect_loopback(srv.port(), deadline));
+      ASSERT_EQ(echo::exchange(conns.back().get(), "served", deadline), "served");
+    }
+    EXPECT_EQ(fds_pointing_to(srv.pid(), "anon_inode:[eventpoll]").size(), 0U)
+        << "the server on poll holds an epoll fd: " << argv.back();
+    EXPECT_EQ(fds_pointing_to(srv.pid(), "anon_inode:[eventfd]").size(),
+              static_cast<std::size_t>(own_threads(srv.pid())))
+        << "one loop per thread, each with its eventfd";
+  }
 }
 
 // ---- idle timeout, flow control -----------------------------------------------------------------
