@@ -44,7 +44,7 @@ struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::string model = "epoll";
-  int threads = -1;  // -1: not given
+  int threads = -1;                         // -1: not given
   std::optional<reactor::Trigger> trigger;  // nullopt: not given
   reactor::EchoOptions echo;
   rlim_t max_fds = 0;  // 0: raise to the hard limit
@@ -114,8 +114,8 @@ void choose_poller(Options& options) {
   reactor::check_poller_choice(options.echo.poller, reactor::Trigger::kLevel);  // the name
   // Edge triggering is epoll's alone: its default there, and an error anywhere else.
   const bool on_epoll = options.echo.poller == "epoll";
-  options.echo.trigger = options.trigger.value_or(on_epoll ? reactor::Trigger::kEdge
-                                                           : reactor::Trigger::kLevel);
+  options.echo.trigger =
+      options.trigger.value_or(on_epoll ? reactor::Trigger::kEdge : reactor::Trigger::kLevel);
   if (options.trigger == reactor::Trigger::kEdge && !on_epoll) {
     throw std::invalid_argument("--trigger=edge needs --poller=epoll: " + options.echo.poller +
                                 " reports readiness level-triggered only");

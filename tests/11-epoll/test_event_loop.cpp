@@ -250,7 +250,7 @@ SYSLAB_TEST(LoopThread, RunsItsLoopOnItsOwnThreadAndJoinsIt, 2,
   check_loop_thread([] { return reactor::make_epoll_poller(); });
 }
 
-// ---- the same loop on lab 10's back-ends ----------------------------------------------------------
+// ---- the same loop on lab 10's back-ends --------------------------------------------------------
 
 namespace {
 
@@ -276,45 +276,47 @@ void check_loop_fds_without_epoll(const std::string& name) {
 }  // namespace
 
 // The reactor's tests on one back-end: Suite is PollLoop or SelectLoop, name "poll" or "select".
-#define LOOP_BACKEND_TESTS(Suite, name)                                                           \
-  SYSLAB_TEST(Suite, HasAnEventfdAndATimerfdButNoEpollFd, 1,                                      \
-              "EventLoop takes any mux::Poller: on " name " it makes its eventfd and timerfd, "   \
-              "and the poller (not epoll_create1) watches them",                                  \
-              "the loop must not make an epoll fd itself: everything goes through poller_",       \
-              "update_channel calls poller_->add the first time, poller_->modify after") {        \
-    check_loop_fds_without_epoll(name);                                                           \
-  }                                                                                               \
-  SYSLAB_TEST(Suite, QueueInLoopFromAnotherThreadWakesABlockedLoop, 1,                            \
-              "a loop blocked in " name "(2) wakes for a queued task: the eventfd is one of its " \
-              "watched fds like any other",                                                       \
-              "queue_in_loop writes 1 to the eventfd from the other thread",                      \
+#define LOOP_BACKEND_TESTS(Suite, name)                                                            \
+  SYSLAB_TEST(Suite, HasAnEventfdAndATimerfdButNoEpollFd, 1,                                       \
+              "EventLoop takes any mux::Poller: on " name                                          \
+              " it makes its eventfd and timerfd, "                                                \
+              "and the poller (not epoll_create1) watches them",                                   \
+              "the loop must not make an epoll fd itself: everything goes through poller_",        \
+              "update_channel calls poller_->add the first time, poller_->modify after") {         \
+    check_loop_fds_without_epoll(name);                                                            \
+  }                                                                                                \
+  SYSLAB_TEST(Suite, QueueInLoopFromAnotherThreadWakesABlockedLoop, 1,                             \
+              "a loop blocked in " name                                                            \
+              "(2) wakes for a queued task: the eventfd is one of its "                            \
+              "watched fds like any other",                                                        \
+              "queue_in_loop writes 1 to the eventfd from the other thread",                       \
               "the eventfd's Channel reads the count back to 0: level-triggered, it would spin") { \
-    check_queued_task_wakes_a_blocked_loop(backend(name));                                        \
-  }                                                                                               \
-  SYSLAB_TEST(Suite, QuitFromAnotherThreadEndsRun, 1,                                             \
-              "quit() from another thread wakes a loop blocked in " name "(2)",                   \
-              "a flag alone is not enough: the loop never looks at it while it waits",            \
-              "quit(): quit_ = true; if (!in_loop_thread()) wake_up();") {                        \
-    check_quit_from_another_thread_ends_run(backend(name));                                       \
-  }                                                                                               \
-  SYSLAB_TEST(Suite, TimersFireInOrderAndCanBeCancelled, 1,                                       \
-              "the timerfd is a watched fd on " name " too: timers need nothing epoll has",       \
-              "read the timerfd's 8-byte count, or level-triggered it stays readable",            \
-              "run every due timer in deadline order, then arm the timerfd for the next") {       \
-    check_timers_fire_in_order(backend(name));                                                    \
-  }                                                                                               \
-  SYSLAB_TEST(Suite, ChannelCallsBackWhenItsFdIsReady, 1,                                         \
-              "a Channel on " name ": its interest goes to the poller, its Ready back to it",     \
-              "Channel::handle_event reads mux::Ready: readable, writable, hangup_or_error",      \
-              "disable_writing() must reach the poller (modify), or " name " reports it again") { \
-    check_channel_calls_back(backend(name));                                                      \
-  }                                                                                               \
-  SYSLAB_TEST(Suite, LoopThreadRunsItsLoopOnItsOwnThread, 1,                                      \
-              "a LoopThread makes its loop (and its " name " poller) on its own thread",          \
-              "the PollerFactory is called on the new thread, inside body()",                     \
-              "the constructor waits until the thread has published the loop") {                  \
-    check_loop_thread(backend(name));                                                             \
-  }                                                                                               \
+    check_queued_task_wakes_a_blocked_loop(backend(name));                                         \
+  }                                                                                                \
+  SYSLAB_TEST(Suite, QuitFromAnotherThreadEndsRun, 1,                                              \
+              "quit() from another thread wakes a loop blocked in " name "(2)",                    \
+              "a flag alone is not enough: the loop never looks at it while it waits",             \
+              "quit(): quit_ = true; if (!in_loop_thread()) wake_up();") {                         \
+    check_quit_from_another_thread_ends_run(backend(name));                                        \
+  }                                                                                                \
+  SYSLAB_TEST(Suite, TimersFireInOrderAndCanBeCancelled, 1,                                        \
+              "the timerfd is a watched fd on " name " too: timers need nothing epoll has",        \
+              "read the timerfd's 8-byte count, or level-triggered it stays readable",             \
+              "run every due timer in deadline order, then arm the timerfd for the next") {        \
+    check_timers_fire_in_order(backend(name));                                                     \
+  }                                                                                                \
+  SYSLAB_TEST(Suite, ChannelCallsBackWhenItsFdIsReady, 1,                                          \
+              "a Channel on " name ": its interest goes to the poller, its Ready back to it",      \
+              "Channel::handle_event reads mux::Ready: readable, writable, hangup_or_error",       \
+              "disable_writing() must reach the poller (modify), or " name " reports it again") {  \
+    check_channel_calls_back(backend(name));                                                       \
+  }                                                                                                \
+  SYSLAB_TEST(Suite, LoopThreadRunsItsLoopOnItsOwnThread, 1,                                       \
+              "a LoopThread makes its loop (and its " name " poller) on its own thread",           \
+              "the PollerFactory is called on the new thread, inside body()",                      \
+              "the constructor waits until the thread has published the loop") {                   \
+    check_loop_thread(backend(name));                                                              \
+  }                                                                                                \
   static_assert(true, "a semicolon after the macro")
 
 LOOP_BACKEND_TESTS(PollLoop, "poll");
