@@ -1,5 +1,6 @@
 // Lab 11: echo-server on the reactor: one epoll loop (--model=epoll) or an acceptor loop and N I/O
-// loops (--model=epoll-threads --threads N). Same interface as lab 07: "listening on ADDRESS:PORT",
+// loops (--model=epoll-threads --threads N), on epoll or, with --poller=poll|select, on lab 10's
+// back-ends: the reactor does not change. Same interface as lab 07: "listening on ADDRESS:PORT",
 // every byte echoed, SIGTERM/SIGINT stops it gracefully with exit status 0.
 // Try: echo-server --model=epoll --idle-timeout 5000, then ls -l /proc/PID/fd and its fdinfo.
 #include <signal.h>
@@ -7,10 +8,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "echo_service.hpp"
+#include "poller_choice.hpp"
 #include "rlimits.hpp"
 #include "socket.hpp"
 #include "stop_signal.hpp"
@@ -20,8 +23,10 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: echo-server [--host HOST] [--port PORT] [--model=epoll|epoll-threads] [--threads N]\n"
-    "                   [--trigger=edge|level] [--idle-timeout MS] [--max-fds N]\n"
-    "  Echoes every byte each client sends, to thousands of clients at once, on epoll(7).\n"
+    "                   [--poller=epoll|poll|select] [--trigger=edge|level] [--idle-timeout MS]\n"
+    "                   [--max-fds N]\n"
+    "  Echoes every byte each client sends, to thousands of clients at once, on epoll(7)\n"
+    "  (or poll(2), select(2): the same reactor on another back-end).\n"
     "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
     "  finish the open connections, exit 0.\n"
     "  --host HOST        the address to listen on (default 127.0.0.1)\n"
@@ -29,7 +34,9 @@ constexpr std::string_view kUsage =
     "  --model MODEL      epoll: one thread, one loop (default); epoll-threads: an acceptor loop\n"
     "                     and N I/O loops, each on its own thread\n"
     "  --threads N        the I/O loops of epoll-threads (default 2)\n"
-    "  --trigger T        edge (EPOLLET, default) or level\n"
+    "  --poller P         every loop's back-end: epoll (default), poll or select\n"
+    "  --trigger T        edge (EPOLLET, the default on epoll) or level (the only one of poll\n"
+    "                     and select)\n"
     "  --idle-timeout MS  close a connection quiet for MS milliseconds (default 0: never)\n"
     "  --max-fds N        set the soft RLIMIT_NOFILE to N (default: raise it to the hard limit)\n";
 
@@ -37,7 +44,8 @@ struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   std::string model = "epoll";
-  int threads = -1;  // -1: not given
+  int threads = -1;                         // -1: not given
+  std::optional<reactor::Trigger> trigger;  // nullopt: not given
   reactor::EchoOptions echo;
   rlim_t max_fds = 0;  // 0: raise to the hard limit
 };
@@ -74,7 +82,9 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
   } else if (auto v = take_value("--threads", argc, argv, i)) {
     options.threads = parse_count(*v, "--threads");
   } else if (auto v = take_value("--trigger", argc, argv, i)) {
-    options.echo.trigger = reactor::parse_trigger(*v);
+    options.trigger = reactor::parse_trigger(*v);
+  } else if (auto v = take_value("--poller", argc, argv, i)) {
+    options.echo.poller = *v;
   } else if (auto v = take_value("--idle-timeout", argc, argv, i)) {
     options.echo.idle_timeout = std::chrono::milliseconds(parse_count(*v, "--idle-timeout"));
   } else if (auto v = take_value("--max-fds", argc, argv, i)) {
@@ -83,6 +93,33 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
     return false;
   }
   return true;
+}
+
+// --model and --threads: how many I/O loops.
+void choose_model(Options& options) {
+  if (options.model == "epoll") {
+    if (options.threads > 0) throw std::invalid_argument("--threads needs --model=epoll-threads");
+    options.echo.threads = 0;
+  } else if (options.model == "epoll-threads") {
+    options.echo.threads = options.threads < 0 ? 2 : options.threads;
+    if (options.echo.threads < 1) throw std::invalid_argument("epoll-threads needs --threads >= 1");
+  } else {
+    throw std::invalid_argument("unknown model \"" + options.model +
+                                "\" (this lab has: epoll, epoll-threads)");
+  }
+}
+
+// --poller and --trigger: every loop's back-end.
+void choose_poller(Options& options) {
+  reactor::check_poller_choice(options.echo.poller, reactor::Trigger::kLevel);  // the name
+  // Edge triggering is epoll's alone: its default there, and an error anywhere else.
+  const bool on_epoll = options.echo.poller == "epoll";
+  options.echo.trigger =
+      options.trigger.value_or(on_epoll ? reactor::Trigger::kEdge : reactor::Trigger::kLevel);
+  if (options.trigger == reactor::Trigger::kEdge && !on_epoll) {
+    throw std::invalid_argument("--trigger=edge needs --poller=epoll: " + options.echo.poller +
+                                " reports readiness level-triggered only");
+  }
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
@@ -98,16 +135,8 @@ Options parse_arguments(int argc, char** argv) {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }
   }
-  if (options.model == "epoll") {
-    if (options.threads > 0) throw std::invalid_argument("--threads needs --model=epoll-threads");
-    options.echo.threads = 0;
-  } else if (options.model == "epoll-threads") {
-    options.echo.threads = options.threads < 0 ? 2 : options.threads;
-    if (options.echo.threads < 1) throw std::invalid_argument("epoll-threads needs --threads >= 1");
-  } else {
-    throw std::invalid_argument("unknown model \"" + options.model +
-                                "\" (this lab has: epoll, epoll-threads)");
-  }
+  choose_model(options);
+  choose_poller(options);
   return options;
 }
 

@@ -3,17 +3,21 @@
 
 #include "channel.hpp"
 #include "event_loop.hpp"
+#include "poller_choice.hpp"
 #include "tcp_server.hpp"
 
 namespace reactor {
 
 void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
                 const std::function<void()>& on_ready) {
-  const Trigger trigger = options.trigger;
-  EventLoop loop(make_epoll_poller(trigger));
+  // One back-end for every loop, chosen by name: the reactor above it does not change.
+  const PollerFactory make_loop_poller = [name = options.poller, trigger = options.trigger] {
+    return make_poller(name, trigger);
+  };
+  EventLoop loop(make_loop_poller());
   ServerOptions server_options;
   server_options.threads = options.threads;
-  server_options.make_poller = [trigger] { return make_epoll_poller(trigger); };
+  server_options.make_poller = make_loop_poller;
   server_options.connection.idle_timeout = options.idle_timeout;
   Server server(loop, std::move(listener), std::move(server_options));
   server.on_message([](Connection& conn, IoBuffer& input) {

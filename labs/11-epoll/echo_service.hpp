@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 
 #include "epoll_poller.hpp"
 #include "socket.hpp"
@@ -14,14 +15,16 @@
 namespace reactor {
 
 struct EchoOptions {
-  int threads = 0;  // I/O threads; 0: one loop does everything
-  Trigger trigger = Trigger::kEdge;
+  int threads = 0;                   // I/O threads; 0: one loop does everything
+  std::string poller = "epoll";      // every loop's back-end: epoll, poll or select (poller_choice)
+  Trigger trigger = Trigger::kEdge;  // epoll only: poll and select need kLevel
   std::chrono::milliseconds idle_timeout{0};  // 0: none
 };
 
-// Serves echo on listener, on this thread's loop and options.threads more, until stop (a signalfd,
-// an eventfd: any fd) is readable. Then it stops gracefully: closes the listener, lets open
-// connections finish, joins its threads and returns. on_ready runs once every loop and fd is
+// Serves echo on listener, on this thread's loop and options.threads more (each on the poller
+// options.poller names; std::invalid_argument for a bad choice, as make_poller), until stop (a
+// signalfd, an eventfd: any fd) is readable. Then it stops gracefully: closes the listener, lets
+// open connections finish, joins its threads and returns. on_ready runs once every loop and fd is
 // made, just before serving (main prints "listening on" there: its fds are all open by then).
 void serve_echo(
     net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
