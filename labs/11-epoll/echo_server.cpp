@@ -5,7 +5,9 @@
 // Try: echo-server --model=epoll --idle-timeout 5000, then ls -l /proc/PID/fd and its fdinfo.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -38,7 +40,8 @@ constexpr std::string_view kUsage =
     "  --trigger T        edge (EPOLLET, the default on epoll) or level (the only one of poll\n"
     "                     and select)\n"
     "  --idle-timeout MS  close a connection quiet for MS milliseconds (default 0: never)\n"
-    "  --max-fds N        set the soft RLIMIT_NOFILE to N (default: raise it to the hard limit)\n";
+    "  --max-fds N        set the soft RLIMIT_NOFILE to N (default: raise it to the hard limit;\n"
+    "                     on select, to FD_SETSIZE at most)\n";
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -120,6 +123,24 @@ void choose_poller(Options& options) {
     throw std::invalid_argument("--trigger=edge needs --poller=epoll: " + options.echo.poller +
                                 " reports readiness level-triggered only");
   }
+  if (options.echo.poller == "select" && options.max_fds > FD_SETSIZE) {
+    throw std::invalid_argument("--poller=select cannot watch an fd >= FD_SETSIZE (" +
+                                std::to_string(FD_SETSIZE) + "): --max-fds must not exceed it");
+  }
+}
+
+// The soft RLIMIT_NOFILE: --max-fds, else as high as allowed (10,000 connections need 10,000
+// fds). select(2) cannot watch an fd >= FD_SETSIZE, so there it stays at most FD_SETSIZE: accept4
+// says EMFILE (and the acceptor sheds) before a connection could get an fd select cannot watch.
+void set_fd_limit(const Options& options) {
+  if (options.max_fds > 0) {
+    rlim::set_soft_limit(RLIMIT_NOFILE, options.max_fds);
+  } else if (options.echo.poller == "select") {
+    const rlim_t hard = rlim::get_limit(RLIMIT_NOFILE).hard;
+    rlim::set_soft_limit(RLIMIT_NOFILE, std::min<rlim_t>(hard, FD_SETSIZE));
+  } else {
+    (void)rlim::raise_nofile_soft_limit();
+  }
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
@@ -154,11 +175,7 @@ int main(int argc, char** argv) {
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
     // Before any thread starts: the I/O threads inherit the blocked mask.
     const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
-    if (options.max_fds > 0) {
-      rlim::set_soft_limit(RLIMIT_NOFILE, options.max_fds);
-    } else {
-      (void)rlim::raise_nofile_soft_limit();  // 10,000 connections need 10,000 fds
-    }
+    set_fd_limit(options);
     net::ListenOptions listen_options;
     listen_options.backlog = 4096;  // bursts of connects; the kernel caps it at somaxconn
     net::Listener listener = net::listen_tcp(options.host, options.port, listen_options);
