@@ -258,10 +258,11 @@ reactor::PollerFactory backend(std::string name) {
   return [name] { return reactor::make_poller(name); };
 }
 
-// A loop on a back-end that is not epoll has its eventfd and timerfd, and no epoll fd at all.
+// A loop on a back-end that is not epoll has its eventfd and timerfd, and no epoll fd at all;
+// and it runs: a task queued before run() wakes its first wait.
 void check_loop_fds_without_epoll(const std::string& name) {
   const auto before = open_fds();
-  const EventLoop loop(reactor::make_poller(name));
+  EventLoop loop(reactor::make_poller(name));
   std::vector<std::string> made;
   for (const auto& [fd, target] : open_fds()) {
     if (!before.contains(fd)) made.push_back(target);
@@ -271,16 +272,25 @@ void check_loop_fds_without_epoll(const std::string& name) {
       << "a loop on " << name << " makes an eventfd and a timerfd, and no anon_inode:[eventpoll]";
   EXPECT_EQ(loop.poller().name(), name);
   EXPECT_EQ(loop.poller().size(), 2U) << "the poller watches the eventfd and the timerfd";
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  bool ran = false;
+  loop.queue_in_loop([&] {
+    ran = true;
+    loop.quit();
+  });
+  loop.run();
+  EXPECT_TRUE(ran && !timed_out) << "a task queued before run() did not run within 5 s on " << name;
 }
 
 }  // namespace
 
 // The reactor's tests on one back-end: Suite is PollLoop or SelectLoop, name "poll" or "select".
 #define LOOP_BACKEND_TESTS(Suite, name)                                                            \
-  SYSLAB_TEST(Suite, HasAnEventfdAndATimerfdButNoEpollFd, 1,                                       \
+  SYSLAB_TEST(Suite, RunsWithAnEventfdAndATimerfdButNoEpollFd, 1,                                  \
               "EventLoop takes any mux::Poller: on " name                                          \
               " it makes its eventfd and timerfd, "                                                \
-              "and the poller (not epoll_create1) watches them",                                   \
+              "the poller (not epoll_create1) watches them, and run() waits on it",                \
               "the loop must not make an epoll fd itself: everything goes through poller_",        \
               "update_channel calls poller_->add the first time, poller_->modify after") {         \
     check_loop_fds_without_epoll(name);                                                            \
