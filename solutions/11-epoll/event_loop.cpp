@@ -45,6 +45,7 @@ void EventLoop::assert_in_loop_thread(std::string_view what) const {
 void EventLoop::run() {
   assert_in_loop_thread("EventLoop::run");
   // BEGIN SOLUTION: until quit(): dispatch one wait, then run the queued tasks; at the end run what is still queued
+  run_queued_tasks();  // tasks queued before run(): nothing would wake the first wait for them
   while (!quit_.load()) {
     dispatch();
     run_queued_tasks();  // after the dispatch: no callback is on the stack any more

@@ -203,6 +203,24 @@ SYSLAB_TEST(EventLoop, QuitFromAnotherThreadEndsRun, 2,
   check_quit_from_another_thread_ends_run([] { return reactor::make_epoll_poller(); });
 }
 
+SYSLAB_TEST(EventLoop, TaskQueuedBeforeRunRunsAtOnce, 2,
+            "run() runs what was queued before it started, before its first wait",
+            "on the loop's own thread queue_in_loop does not wake the loop: nothing would make "
+            "the first wait return for a task queued before run()",
+            "call run_queued_tasks() once before the loop's first dispatch()") {
+  EventLoop loop(reactor::make_epoll_poller());
+  bool timed_out = false;
+  (void)loop.run_after(5s, watchdog(loop, timed_out));
+  bool ran = false;
+  loop.queue_in_loop([&] {
+    ran = true;
+    loop.quit();
+  });
+  loop.run();
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(timed_out) << "a task queued before run() waited for the 5 s watchdog timer";
+}
+
 SYSLAB_TEST(EventLoop, TimersFireInOrderAndCanBeCancelled, 3,
             "one timerfd, armed for the earliest timer; when it is readable, every timer due "
             "runs in order of deadline, and the timerfd is armed for the next",
