@@ -1,0 +1,68 @@
+// Lab 11: the Server: an Acceptor on the base loop, and `threads` I/O loops on their own threads;
+// each new connection goes to the next I/O loop, round robin. threads = 0: everything on the base
+// loop, one thread (--model=epoll); threads = N: N + 1 threads (--model=epoll-threads).
+// Which thread owns what: the connection table, the acceptor and the stop state belong to the
+// base loop's thread; a Connection belongs to its I/O loop's thread from established() on. They
+// meet only through run_in_loop/queue_in_loop (a mutex and an eventfd), so there is no data race.
+// Look at: echo-server --model=epoll-threads --threads 2; ls /proc/PID/task; ls -l /proc/PID/fd.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "acceptor.hpp"
+#include "loop_thread.hpp"
+#include "socket.hpp"
+#include "tcp_connection.hpp"
+
+namespace reactor {
+
+class EventLoop;
+
+struct ServerOptions {
+  int threads = 0;            // I/O loops on their own threads; 0: the base loop does it all
+  PollerFactory make_poller;  // for the I/O loops (the base loop's poller is the caller's)
+  ConnectionOptions connection;
+};
+
+class Server {
+ public:
+  // Lives on base_loop's thread, and is made, started, stopped and destroyed there.
+  Server(EventLoop& base_loop, net::Listener listener, ServerOptions options);
+  // Closes what is still open, then quits and joins the I/O threads.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Called on the connection's I/O thread for every connection's bytes.
+  void on_message(Connection::MessageCallback callback) { on_message_ = std::move(callback); }
+
+  // Starts the I/O threads, then accepting.
+  void start();
+  // Graceful: stops accepting (connects are refused from now on), lets the open connections
+  // finish, and quits the base loop once the last one has closed.
+  void stop_gracefully();
+
+  [[nodiscard]] std::size_t connection_count() const noexcept { return connections_.size(); }
+  [[nodiscard]] std::size_t shed_count() const noexcept { return acceptor_.shed_count(); }
+
+ private:
+  void new_connection(fdio::UniqueFd socket);           // base loop
+  void remove_connection(const Connection::Ptr& conn);  // any loop: hops to the base loop
+  EventLoop& next_io_loop();                            // round robin
+
+  EventLoop& base_loop_;
+  ServerOptions options_;
+  Acceptor acceptor_;
+  std::vector<std::unique_ptr<LoopThread>> io_threads_;
+  std::size_t next_ = 0;
+  std::unordered_map<std::uint64_t, Connection::Ptr> connections_;  // base loop thread only
+  std::uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  Connection::MessageCallback on_message_;
+};
+
+}  // namespace reactor

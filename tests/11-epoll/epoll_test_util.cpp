@@ -1,0 +1,96 @@
+// Lab 11 tests: the helpers, with plain system calls (not the lab's code under test).
+#include "epoll_test_util.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+namespace epoll_test {
+
+SocketPair make_socket_pair() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0) {
+    ADD_FAILURE() << "socketpair: " << std::strerror(errno);
+  }
+  return {OwnedFd(fds[0]), OwnedFd(fds[1])};
+}
+
+void put(int fd, const std::string& text) {
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  ASSERT_EQ(n, static_cast<ssize_t>(text.size())) << "write: " << std::strerror(errno);
+}
+
+std::string read_some(int fd, std::size_t n) {
+  std::string buffer(n, '\0');
+  const ssize_t got = ::read(fd, buffer.data(), n);
+  if (got < 0) {
+    EXPECT_EQ(errno, EAGAIN) << "read: " << std::strerror(errno);
+    return "";
+  }
+  buffer.resize(static_cast<std::size_t>(got));
+  return buffer;
+}
+
+std::string drain(int fd) {
+  std::string all;
+  for (;;) {
+    const std::string piece = read_some(fd, 4096);
+    if (piece.empty()) return all;
+    all += piece;
+  }
+}
+
+std::vector<WatchedFd> epoll_watch_list(int epoll_fd, pid_t pid) {
+  const std::string path = "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) +
+                           "/fdinfo/" + std::to_string(epoll_fd);
+  std::istringstream text(syslab::test::read_file(path));
+  std::vector<WatchedFd> watched;
+  std::string line;
+  while (std::getline(text, line)) {
+    // tfd:        5 events:       19 data:                5  pos:0 ino:... sdev:...
+    std::istringstream words(line);
+    std::string key, events_key;
+    WatchedFd entry;
+    if (words >> key >> entry.fd >> events_key >> std::hex >> entry.events && key == "tfd:") {
+      watched.push_back(entry);
+    }
+  }
+  return watched;
+}
+
+std::vector<int> fds_pointing_to(pid_t pid, const std::string& target) {
+  std::vector<int> found;
+  for (const auto& [fd, link] : syslab::test::fds_of(pid == 0 ? ::getpid() : pid)) {
+    if (link == target) found.push_back(fd);
+  }
+  return found;
+}
+
+int own_threads(pid_t pid) {
+#if defined(__SANITIZE_THREAD__)
+  constexpr int kSanitizerThreads = 1;
+#else
+  constexpr int kSanitizerThreads = 0;
+#endif
+  const std::string status = syslab::test::read_file(
+      "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/status");
+  const int threads = std::stoi(status.substr(status.find("\nThreads:") + 9));
+  return threads > 1 ? threads - kSanitizerThreads : threads;
+}
+
+long long cpu_ticks(pid_t pid) {
+  const std::string stat = syslab::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+  // After "pid (comm) ": field 3 (state) onwards; utime and stime are fields 14 and 15.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int number = 3; number <= 15 && rest >> field; ++number) {
+    if (number == 14) utime = std::stoll(field);
+    if (number == 15) stime = std::stoll(field);
+  }
+  return utime + stime;
+}
+
+}  // namespace epoll_test
