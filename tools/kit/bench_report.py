@@ -194,9 +194,22 @@ def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
     return names, "\n\n\n".join(blocks) + "\n"
 
 
+# One colour and one point shape per model: gnuplot's default cycle has eight colours, and two
+# models drawn alike could not be told apart. Ten colours (Okabe-Ito and Tableau), seven shapes.
+SERIES_COLOURS = ["#000000", "#e69f00", "#56b4e9", "#009e73", "#d55e00", "#0072b2", "#cc79a7",
+                  "#7f7f7f", "#bcbd22", "#8c564b"]
+SERIES_POINTS = [7, 5, 9, 11, 13, 15, 4]
+
+
+def series_style(i: int) -> str:
+    colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+    return f"lc rgb '{colour}' pt {SERIES_POINTS[i % len(SERIES_POINTS)]}"
+
+
 def gnuplot_script(names: list[str], data: Path, png: Path, subtitle: str) -> str:
     plots = lambda column: ", ".join(  # noqa: E731
-        f"'{data}' index {i} using 1:{column} with linespoints lw 2 pt 7 title '{name}'"
+        f"'{data}' index {i} using 1:{column} with linespoints lw 2 {series_style(i)} ps 1.3 "
+        f"title '{name}'"
         for i, name in enumerate(names))
     return f"""set terminal pngcairo size 1800,600 font 'DejaVu Sans,11'
 set output '{png}'
