@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "command_line.hpp"
 #include "echo.hpp"
 #include "socket.hpp"
 #include "stop_signal.hpp"
@@ -37,27 +38,15 @@ Options parse_arguments(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const auto value = [&](std::string_view name) -> std::string {
-      if (arg.size() > name.size() && arg.substr(0, name.size()) == name &&
-          arg[name.size()] == '=') {
-        return std::string(arg.substr(name.size() + 1));
-      }
-      if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
-      return argv[++i];
-    };
-    const auto is = [&](std::string_view name) {
-      return arg == name || (arg.substr(0, name.size()) == name && arg.size() > name.size() &&
-                             arg[name.size()] == '=');
-    };
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
-    } else if (is("--host")) {
-      options.host = value("--host");
-    } else if (is("--port")) {
-      options.port = net::parse_port(value("--port"));
-    } else if (is("--model")) {
-      options.model = value("--model");
+    } else if (auto host = net::take_option_value("--host", argc, argv, i)) {
+      options.host = *host;
+    } else if (auto port = net::take_option_value("--port", argc, argv, i)) {
+      options.port = net::parse_port(*port);
+    } else if (auto model = net::take_option_value("--model", argc, argv, i)) {
+      options.model = *model;
     } else {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }

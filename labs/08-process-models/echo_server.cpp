@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "command_line.hpp"
 #include "echo.hpp"
 #include "fork_server.hpp"
 #include "prefork.hpp"
@@ -61,30 +62,20 @@ Options parse_arguments(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    const auto is = [&](std::string_view name) {
-      return arg == name ||
-             (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=');
-    };
-    const auto value = [&](std::string_view name) -> std::string {
-      if (arg.size() > name.size()) return std::string(arg.substr(name.size() + 1));  // --x=v
-      if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
-      return argv[++i];
-    };
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
-    } else if (is("--host")) {
-      options.host = value("--host");
-    } else if (is("--port")) {
-      options.port = net::parse_port(value("--port"));
-    } else if (is("--model")) {
-      options.model = value("--model");
-    } else if (is("--workers")) {
-      options.workers =
-          static_cast<std::size_t>(parse_number("--workers", value("--workers"), 1, 1024));
-    } else if (is("--grace-ms")) {
-      options.grace = std::chrono::milliseconds(
-          parse_number("--grace-ms", value("--grace-ms"), 0, 24L * 3600 * 1000));
+    } else if (auto host = net::take_option_value("--host", argc, argv, i)) {
+      options.host = *host;
+    } else if (auto port = net::take_option_value("--port", argc, argv, i)) {
+      options.port = net::parse_port(*port);
+    } else if (auto model = net::take_option_value("--model", argc, argv, i)) {
+      options.model = *model;
+    } else if (auto workers = net::take_option_value("--workers", argc, argv, i)) {
+      options.workers = static_cast<std::size_t>(parse_number("--workers", *workers, 1, 1024));
+    } else if (auto grace = net::take_option_value("--grace-ms", argc, argv, i)) {
+      options.grace =
+          std::chrono::milliseconds(parse_number("--grace-ms", *grace, 0, 24L * 3600 * 1000));
     } else {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }

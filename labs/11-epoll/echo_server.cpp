@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "command_line.hpp"
 #include "echo_service.hpp"
 #include "poller_choice.hpp"
 #include "rlimits.hpp"
@@ -53,18 +54,6 @@ struct Options {
   rlim_t max_fds = 0;  // 0: raise to the hard limit
 };
 
-// "--name=value" or "--name value": the value, or nullopt when arg is not --name.
-std::optional<std::string> take_value(std::string_view name, int argc, char** argv, int& i) {
-  const std::string_view arg = argv[i];
-  if (arg.substr(0, name.size()) != name) return std::nullopt;
-  if (arg.size() > name.size() && arg[name.size()] == '=') {
-    return std::string(arg.substr(name.size() + 1));
-  }
-  if (arg.size() != name.size()) return std::nullopt;
-  if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
-  return std::string(argv[++i]);
-}
-
 int parse_count(const std::string& text, std::string_view what) {
   std::size_t end = 0;
   const long value = std::stol(text, &end);
@@ -76,21 +65,21 @@ int parse_count(const std::string& text, std::string_view what) {
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
-  if (auto v = take_value("--host", argc, argv, i)) {
+  if (auto v = net::take_option_value("--host", argc, argv, i)) {
     options.host = *v;
-  } else if (auto v = take_value("--port", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--port", argc, argv, i)) {
     options.port = net::parse_port(*v);
-  } else if (auto v = take_value("--model", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--model", argc, argv, i)) {
     options.model = *v;
-  } else if (auto v = take_value("--threads", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--threads", argc, argv, i)) {
     options.threads = parse_count(*v, "--threads");
-  } else if (auto v = take_value("--trigger", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--trigger", argc, argv, i)) {
     options.trigger = reactor::parse_trigger(*v);
-  } else if (auto v = take_value("--poller", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--poller", argc, argv, i)) {
     options.echo.poller = *v;
-  } else if (auto v = take_value("--idle-timeout", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--idle-timeout", argc, argv, i)) {
     options.echo.idle_timeout = std::chrono::milliseconds(parse_count(*v, "--idle-timeout"));
-  } else if (auto v = take_value("--max-fds", argc, argv, i)) {
+  } else if (auto v = net::take_option_value("--max-fds", argc, argv, i)) {
     options.max_fds = static_cast<rlim_t>(parse_count(*v, "--max-fds"));
   } else {
     return false;

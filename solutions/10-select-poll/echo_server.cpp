@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "command_line.hpp"
 #include "echo.hpp"
 #include "event_server.hpp"
 #include "poller.hpp"
@@ -38,21 +39,6 @@ struct Options {
   std::string model = "poll";
 };
 
-// "--name=value" or "--name value": the value, taken from argv; i moves past it.
-std::string value_of(std::string_view arg, std::string_view name, int& i, int argc, char** argv) {
-  if (arg.size() > name.size() && arg[name.size()] == '=') {
-    return std::string(arg.substr(name.size() + 1));
-  }
-  if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a value");
-  return argv[++i];
-}
-
-// True for "--name" and "--name=...".
-bool is_option(std::string_view arg, std::string_view name) {
-  return arg.substr(0, name.size()) == name &&
-         (arg.size() == name.size() || arg[name.size()] == '=');
-}
-
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
 Options parse_arguments(int argc, char** argv) {
   Options options;
@@ -61,12 +47,12 @@ Options parse_arguments(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
-    } else if (is_option(arg, "--host")) {
-      options.host = value_of(arg, "--host", i, argc, argv);
-    } else if (is_option(arg, "--port")) {
-      options.port = net::parse_port(value_of(arg, "--port", i, argc, argv));
-    } else if (is_option(arg, "--model")) {
-      options.model = value_of(arg, "--model", i, argc, argv);
+    } else if (auto host = net::take_option_value("--host", argc, argv, i)) {
+      options.host = *host;
+    } else if (auto port = net::take_option_value("--port", argc, argv, i)) {
+      options.port = net::parse_port(*port);
+    } else if (auto model = net::take_option_value("--model", argc, argv, i)) {
+      options.model = *model;
     } else {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }

@@ -1,0 +1,17 @@
+// Lab 07: the echo servers' options, read the same way in every lab (07-11): "--port 0" and
+// "--port=0" are one option. Given code, not an exercise.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace net {
+
+// The value of option `name` at argv[i], written "--name=value" or "--name value" (then i moves
+// past the value); nullopt when argv[i] is another argument. Throws std::invalid_argument when
+// "--name" is the last argument: "--port needs a value".
+[[nodiscard]] std::optional<std::string> take_option_value(std::string_view name, int argc,
+                                                           char** argv, int& i);
+
+}  // namespace net
