@@ -1,4 +1,5 @@
-"""Tests of tools/kit/slides.py: region extraction, the staleness check and the update.
+"""Tests of the slide tools: slide_code.py (region extraction, the staleness check and the
+update), markers.py (shared with the skeleton generator) and slides.py (rendering helpers).
 
 Run from the repository root: python3 -m unittest discover -s tests/tools -t .
 Every test builds a small repository in a temporary directory, so none depends on the real decks.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from kit import slides  # noqa: E402
+from kit import markers, skeleton, slide_code, slides  # noqa: E402
 
 SOURCE = """\
 #include "identity.hpp"
@@ -100,7 +101,7 @@ class FixtureRepo(unittest.TestCase):
 
 class ExtractRegions(unittest.TestCase):
     def test_region_is_dedented_without_markers_or_solution_lines(self):
-        regions, problems = slides.extract_regions(SOURCE, "identity.cpp")
+        regions, problems = slide_code.extract_regions(SOURCE, "identity.cpp")
         self.assertEqual(problems, [])
         self.assertEqual(regions["current_identity"].code, REGION)
         self.assertEqual(regions["current_identity"].line, 5)
@@ -108,42 +109,42 @@ class ExtractRegions(unittest.TestCase):
 
     def test_blank_lines_inside_a_region_are_kept_and_edges_dropped(self):
         text = "// [slide:a]\n\n  int x;\n\n  int y;\n   \n// [/slide]\n"
-        regions, _ = slides.extract_regions(text, "f.cpp")
+        regions, _ = slide_code.extract_regions(text, "f.cpp")
         self.assertEqual(regions["a"].code, "int x;\n\nint y;")
 
     def test_a_name_used_twice_in_one_file_is_an_error(self):
         text = "// [slide:a]\nint x;\n// [/slide]\n// [slide:a]\nint y;\n// [/slide]\n"
-        regions, problems = slides.extract_regions(text, "f.cpp")
+        regions, problems = slide_code.extract_regions(text, "f.cpp")
         self.assertEqual(regions["a"].code, "int x;")
         self.assertEqual(problems, ["f.cpp:4: region [slide:a] is used twice in this file "
                                     "(first at line 1)"])
 
     def test_unclosed_region(self):
-        _, problems = slides.extract_regions("// [slide:a]\nint x;\n", "f.cpp")
+        _, problems = slide_code.extract_regions("// [slide:a]\nint x;\n", "f.cpp")
         self.assertEqual(problems, ["f.cpp:1: region [slide:a] is never closed by // [/slide]"])
 
     def test_end_without_begin(self):
-        _, problems = slides.extract_regions("int x;\n// [/slide]\n", "f.cpp")
+        _, problems = slide_code.extract_regions("int x;\n// [/slide]\n", "f.cpp")
         self.assertEqual(problems, ["f.cpp:2: [/slide] without a [slide:NAME] before it"])
 
     def test_regions_do_not_nest(self):
         text = "// [slide:a]\n// [slide:b]\nint x;\n// [/slide]\n"
-        _, problems = slides.extract_regions(text, "f.cpp")
+        _, problems = slide_code.extract_regions(text, "f.cpp")
         self.assertIn("regions do not nest", problems[0])
         self.assertTrue(problems[0].startswith("f.cpp:2: "))
 
     def test_a_malformed_marker_is_reported_not_ignored(self):
-        _, problems = slides.extract_regions("// [slide: a]\nint x;\n", "f.cpp")
+        _, problems = slide_code.extract_regions("// [slide: a]\nint x;\n", "f.cpp")
         self.assertEqual(len(problems), 1)
         self.assertIn("f.cpp:1: malformed slide marker", problems[0])
 
     def test_a_file_without_regions(self):
-        self.assertEqual(slides.extract_regions("int main() {}\n", "f.cpp"), ({}, []))
+        self.assertEqual(slide_code.extract_regions("int main() {}\n", "f.cpp"), ({}, []))
 
 
 class ParseDeck(unittest.TestCase):
     def test_reference_and_its_block(self):
-        refs, problems = slides.parse_deck(DECK.format(code=REGION), "d.md")
+        refs, problems = slide_code.parse_deck(DECK.format(code=REGION), "d.md")
         self.assertEqual(problems, [])
         self.assertEqual(len(refs), 1)
         ref = refs[0]
@@ -153,57 +154,57 @@ class ParseDeck(unittest.TestCase):
 
     def test_blank_lines_may_separate_comment_and_block(self):
         deck = "<!-- code: a.cpp#x -->\n\n```cpp\nint x;\n```\n"
-        refs, problems = slides.parse_deck(deck, "d.md")
+        refs, problems = slide_code.parse_deck(deck, "d.md")
         self.assertEqual((problems, refs[0].code), ([], "int x;"))
 
     def test_comment_without_a_block(self):
         deck = "<!-- code: a.cpp#x -->\nSome text.\n```cpp\nint x;\n```\n"
-        refs, problems = slides.parse_deck(deck, "d.md")
+        refs, problems = slide_code.parse_deck(deck, "d.md")
         self.assertEqual(refs, [])
         self.assertEqual(problems, ["d.md:1: no fenced code block right after the code comment"])
 
     def test_unclosed_block(self):
-        _, problems = slides.parse_deck("<!-- code: a.cpp#x -->\n```cpp\nint x;\n", "d.md")
+        _, problems = slide_code.parse_deck("<!-- code: a.cpp#x -->\n```cpp\nint x;\n", "d.md")
         self.assertEqual(problems, ["d.md:1: the code block after the code comment is never closed"])
 
     def test_comment_inside_a_code_block_is_an_example_not_a_reference(self):
         deck = "````md\n<!-- code: a.cpp#x -->\n```cpp\n```\n````\n"
-        self.assertEqual(slides.parse_deck(deck, "d.md"), ([], []))
+        self.assertEqual(slide_code.parse_deck(deck, "d.md"), ([], []))
 
     def test_malformed_comment(self):
-        _, problems = slides.parse_deck("<!-- code: a.cpp -->\n```\n```\n", "d.md")
+        _, problems = slide_code.parse_deck("<!-- code: a.cpp -->\n```\n```\n", "d.md")
         self.assertEqual(len(problems), 1)
         self.assertIn("d.md:1: malformed code comment", problems[0])
 
 
 class CheckDecks(FixtureRepo):
     def test_fresh_deck_has_no_problems(self):
-        self.assertEqual(slides.check_decks(self.root), [])
+        self.assertEqual(slide_code.check_decks(self.root), [])
 
     def test_indentation_of_the_whole_block_does_not_count(self):
         self.write("slides/01-getpid.md", DECK.format(code=textwrap.indent(REGION, "    ")))
-        self.assertEqual(slides.check_decks(self.root), [])
+        self.assertEqual(slide_code.check_decks(self.root), [])
 
     def test_changed_solution_makes_the_deck_stale(self):
         self.write("solutions/01-getpid/identity.cpp", SOURCE.replace("::getpid()", "getpid()"))
-        self.assertEqual(slides.check_decks(self.root), [
+        self.assertEqual(slide_code.check_decks(self.root), [
             f"slides/01-getpid.md:{self.code_comment_line()}: code from "
             "solutions/01-getpid/identity.cpp#current_identity is stale (make slides-update)"])
 
     def test_edited_slide_is_stale(self):
         self.write("slides/01-getpid.md", DECK.format(code=REGION.replace("self;", "me;")))
-        self.assertEqual(len(slides.check_decks(self.root)), 1)
+        self.assertEqual(len(slide_code.check_decks(self.root)), 1)
 
     def test_missing_region(self):
         self.write("slides/01-getpid.md",
                    DECK.format(code=REGION).replace("#current_identity", "#gone"))
-        self.assertEqual(slides.check_decks(self.root), [
+        self.assertEqual(slide_code.check_decks(self.root), [
             f"slides/01-getpid.md:{self.code_comment_line()}: no region [slide:gone] in "
             "solutions/01-getpid/identity.cpp"])
 
     def test_missing_file(self):
         self.write("slides/01-getpid.md", DECK.format(code=REGION).replace("identity.cpp", "nope.cpp"))
-        problems = slides.check_decks(self.root)
+        problems = slide_code.check_decks(self.root)
         self.assertEqual(len(problems), 1)
         self.assertIn(": no file solutions/01-getpid/nope.cpp", problems[0])
 
@@ -211,47 +212,47 @@ class CheckDecks(FixtureRepo):
         outside = self.root.parent / "outside.cpp"
         self.write("slides/01-getpid.md", DECK.format(code=REGION).replace(
             "solutions/01-getpid/identity.cpp", f"../{outside.name}"))
-        self.assertIn("no file", slides.check_decks(self.root)[0])
+        self.assertIn("no file", slide_code.check_decks(self.root)[0])
 
     def test_duplicate_region_in_any_solution_file_is_an_error(self):
         self.write("solutions/02-fd/fd.hpp", "// [slide:a]\n// [/slide]\n// [slide:a]\n// [/slide]\n")
-        problems = slides.check_decks(self.root)
+        problems = slide_code.check_decks(self.root)
         self.assertEqual(len(problems), 1)
         self.assertIn("solutions/02-fd/fd.hpp:3: region [slide:a] is used twice", problems[0])
 
     def test_only_numbered_decks_are_checked(self):
         self.write("slides/README.md", "<!-- code: nowhere.cpp#x -->\n```\n```\n")
-        self.assertEqual(slides.check_decks(self.root), [])
+        self.assertEqual(slide_code.check_decks(self.root), [])
 
     def test_a_student_kit_without_solutions_is_not_checked(self):
         self.write("slides/01-getpid.md", DECK.format(code="anything"))
         (self.root / "solutions/01-getpid/identity.cpp").unlink()
         (self.root / "solutions/01-getpid").rmdir()
         (self.root / "solutions").rmdir()
-        self.assertEqual(slides.check_decks(self.root), [])
+        self.assertEqual(slide_code.check_decks(self.root), [])
 
     def test_unused_regions_are_warnings(self):
-        self.assertEqual(slides.unused_regions(self.root), [
+        self.assertEqual(slide_code.unused_regions(self.root), [
             "solutions/01-getpid/identity.cpp:15: region [slide:unused_helper] is not used by any deck"])
 
 
 class UpdateDecks(FixtureRepo):
     def test_update_rewrites_stale_code_and_keeps_the_rest(self):
         self.write("slides/01-getpid.md", DECK.format(code="old code\n  more old code"))
-        changed, problems = slides.update_decks(self.root)
+        changed, problems = slide_code.update_decks(self.root)
         self.assertEqual((changed, problems), ([self.root / "slides/01-getpid.md"], []))
         self.assertEqual(self.read("slides/01-getpid.md"), DECK.format(code=REGION))
-        self.assertEqual(slides.check_decks(self.root), [])
+        self.assertEqual(slide_code.check_decks(self.root), [])
 
     def test_update_of_a_fresh_deck_changes_nothing(self):
         before = self.read("slides/01-getpid.md")
-        self.assertEqual(slides.update_decks(self.root), ([], []))
+        self.assertEqual(slide_code.update_decks(self.root), ([], []))
         self.assertEqual(self.read("slides/01-getpid.md"), before)
 
     def test_update_reports_what_it_cannot_fix(self):
         deck = DECK.format(code="x").replace("#current_identity", "#gone")
         self.write("slides/01-getpid.md", deck)
-        changed, problems = slides.update_decks(self.root)
+        changed, problems = slide_code.update_decks(self.root)
         self.assertEqual(changed, [])
         self.assertEqual(len(problems), 1)
         self.assertIn("no region [slide:gone]", problems[0])
@@ -271,7 +272,7 @@ class UpdateDecks(FixtureRepo):
             end
             """)
         self.write("slides/01-getpid.md", deck)
-        slides.update_decks(self.root)
+        slide_code.update_decks(self.root)
         self.assertEqual(self.read("slides/01-getpid.md"), dedent("""
             <!-- code: solutions/01-getpid/identity.cpp#unused_helper -->
             ~~~cpp {data-line="1"}
@@ -284,8 +285,31 @@ class UpdateDecks(FixtureRepo):
             """) + REGION + "\n```\nend\n")
 
     def test_a_longer_fence_when_the_code_contains_one(self):
-        self.assertEqual(slides.fence_for("x\n```\ny", "```"), "````")
-        self.assertEqual(slides.fence_for("x", "~~~~"), "~~~~")
+        self.assertEqual(slide_code.fence_for("x\n```\ny", "```"), "````")
+        self.assertEqual(slide_code.fence_for("x", "~~~~"), "~~~~")
+
+
+class SharedMarkers(unittest.TestCase):
+    """The slide sync and the skeleton generator read one set of markers (markers.py)."""
+
+    def test_both_tools_use_the_shared_patterns(self):
+        self.assertIs(slide_code.REGION_BEGIN, markers.SLIDE_BEGIN)
+        self.assertIs(slide_code.SOLUTION_MARKER, markers.SOLUTION_LINE)
+        self.assertIs(skeleton.BEGIN, markers.SOLUTION_BEGIN)
+        self.assertIs(skeleton.SLIDE, markers.SLIDE_MARKER_LINE)
+
+    def test_what_the_slide_drops_the_skeleton_treats_as_a_marker(self):
+        for line in ["  // BEGIN SOLUTION: fill it", "// BEGIN SOLUTION", "  // END SOLUTION",
+                     "# BEGIN SOLUTION", "# END SOLUTION"]:
+            self.assertTrue(markers.SOLUTION_LINE.match(line), line)
+            self.assertTrue(markers.SOLUTION_BEGIN.match(line) or markers.SOLUTION_END.match(line), line)
+
+    def test_every_slide_marker_the_sync_reads_is_dropped_from_skeletons(self):
+        skeleton_text = skeleton.strip_solution(SOURCE, "identity.cpp")
+        self.assertNotIn("[slide", skeleton_text)
+        self.assertNotIn("[/slide]", skeleton_text)
+        regions, problems = slide_code.extract_regions(SOURCE, "identity.cpp")
+        self.assertEqual((sorted(regions), problems), (["current_identity", "unused_helper"], []))
 
 
 class Rendering(unittest.TestCase):

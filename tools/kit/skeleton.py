@@ -10,6 +10,7 @@ becomes one stub line, SYSLAB_TODO("read pid, ppid, ..."), which fails at run ti
 message naming the lab, the function and that text. A region without text after BEGIN SOLUTION
 is removed entirely (helpers that only the solution needs). `#` comments work the same way in
 non-C++ files. Slide markers (// [slide:name] and // [/slide]) are dropped from skeletons.
+The markers are defined in markers.py, shared with the slide code sync.
 
 labs/NN-name/.skeleton-manifest records a hash of every file as last generated, so the generator can tell
 a learner's edit from a stale skeleton and never overwrites a learner's work unless forced.
@@ -24,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import labs as labs_mod
+from .markers import SLIDE_MARKER_LINE as SLIDE
+from .markers import SOLUTION_BEGIN as BEGIN
+from .markers import SOLUTION_END as END
 
-BEGIN = re.compile(r"^(?P<indent>\s*)(?://|#) BEGIN SOLUTION(?::\s*(?P<todo>.*\S))?\s*$")
-END = re.compile(r"^\s*(?://|#) END SOLUTION\s*$")
-SLIDE = re.compile(r"^\s*// \[/?slide(?::[\w-]+)?\]\s*$")
 INCLUDE = re.compile(r'^#include [<"]')
 TODO_INCLUDE = '#include "syslab/todo.hpp"'
 CXX_SUFFIXES = {".cpp", ".hpp", ".cc", ".h"}
