@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from . import labs as labs_mod
+from . import slide_fit
 from .slide_code import RegionCache, check_deck, check_decks, deck_paths, unused_regions, update_decks
 
 THEME_DIR = Path("slides") / "theme"
@@ -307,17 +308,25 @@ def cmd_slides(args: argparse.Namespace) -> int:
         return 1
 
 
+def test_phases() -> list[tuple[str, object]]:
+    """make test's slide phases (kittest.extra_phases takes them all): the code is in sync with
+    the solutions, and every slide fits its box (the budget; measured too where Chromium is)."""
+    return [("slide code is in sync with the solutions", check_decks), *slide_fit.test_phases()]
+
+
 def cmd_slides_check(args: argparse.Namespace) -> int:
-    """Checks without rendering: quick, needs no node, and is what make test runs."""
+    """Checks without rendering: quick, needs no node: the code is fresh and every slide fits
+    (by the budget; `tools/syslab slides-fit --chromium` measures)."""
     for warning in unused_regions():
         print(f"  warning: {warning}")
-    problems = check_decks()
+    problems = check_decks() + slide_fit.check_budget()
     for problem in problems:
         print(f"  {problem}")
     if problems:
-        print(f"syslab: {len(problems)} problem(s) with the code on the slides")
+        print(f"syslab: {len(problems)} problem(s) with the slides")
         return 1
-    print(f"syslab: the code on {len(deck_paths(labs_mod.ROOT))} deck(s) matches the solutions")
+    print(f"syslab: the code on {len(deck_paths(labs_mod.ROOT))} deck(s) matches the solutions, "
+          "and every slide fits its box")
     return 0
 
 
@@ -337,7 +346,8 @@ def register(commands) -> None:
     p = commands.add_parser("slides", help="render every deck to HTML (and PDF where Chromium is present)")
     p.add_argument("--output", help="where to write (default: $SYSLAB_BUILD/slides)")
     p.set_defaults(run=cmd_slides)
-    p = commands.add_parser("slides-check", help="check that the code on the slides matches the solutions")
+    p = commands.add_parser("slides-check", help="check that the code on the slides matches the solutions and every slide fits")
     p.set_defaults(run=cmd_slides_check)
     p = commands.add_parser("slides-update", help="rewrite the slides' code blocks from the solutions")
     p.set_defaults(run=cmd_slides_update)
+    slide_fit.register(commands)
