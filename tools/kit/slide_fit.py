@@ -500,14 +500,15 @@ def slide_blocks(slide: Slide, deck_dir: Path, theme: Theme = THEME) -> list[Blo
 
 
 def estimate(slide: Slide, deck_dir: Path, theme: Theme = THEME) -> tuple[float, list[Block]]:
-    """The height the slide's content needs: its blocks and their margins, the last one's too.
+    """The height the slide's content needs: its blocks and the margins between them.
 
-    The slide is a flex column: margins do not collapse, and the last block's margin takes room
-    like any other; when the sum exceeds the box, Chromium squeezes the code blocks (they hide
-    their overflow), and the end of the code is cut off without a trace.
+    The slide is a flex column: margins do not collapse. When the sum exceeds the box, Chromium
+    squeezes the code blocks (they hide their overflow) and the end of the code is cut off
+    without a trace. The theme gives the last block no margin.
     """
     blocks = slide_blocks(slide, deck_dir, theme)
-    return sum(block.height + block.margin for block in blocks), blocks
+    total = sum(block.height + block.margin for block in blocks)
+    return (total - blocks[-1].margin if blocks else 0.0), blocks
 
 
 # ---------------------------------------------------------------------------------------------
