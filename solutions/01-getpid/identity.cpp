@@ -78,7 +78,7 @@ pid_t pid_field(std::string_view& rest, std::string_view line, std::string_view 
 
 ProcStat parse_proc_stat(std::string_view line) {
   // BEGIN SOLUTION: split "pid (comm) state ppid pgrp session ..."; comm ends at the LAST ')'; throw std::invalid_argument for a malformed line
-  // [slide:parse_proc_stat]
+  // [slide:parse_proc_stat-1]
   // comm is whatever the process called itself, ")" and spaces included, so it cannot be split
   // on spaces: it runs from the first '(' to the LAST ')'. Everything else is a plain number.
   const auto open = line.find('(');
@@ -88,6 +88,8 @@ ProcStat parse_proc_stat(std::string_view line) {
   }
   ProcStat stat;
   stat.comm = line.substr(open + 1, close - open - 1);
+  // [/slide]
+  // [slide:parse_proc_stat-2]
   std::string_view head = line.substr(0, open);
   stat.pid = pid_field(head, line, "pid");
   if (!next_word(head).empty()) throw_malformed(line, "more than a pid before (comm)");
@@ -110,7 +112,7 @@ std::string proc_path(pid_t pid, std::string_view file) {
   return fmt::format("/proc/{}/{}", pid, file);
 }
 
-// [slide:read_proc_file]
+// [slide:read_proc_file-1]
 // The whole of a small /proc file. They report a size of 0, so read until EOF; the kernel
 // builds the text when it is read, and a process that exits meanwhile makes read fail (ESRCH).
 std::string read_proc_file(const std::string& path) {
@@ -118,6 +120,8 @@ std::string read_proc_file(const std::string& path) {
   if (fd < 0) syslab::throw_errno("open", path);
   std::string text;
   char buffer[4096];
+  // [/slide]
+  // [slide:read_proc_file-2]
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {

@@ -17,7 +17,7 @@ namespace ids {
 // BEGIN SOLUTION
 namespace {
 
-// [slide:lookup_name]
+// [slide:lookup_name-1]
 // getpwuid_r and getgrgid_r share one shape: the caller lends a buffer for the entry's strings,
 // and ERANGE means "too small, try a bigger one". Unlike getpwuid, nothing is kept in a static
 // buffer, so two lookups (or two threads) cannot overwrite each other's result.
@@ -26,6 +26,8 @@ template <typename Entry, typename Id, typename Lookup>
 std::optional<std::string> lookup_name(Lookup lookup, char* Entry::*name, Id id,
                                        std::string_view call) {
   constexpr size_t kLargestBuffer = 1 << 20;  // a sane bound for one entry's strings
+                                              // [/slide]
+                                              // [slide:lookup_name-2]
   std::vector<char> buffer(1024);
   for (;;) {
     Entry entry{};

@@ -164,7 +164,7 @@ std::optional<FdInfo> read_entry(int fd_dir, const std::string& proc, const char
 }  // namespace
 // END SOLUTION
 
-// [slide:list_fds]
+// [slide:list_fds-1]
 std::vector<FdInfo> list_fds(std::optional<pid_t> pid) {
   // BEGIN SOLUTION: one FdInfo per entry of /proc/PID/fd (readlink) and /proc/PID/fdinfo (pos, flags), sorted
   const std::string proc = proc_dir(pid);
@@ -172,6 +172,8 @@ std::vector<FdInfo> list_fds(std::optional<pid_t> pid) {
   if (!dir) syslab::throw_errno("open", proc + "/fd");
   // Reading our own table shows the fd that reads it: leave it out.
   const bool self = !pid || *pid == ::getpid();
+  // [/slide]
+  // [slide:list_fds-2]
   std::vector<FdInfo> table;
   errno = 0;
   while (const dirent* entry = ::readdir(dir.get())) {

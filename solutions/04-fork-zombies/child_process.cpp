@@ -337,7 +337,7 @@ int exec_candidates_in_turn(const ExecPlan& plan) noexcept {
 }
 // END SOLUTION
 
-// [slide:exec_child]
+// [slide:exec_child-1]
 // In the child, after fork: sets up signals, process group, directory and fds, then execs. Never
 // returns: on failure it reports the step and errno to report_fd and _exits.
 [[noreturn]] void exec_child(const ExecPlan& plan, const sigset_t& parent_mask,
@@ -351,6 +351,8 @@ int exec_candidates_in_turn(const ExecPlan& plan) noexcept {
   if (plan.process_group && ::setpgid(0, *plan.process_group) < 0) {
     report_failure(report_fd, SpawnStep::kProcessGroup, errno);
   }
+  // [/slide]
+  // [slide:exec_child-2]
   if (!plan.working_directory.empty() && ::chdir(plan.working_directory.c_str()) < 0) {
     report_failure(report_fd, SpawnStep::kDirectory, errno);
   }

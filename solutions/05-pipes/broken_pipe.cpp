@@ -33,7 +33,7 @@ void set_sigpipe(SigpipeAction action) {
 }  // namespace
 // END SOLUTION
 
-// [slide:write_after_reader_closed]
+// [slide:write_after_reader_closed-1]
 BrokenPipeWrite write_after_reader_closed(SigpipeAction action) {
   // BEGIN SOLUTION: fork a writer that closes the only read end of a pipe, sets SIGPIPE, write_alls into it and reports write_all's result back; return how it ended and what it reported
   fdio::Pipe report = fdio::make_pipe();  // writer -> us: write_all's result, if it survives
@@ -47,6 +47,8 @@ BrokenPipeWrite write_after_reader_closed(SigpipeAction action) {
     const auto bytes = std::as_bytes(std::span(&result, 1));
     return fdio::write_all(report.write_end, bytes).done() ? 0 : 1;
   });
+  // [/slide]
+  // [slide:write_after_reader_closed-2]
   report.write_end.reset();  // or our read below would wait for ourselves, and never see EOF
   BrokenPipeWrite outcome;
   fdio::IoResult result;

@@ -72,13 +72,15 @@ void drain(fdio::UniqueFd& from, std::string& into) {
   if (step.eof() || step.peer_closed()) from.reset();
 }
 
-// [slide:pump]
+// [slide:pump-1]
 // Until the child has closed stdout and stderr (and taken its input or gone): one poll(2) over
 // every pipe still open, then serve each that is ready. poll skips the fds that are -1.
 void pump(fdio::UniqueFd& in, std::string_view input, fdio::UniqueFd& out, fdio::UniqueFd& err,
           Captured& result) {
   if (input.empty()) in.reset();  // nothing to say: EOF at once
   if (in.ok()) fdio::set_nonblocking(in);
+  // [/slide]
+  // [slide:pump-2]
   while (in.ok() || out.ok() || err.ok()) {
     pollfd ready[3] = {{in.get(), POLLOUT, 0}, {out.get(), POLLIN, 0}, {err.get(), POLLIN, 0}};
     if (::poll(ready, 3, -1) < 0) {

@@ -63,7 +63,7 @@ Stage start_stage(const Command& command, const proc::SpawnOptions& options) {
 
 }  // namespace
 
-// [slide:start_pipeline]
+// [slide:start_pipeline-1]
 Pipeline start_pipeline(const std::vector<Command>& commands, const PipelineIo& io) {
   check_commands(commands);
   // BEGIN SOLUTION: for each stage: a pipe to the next (not after the last), spawn with stdin from the previous pipe and stdout into the next, then close the parent's copies of both ends at once
@@ -78,6 +78,8 @@ Pipeline start_pipeline(const std::vector<Command>& commands, const PipelineIo& 
     options.stdout_fd = last ? io.stdout_fd : fdio::BorrowedFd(next.write_end);
     options.stderr_fd = io.stderr_fd;
     pipeline.add(start_stage(commands[i], options));
+    // [/slide]
+    // [slide:start_pipeline-2]
     // Stage i has its copies on 0 and 1 now; the parent's must go at once:
     //  - the write end: stage i+1 sees EOF only when every write end is closed, ours included;
     //  - the read end stage i reads (the move closes it): if it stayed open here, stage i-1

@@ -27,7 +27,7 @@ std::string pseudo_random_bytes(std::size_t n, std::uint32_t seed) {
   return bytes;
 }
 
-// [slide:echo_and_verify]
+// [slide:echo_and_verify-1]
 VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n, std::uint32_t seed) {
   // BEGIN SOLUTION: non-blocking; poll for POLLIN and (while bytes are left) POLLOUT; write_some, read_some, compare; shutdown(SHUT_WR) once all is sent
   const std::string payload = pseudo_random_bytes(n, seed);
@@ -41,6 +41,8 @@ VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n, std::uint32_t
       if (errno == EINTR) continue;
       syslab::throw_errno("poll");
     }
+    // [/slide]
+    // [slide:echo_and_verify-2]
     if (result.sent < n && (entry.revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
       const fdio::IoResult wrote =
           fdio::write_some(sock, std::string_view(payload).substr(result.sent));
@@ -49,6 +51,8 @@ VerifyResult echo_and_verify(fdio::BorrowedFd sock, std::size_t n, std::uint32_t
       // Half-close once everything is out: the server sees EOF after the last byte.
       if (result.sent == n && ::shutdown(sock.get(), SHUT_WR) < 0) syslab::throw_errno("shutdown");
     }
+    // [/slide]
+    // [slide:echo_and_verify-3]
     if ((entry.revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
     const fdio::IoResult got = fdio::read_some(sock, buffer);
     if (got.eof() || got.peer_closed()) return result;

@@ -28,7 +28,7 @@ bool wait_for_first(fdio::BorrowedFd first, fdio::BorrowedFd second) {
 }  // namespace
 // END SOLUTION
 
-// [slide:echo_connection]
+// [slide:echo_connection-1]
 EchoResult echo_connection(fdio::BorrowedFd conn, fdio::BorrowedFd stop) {
   // BEGIN SOLUTION: read_some, write_all what came back, until EOF; a peer reset ends it, a readable stop fd too
   std::array<char, 64 * 1024> buffer;
@@ -38,6 +38,8 @@ EchoResult echo_connection(fdio::BorrowedFd conn, fdio::BorrowedFd stop) {
       result.end = EchoEnd::kStopRequested;
       return result;
     }
+    // [/slide]
+    // [slide:echo_connection-2]
     const fdio::IoResult got = fdio::read_some(conn, buffer);
     if (got.eof()) return result;
     if (got.peer_closed()) {

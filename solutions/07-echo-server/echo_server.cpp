@@ -60,7 +60,7 @@ Options parse_arguments(int argc, char** argv) {
 
 }  // namespace
 
-// [slide:main]
+// [slide:main-1]
 int main(int argc, char** argv) {
   Options options;
   try {
@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
     std::cerr << "echo-server: " << error.what() << "\n" << kUsage;
     return 2;
   }
+  // [/slide]
+  // [slide:main-2]
   try {
     // A client that leaves while we write to it is EPIPE from write(2), not a fatal SIGPIPE.
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
