@@ -96,7 +96,7 @@ void announce(const std::string& address) { std::cout << "listening on " << addr
 
 }  // namespace
 
-// [slide:main]
+// [slide:main-1]
 int main(int argc, char** argv) {
   Options options;
   try {
@@ -110,6 +110,8 @@ int main(int argc, char** argv) {
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
     net::Listener listener = net::listen_tcp(options.host, options.port);
     const std::string address = net::local_address(listener.fd());
+    // [/slide]
+    // [slide:main-2]
     if (options.model == "fork") {
       models::ForkServer server(std::move(listener), {options.grace, log_to_stderr});
       announce(address);

@@ -33,7 +33,7 @@ void Acceptor::stop() {
   listener_.reset();  // closed: the kernel refuses new connects and resets those still queued
 }
 
-// [slide:accept_all]
+// [slide:accept_all-1]
 void Acceptor::accept_all() {
   // BEGIN SOLUTION: accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) until EAGAIN, handing each on; EMFILE/ENFILE: shed_one, and stop when it shed nothing; EINTR, ECONNABORTED: go on; other errors: report and wait for the next event
   // Until EAGAIN: edge-triggered, a connection left in the queue would get no new event.
@@ -43,6 +43,8 @@ void Acceptor::accept_all() {
       on_new_connection_(fdio::UniqueFd(fd));
       continue;
     }
+    // [/slide]
+    // [slide:accept_all-2]
     switch (errno) {
       case EAGAIN: return;  // the queue is empty
       case EINTR:

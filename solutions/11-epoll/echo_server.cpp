@@ -152,7 +152,7 @@ Options parse_arguments(int argc, char** argv) {
 
 }  // namespace
 
-// [slide:main]
+// [slide:main-1]
 int main(int argc, char** argv) {
   Options options;
   try {
@@ -161,6 +161,8 @@ int main(int argc, char** argv) {
     std::cerr << "echo-server: " << error.what() << "\n" << kUsage;
     return 2;
   }
+  // [/slide]
+  // [slide:main-2]
   try {
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
     // Before any thread starts: the I/O threads inherit the blocked mask.

@@ -8,7 +8,7 @@
 
 namespace reactor {
 
-// [slide:serve_echo]
+// [slide:serve_echo-1]
 void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions& options,
                 const std::function<void()>& on_ready) {
   // One back-end for every loop, chosen by name: the reactor above it does not change.
@@ -26,6 +26,8 @@ void serve_echo(net::Listener listener, fdio::BorrowedFd stop, const EchoOptions
     input.clear();
   });
 
+  // [/slide]
+  // [slide:serve_echo-2]
   Channel stop_channel(loop, stop);
   stop_channel.on_readable([&] {
     stop_channel.disable_all();  // a signalfd stays readable: a level-triggered loop would spin
