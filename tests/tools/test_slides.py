@@ -8,6 +8,7 @@ Every test builds a small repository in a temporary directory, so none depends o
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-from kit import markers, skeleton, slide_code, slides  # noqa: E402
+from kit import markers, skeleton, slide_code, slide_fit, slides  # noqa: E402
 
 SOURCE = """\
 #include "identity.hpp"
@@ -362,6 +363,176 @@ class Rendering(unittest.TestCase):
             self.assertEqual(slides.deck_title(deck), "Who am I")
             deck.write_text("---\nmarp: true\n---\n\ntitle: not this\n# Heading\n")
             self.assertEqual(slides.deck_title(deck), "Heading")
+
+
+# Lab 11's "Across threads" slide as it was before the decks were fixed: Chromium cut the end of
+# queue_in_loop and drain_wakeups off (53 px past the bottom, 59 and 79 px hidden in the blocks).
+ACROSS_THREADS = """\
+# Across threads: a queue and an eventfd
+
+<!-- code: solutions/11-epoll/event_loop.cpp#queue_in_loop -->
+```cpp
+void EventLoop::queue_in_loop(Task task) {
+  {
+    const std::lock_guard lock(mutex_);
+    queued_.push_back(std::move(task));
+  }
+  // From another thread the loop may be blocked in its wait. On the loop thread, a task queued
+  // by a task would wait for the next event: wake up for it too.
+  if (!in_loop_thread() || running_tasks_) wake_up();
+}
+```
+
+<!-- code: solutions/11-epoll/event_loop.cpp#wake_up -->
+```cpp
+void EventLoop::wake_up() {
+  const std::uint64_t one = 1;
+  // EAGAIN (would block) only when the counter is near 2^64: a wake-up is pending anyway.
+  (void)fdio::write_some(wakeup_fd_,
+                         std::string_view(reinterpret_cast<const char*>(&one), sizeof one));
+}
+
+void EventLoop::drain_wakeups() {
+  std::uint64_t count = 0;
+  // One read takes the whole count and resets it: many wake-ups, one read.
+  (void)fdio::read_some(wakeup_fd_, std::span(reinterpret_cast<char*>(&count), sizeof count));
+}
+```
+"""
+
+FRONT = "---\nmarp: true\ntheme: syslab\npaginate: true\n---\n\n"
+
+
+def code_lines(count: int, width: int = 40) -> str:
+    return "\n".join(f"int line_{i:03d} = {'x' * (width - 16)};" for i in range(count))
+
+
+class SplitSlides(unittest.TestCase):
+    def test_breaks_front_matter_and_code_blocks(self):
+        deck = FRONT + "# One\n\n```md\n\n---\n```\n\n---\n\n<!-- _class: small -->\n\n# Two\n"
+        slides = slide_fit.split_slides(deck)
+        self.assertEqual([s.title for s in slides], ["One", "Two"])
+        self.assertEqual([s.number for s in slides], [1, 2])
+        self.assertEqual(slides[0].line, 7)
+        self.assertEqual(slides[1].directives.get("class"), "small")
+
+    def test_a_local_class_holds_for_one_slide_a_global_one_from_then_on(self):
+        deck = FRONT + "<!-- _class: title -->\n# A\n\n---\n\n# B\n\n---\n\n<!-- class: small -->\n# C\n\n---\n\n# D\n"
+        classes = [s.directives.get("class") for s in slide_fit.split_slides(deck)]
+        self.assertEqual(classes, ["title", None, "small", "small"])
+
+    def test_a_rule_under_text_is_a_heading_not_a_break(self):
+        self.assertEqual(len(slide_fit.split_slides(FRONT + "# A\ntext\n---\nmore\n")), 1)
+
+
+class Budget(FixtureRepo):
+    def deck(self, body: str) -> list[str]:
+        self.write("slides/11-epoll.md", FRONT + body)
+        return slide_fit.check_budget(self.root)
+
+    def test_the_lab_11_slide_that_chromium_cut_is_refused(self):
+        problems = self.deck("# Before\n\n---\n\n" + ACROSS_THREADS)
+        self.assertEqual(len(problems), 1)
+        self.assertRegex(problems[0], r"^slides/11-epoll\.md:11: slide 2 \(Across threads: a queue and "
+                                      r"an eventfd\) needs about \d+px of the 616px a slide has: \d+px too tall")
+
+    def test_the_same_code_on_two_slides_fits(self):
+        first, second = ACROSS_THREADS.split("<!-- code: solutions/11-epoll/event_loop.cpp#wake_up -->")
+        fixed = first + "---\n\n# Across threads: the eventfd\n\n<!-- code: x.cpp#wake_up -->" + second
+        self.assertEqual(self.deck(fixed), [])
+
+    def test_long_code_overflows_and_short_code_fits(self):
+        self.assertEqual(self.deck(f"# Code\n\n```cpp\n{code_lines(15)}\n```\n"), [])
+        problems = self.deck(f"# Code\n\n```cpp\n{code_lines(19)}\n```\n")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("its largest block: code, 19 lines of code at line 9", problems[0])
+
+    def test_the_small_class_makes_room(self):
+        body = f"# Code\n\n```cpp\n{code_lines(19)}\n```\n"
+        self.assertEqual(len(self.deck(body)), 1)
+        self.assertEqual(self.deck("<!-- _class: small -->\n\n" + body), [])
+
+    def test_wide_code_is_scaled_down_as_a_whole(self):
+        narrow, wide = code_lines(17, 60), code_lines(17, 160)
+        self.assertEqual(len(self.deck(f"# Code\n\n```cpp\n{narrow}\n```\n")), 1)
+        self.assertEqual(self.deck(f"# Code\n\n```cpp\n{wide}\n```\n"), [])
+
+    def test_text_that_wraps_takes_more_lines(self):
+        short = "\n".join(f"- item {i}" for i in range(11))
+        long = "\n".join(f"- item {i} " + "words " * 24 for i in range(11))
+        self.assertEqual(self.deck(f"# List\n\n{short}\n"), [])
+        self.assertEqual(len(self.deck(f"# List\n\n{long}\n")), 1)
+
+    def test_an_image_counts_with_its_ratio(self):
+        import struct
+        import zlib
+        png = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 1000, 500)
+               + b"\x08\x02\x00\x00\x00" + struct.pack(">I", zlib.crc32(b"IHDR")))
+        (self.root / "slides" / "img").mkdir()
+        (self.root / "slides" / "img" / "chart.png").write_bytes(png)
+        self.assertEqual(self.deck("# Chart\n\n![w:900](img/chart.png)\n"), [])   # 450 px high
+        self.assertEqual(len(self.deck("# Chart\n\n![w:1150](img/chart.png)\n\n- one\n- two\n")), 1)
+
+    def test_the_budget_reads_the_themes_numbers(self):
+        """A change to the theme's sizes must be a change to the budget too (and a calibration)."""
+        css = (Path(__file__).resolve().parents[2] / "slides/theme/syslab.css").read_text()
+        section = re.search(r"\nsection \{(.*?)\}", css, re.DOTALL).group(1)
+        theme = slide_fit.THEME
+        self.assertIn(f"font-size: {theme.font:.0f}px;", section)
+        self.assertIn(f"line-height: {theme.line};", section)
+        self.assertIn("padding: 56px 64px 48px 64px;", section)
+        self.assertEqual((theme.width, theme.height), (1280 - 64 - 64, 720 - 56 - 48))
+        self.assertIn(f"section.small {{ font-size: {theme.small_font:.0f}px; }}", css)
+        pre = re.search(r"\npre \{(.*?)\}", css, re.DOTALL).group(1)
+        self.assertIn(f"font-size: {theme.code_font}em;", pre)
+        self.assertIn(f"line-height: {theme.code_line};", pre)
+        self.assertIn("section > :last-child, section > :has(+ footer) { margin-bottom: 0; }", css)
+
+
+class Measurement(unittest.TestCase):
+    SLIDES = slide_fit.split_slides(FRONT + "# One\n\n---\n\n# Two\n")
+
+    @staticmethod
+    def measured(bottom=500.0, right=1000.0, clipped=()):
+        return slide_fit.Measured(bottom, 672.0, right, 1216.0, 56.0, 'pre "x"', 'pre "x"', list(clipped))
+
+    def test_a_slide_inside_its_box_has_no_problem(self):
+        fits = [self.measured(), self.measured(672.0)]
+        self.assertEqual(slide_fit.measured_problems("d.md", self.SLIDES, fits), [])
+
+    def test_past_the_bottom_past_the_side_and_cut_code(self):
+        problems = slide_fit.measured_problems("d.md", self.SLIDES, [
+            self.measured(725.0, 1230.0), self.measured(clipped=[{"name": 'marp-pre "int"', "hiddenX": 0, "hiddenY": 59}])])
+        self.assertEqual(problems, [
+            'd.md:7: slide 1 (One) runs 53px past the bottom in Chromium (lowest: pre "x")',
+            'd.md:7: slide 1 (One) runs 14px past the right edge in Chromium (widest: pre "x")',
+            'd.md:11: slide 2 (Two) cuts 59px off the bottom of marp-pre "int" in Chromium'])
+
+    def test_a_different_slide_count_is_reported(self):
+        problems = slide_fit.measured_problems("d.md", self.SLIDES, [self.measured()])
+        self.assertIn("marp made 1 slides, the deck reads as 2", problems[0])
+
+
+def chromium_and_marp() -> bool:
+    root = Path(__file__).resolve().parents[2]
+    return bool(slides.find_chromium()) and (root / slides.MARP_BIN).exists()
+
+
+@unittest.skipUnless(chromium_and_marp(), "needs Chromium and node_modules/ (npm ci)")
+class MeasuredInChromium(FixtureRepo):
+    """The measurement itself, on a two-slide deck: one that fits, one whose code is cut."""
+
+    def test_chromium_finds_the_cut_slide_and_only_it(self):
+        repo = Path(__file__).resolve().parents[2]
+        for name in ("node_modules", "package.json", "package-lock.json"):
+            (self.root / name).symlink_to(repo / name)
+        (self.root / "slides" / "theme").symlink_to(repo / "slides" / "theme")
+        self.write("slides/01-getpid.md", FRONT + f"# Fits\n\n```cpp\n{code_lines(10)}\n```\n\n---\n\n"
+                   + f"# Too long\n\n```cpp\n{code_lines(22)}\n```\n")
+        problems = slide_fit.check_chromium(self.root)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertRegex(problems[0], r"^slides/01-getpid\.md:\d+: slide 2 \(Too long\) cuts \d+px off "
+                                      r"the bottom of marp-pre")
 
 
 if __name__ == "__main__":

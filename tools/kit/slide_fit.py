@@ -50,6 +50,7 @@ class Slide:
     lines: list[str]     # the slide's Markdown
     title: str = ""      # its first heading, for messages
     directives: dict[str, str] = field(default_factory=dict)  # _class and friends, this slide only
+    start: int = 1       # the deck line of lines[0]
 
 
 SEPARATOR = re.compile(r"^ {0,3}---+\s*$")
@@ -106,7 +107,7 @@ def make_slide(number: int, start: int, lines: list[str], inherited: dict[str, s
                 inherited[match["name"]] = match["value"]
     first = next((i for i, line in enumerate(lines) if line.strip() and not DIRECTIVE.match(line)), 0)
     title = next((m["text"] for line in lines if (m := HEADING.match(line))), "")
-    return Slide(number, start + first + 1, lines, title, directives)
+    return Slide(number, start + first + 1, lines, title, directives, start + 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,6 +298,7 @@ class Theme:
     # Average advance of a character of prose (DejaVu Sans; measured, rounded up), in em.
     text_advance: float = 0.54
     bold_advance: float = 0.58     # headings are bold
+    space_advance: float = 0.318   # a space in DejaVu Sans
     inline_code: float = 0.9 * 0.602  # `code` in text: 0.9 em of DejaVu Sans Mono
 
 
@@ -338,12 +340,32 @@ def char_width(ch: str) -> float:
 
 
 def text_lines(markdown: str, width: float, font: float, advance: float, theme: Theme) -> int:
-    """How many lines one source line of Markdown takes at this width (marp keeps line breaks)."""
-    prose, code = visible_text(markdown)
-    spans = len(re.findall(r"`[^`]*`", markdown))  # each with 0.25 em of padding either side
-    length = (sum(map(char_width, prose)) * advance + len(code) * theme.inline_code
-              + spans * 0.45) * font
-    return max(1, math.ceil(length / width - 0.02)) if length else 1
+    """How many lines one source line of Markdown takes at this width (marp keeps line breaks).
+
+    Words are laid out greedily, as the browser does: a word that does not fit starts a new line,
+    so a line of long words (a heading with a signature in it) takes more lines than its length
+    alone says. Inline code is in the monospace font, with a little padding either side.
+    """
+    words: list[float] = []
+    for index, part in enumerate(re.split(r"`([^`]*)`", markdown)):
+        if index % 2:  # inline code
+            pieces = part.split(" ")
+            words += [(len(piece) * theme.inline_code + (0.25 if n == 0 else 0)
+                       + (0.25 if n == len(pieces) - 1 else 0)) * font for n, piece in enumerate(pieces)]
+        else:
+            prose, _ = visible_text(part)
+            words += [sum(map(char_width, word)) * advance * font for word in prose.split()]
+    space = theme.space_advance * font
+    lines, used = 1, 0.0
+    for word in words:
+        needed = word if used == 0 else used + space + word
+        if needed <= width or used == 0:
+            used = needed
+        else:
+            lines, used = lines + 1, word
+            while used > width:  # a word longer than the line breaks anywhere
+                lines, used = lines + 1, used - width
+    return lines
 
 
 def code_block_height(lines: list[str], font: float, width: float, theme: Theme) -> float:
@@ -421,7 +443,7 @@ def slide_blocks(slide: Slide, deck_dir: Path, theme: Theme = THEME) -> list[Blo
     index = 0
 
     def add(kind: str, line: int, height: float, margin_em: float, size: float, what: str = ""):
-        blocks.append(Block(kind, slide.line + line, height, margin_em * size, what))
+        blocks.append(Block(kind, slide.start + line, height, margin_em * size, what))
 
     while index < len(lines):
         line = lines[index]
