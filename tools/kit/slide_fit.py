@@ -157,9 +157,9 @@ MEASURE_SCRIPT = """
     out.textContent = JSON.stringify(slides);
     document.body.replaceChildren(out);
   }
-  // After the fonts are in and marp's auto-scaling (a ResizeObserver) has settled.
-  window.addEventListener('load', () => document.fonts.ready.then(() =>
-    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(measure, 200)))));
+  // After the fonts are in and marp's auto-scaling (a ResizeObserver) has settled. Chromium
+  // runs on virtual time here (--virtual-time-budget): the timeout costs no real second.
+  window.addEventListener('load', () => setTimeout(measure, 1000));
 })();
 </script>
 """
