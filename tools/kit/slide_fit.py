@@ -25,19 +25,19 @@ from __future__ import annotations
 
 import html
 import json
-import math
+import os
 import re
 import shutil
 import struct
 import subprocess
 import tempfile
-import textwrap
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import labs as labs_mod
-from .slide_code import DECK_GLOB, FENCE_OPEN, deck_paths
+from .slide_code import FENCE_OPEN, deck_paths
 
 # ---------------------------------------------------------------------------------------------
 # Decks as slides
@@ -229,14 +229,14 @@ def measure_decks(root: Path, decks: list[Path], chromium: str) -> dict[Path, li
     """Every deck rendered and measured; each Chromium gets a fresh profile of its own."""
     from .slides import ensure_marp
     marp = ensure_marp(root)
-    measured = {}
     with tempfile.TemporaryDirectory(prefix="syslab-fit-") as tmp:
         out_dir = Path(tmp) / "pages"
         render_bare(marp, root, out_dir)
-        for deck in decks:
-            measured[deck] = measure_page(chromium, out_dir / f"{deck.stem}.html",
-                                          Path(tmp) / f"profile-{deck.stem}")
-    return measured
+        # A browser per core at most: most of a run is Chromium starting up.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            pages = pool.map(lambda deck: measure_page(chromium, out_dir / f"{deck.stem}.html",
+                                                       Path(tmp) / f"profile-{deck.stem}"), decks)
+            return dict(zip(decks, pages))
 
 
 def measured_problems(where: str, slides: list[Slide], measured: list[Measured]) -> list[str]:
