@@ -593,7 +593,7 @@ def calibration(root: Path, chromium: str) -> list[str]:
     rows = [f"{'slide':<34} {'budget':>7} {'natural':>7} {'diff':>6}  title"]
     decks = deck_paths(root)
     measured = measure_decks(root, decks, chromium)
-    under = []
+    under, over = [], []
     for deck in decks:
         slides = split_slides(deck.read_text())
         if len(slides) != len(measured[deck]):
@@ -604,9 +604,15 @@ def calibration(root: Path, chromium: str) -> list[str]:
             budget, _ = estimate(slide, deck.parent)
             rows.append(f"{deck.stem + ':' + str(slide.line):<34} {budget:7.0f} {natural:7.0f} "
                         f"{budget - natural:+6.0f}  {slide.title[:40]}")
-            if natural > THEME.height + 0.5 and budget <= THEME.height + TOLERANCE:
+            too_tall = fit.bottom > fit.limit_bottom + 0.5 or bool(fit.clipped)
+            refused = budget > THEME.height + TOLERANCE
+            if too_tall and not refused:
                 under.append(rows[-1])
-    rows.append(f"slides that overflow in Chromium but pass the budget: {len(under)}")
+            elif refused and not too_tall:
+                over.append(rows[-1])
+    rows.append(f"slides the budget refuses although they fit in Chromium: {len(over)}")
+    rows += over
+    rows.append(f"slides that do not fit in Chromium but pass the budget (must be none): {len(under)}")
     return rows + under
 
 
