@@ -123,6 +123,18 @@ def build_option(name: str, build_dir: Path = BUILD):
     return next((option["value"] for option in json.loads(text) if option["name"] == name), None)
 
 
+def configured_labs(labs: list[Lab], build_dir: Path = BUILD) -> list[Lab]:
+    """The labs that the build holds: every lab, unless it was configured with -Dlabs=... (then
+    those and the labs they build on, as meson.build chooses them)."""
+    wanted = set(build_option("labs", build_dir) or [])
+    if not wanted:
+        return labs
+    for lab in reversed(labs):  # a lab builds on earlier labs only
+        if lab.name in wanted:
+            wanted.update(lab.builds_on)
+    return [lab for lab in labs if lab.name in wanted]
+
+
 def reference_labs() -> list[str]:
     """The labs that the learner side takes from the reference (make ... REFERENCE=02,04)."""
     return list(build_option("reference") or [])
