@@ -20,7 +20,19 @@ from . import report
 from .labs import BUILD, ROOT, Lab, all_labs, max_points_from_source
 from .runner import Outcome, TestCase, list_tests, run_case
 
-WORKERS = max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    """How many tests run at once: SYSLAB_JOBS, else twice the cores. A test spends much of its
+    time waiting (for a server to start, a timer, a peer's bytes), so two per core keep the cores
+    busy; each test is its own process, so they share nothing but the machine."""
+    try:
+        return max(1, int(os.environ.get("SYSLAB_JOBS", "")))
+    except ValueError:
+        return 2 * len(os.sched_getaffinity(0))
+
+
+WORKERS = default_workers()
 
 
 @dataclass
@@ -52,8 +64,8 @@ def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1,
 
 def run_jobs(jobs: list[tuple[Path, TestCase]], repeat: int = 1,
              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Runs every case (repeat times; its outcome is its first non-PASS), one per core at once,
-    each in its own process (runner.run_case). A serial case (tests/serial-tests.txt) runs alone
+    """Runs every case (repeat times; its outcome is its first non-PASS), WORKERS at once, each
+    in its own process (runner.run_case). A serial case (tests/serial-tests.txt) runs alone
     once the others are done. Outcomes come back, and go to on_outcome as soon as every case
     before them is done, in the order of the jobs."""
     def run_repeated(binary: Path, case: TestCase) -> Outcome:
