@@ -114,12 +114,17 @@ def build_labs(labs: list[Lab], sides: list[str], label: str) -> BuildResult:
 
 
 def build_option(name: str, build_dir: Path = BUILD):
-    """The value of one meson option of the build directory (None when it cannot be read)."""
+    """The value of one meson option of the build directory (None when it cannot be read): from
+    the file meson keeps up to date at every (re)configure, which is much cheaper than starting
+    meson introspect."""
     try:
-        text = subprocess.run(["meson", "introspect", "--buildoptions", str(build_dir)],
-                              capture_output=True, text=True, check=True).stdout
-    except (subprocess.CalledProcessError, OSError):
-        return None
+        text = (build_dir / "meson-info" / "intro-buildoptions.json").read_text()
+    except OSError:
+        try:
+            text = subprocess.run(["meson", "introspect", "--buildoptions", str(build_dir)],
+                                  capture_output=True, text=True, check=True).stdout
+        except (subprocess.CalledProcessError, OSError):
+            return None
     return next((option["value"] for option in json.loads(text) if option["name"] == name), None)
 
 

@@ -23,6 +23,7 @@ from .runner import list_tests
 
 EXCEPTIONS_FILE = ROOT / "tests" / "skeleton-exceptions.txt"
 SELFTEST_TARGET = "tests/runner/tests-runner-selftest"
+BENCH_TARGETS = ("tools/bench/echo-load", "tools/bench/tests-bench-histogram")  # the bench smoke test's
 
 
 @dataclass
@@ -185,7 +186,8 @@ def kit_test(strict: bool) -> int:
         # Everything make test runs, in one ninja run: both cores stay busy across labs. A lab
         # that does not compile is reported by its own phase below.
         build_mod.ninja(*[lab.build_target(side) for lab in labs for side in ("solution", "skeleton")],
-                        SELFTEST_TARGET, progress=build_mod.Progress("  building"), keep_going=True)
+                        SELFTEST_TARGET, *BENCH_TARGETS, progress=build_mod.Progress("  building"),
+                        keep_going=True)
     print(report.bold("labs: every test passes on the solution and fails on the fresh skeleton"))
     allowed = skeleton_exceptions()
     for lab in labs:
