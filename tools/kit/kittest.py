@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -42,30 +43,39 @@ class Tally:
 class PhaseClock:
     """How long each phase of make test took, printed as one table at the end, so that the cost
     of every part of the kit is visible (a benchmark of the kit: nothing asserts a time). A phase
-    may have parts (a lab: its build, its solution's tests, its skeleton's tests)."""
+    may have parts (a lab: its build, its tests). Beside the time on the clock, the CPU time of
+    the processes the phase ran (compilers, tests), which a busy machine does not inflate."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, float]] = {}   # phase -> part -> seconds
+        self.cpu: dict[str, float] = {}                # phase -> CPU seconds of its processes
 
     @contextlib.contextmanager
     def phase(self, name: str, part: str = ""):
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), children_cpu()
         try:
             yield
         finally:
             parts = self.rows.setdefault(name, {})
             parts[part] = parts.get(part, 0.0) + time.monotonic() - started
+            self.cpu[name] = self.cpu.get(name, 0.0) + children_cpu() - cpu_before
 
     def table(self) -> str:
         width = max([len(name) for name in self.rows] + [len("total")])
-        lines = [f"{'phase':<{width}}  {'time':>8}"]
+        lines = [f"{'phase':<{width}}  {'time':>8}  {'cpu':>8}"]
         for name, parts in self.rows.items():
             detail = ", ".join(f"{part} {duration_text(seconds)}" for part, seconds in parts.items() if part)
-            lines.append(f"{name:<{width}}  {duration_text(sum(parts.values())):>8}"
-                         + (f"   ({detail})" if detail else ""))
+            lines.append(f"{name:<{width}}  {duration_text(sum(parts.values())):>8}  "
+                         f"{duration_text(self.cpu.get(name, 0.0)):>8}" + (f"   ({detail})" if detail else ""))
         total = sum(sum(parts.values()) for parts in self.rows.values())
-        lines.append(f"{'total':<{width}}  {duration_text(total):>8}")
+        lines.append(f"{'total':<{width}}  {duration_text(total):>8}  {duration_text(sum(self.cpu.values())):>8}")
         return "\n".join(lines)
+
+
+def children_cpu() -> float:
+    """User and system time of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def duration_text(seconds: float) -> str:
