@@ -21,7 +21,6 @@ from .labs import BUILD, ROOT, Lab, all_labs, max_points_from_source
 from .runner import Outcome, TestCase, list_tests, run_case
 
 
-
 def default_workers() -> int:
     """How many tests run at once: SYSLAB_JOBS, else twice the cores. A test spends much of its
     time waiting (for a server to start, a timer, a peer's bytes), so two per core keep the cores
