@@ -16,7 +16,7 @@ REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
-        slides-check slides-update bench student-kit format tsan clean
+        slides-check slides-update bench student-kit format format-check tsan clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -40,7 +40,7 @@ help:
 	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
-	@echo "  make format             clang-format the kit's C++"
+	@echo "  make format             clang-format the kit's C++ (format-check: only list what it would change)"
 
 # Extra package groups for some targets (tools/bootstrap.sh lists them); prerequisites inherit them.
 BOOTSTRAP_GROUPS :=
@@ -48,7 +48,7 @@ demo: BOOTSTRAP_GROUPS := demo
 test: BOOTSTRAP_GROUPS := demo format bench
 slides: BOOTSTRAP_GROUPS := slides
 bench: BOOTSTRAP_GROUPS := bench
-format: BOOTSTRAP_GROUPS := format
+format format-check: BOOTSTRAP_GROUPS := format
 
 bootstrap:
 	@bash tools/bootstrap.sh $(BOOTSTRAP_GROUPS)
@@ -116,6 +116,10 @@ student-kit: bootstrap
 
 format: bootstrap
 	@$(SYSLAB) format
+
+# make test runs the same check as one of its phases.
+format-check: bootstrap
+	@$(SYSLAB) format-check $(if $(DIFF),--diff)
 
 clean:
 	rm -rf $(BUILD) $(BENCH_BUILD) build-tsan .fresh compile_commands.json results.json

@@ -4,8 +4,11 @@
 # Builds the tarball with make student-kit, unpacks it in a temporary directory and proves there:
 # no solutions (nor instructor material) inside; make grade works and shows lab 01 with 0 points;
 # make check LAB=01 fails (the tests fail on the skeleton); make test refuses, naming the student
-# kit. Everything must be installed already (NO_INSTALL=1); every build goes to its own directory
-# under the temporary one. KEEP=1 keeps that directory. Exit status 0 when every check passes.
+# kit. The kit's build holds lab 01 only (-Dlabs=01-getpid): one lab proves that the kit builds
+# and grades on its own, and the other labs' learner side is the same build (make test builds it
+# in the repository). Everything must be installed already (NO_INSTALL=1); every build goes to its
+# own directory under the temporary one. KEEP=1 keeps that directory. Exit status 0 when every
+# check passes.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -70,6 +73,8 @@ fi
 
 # --- make grade, check, test in the kit --------------------------------------------------------
 kit_build=$work/kit-build
+run setup meson setup "$kit" "$kit_build" -Dlabs=01-getpid
+if ((status == 0)); then ok "meson configures the kit (lab 01 only)"; else not_ok "meson configures the kit (exit $status)" "$out"; fi
 run grade make -C "$kit" --no-print-directory grade BUILD="$kit_build"
 if ((status == 0)); then ok "make grade exits 0 in the kit"; else not_ok "make grade exits 0 in the kit (exit $status)" "$out"; fi
 # The lab 01 row: its number and 0 points ("0/7", "0 / 7" or "0 of 7").
@@ -78,6 +83,10 @@ if grep -E '(^|[^0-9])01([^0-9]|$)|getpid' "$out" | grep -Eq '(^|[^0-9.])0 ?(/|o
 else
   not_ok "make grade shows lab 01 with 0 points" "$out"
 fi
+grep -q 'this build holds labs 01 only' "$out" && ok "make grade says which labs the build holds" ||
+  not_ok "make grade says which labs the build holds" "$out"
+grep -q 'building the labs \[' "$out" && ok "make grade shows its build's progress" ||
+  not_ok "make grade shows its build's progress" "$out"
 [[ -x $kit_build/tests/tests-01-getpid-learner ]] && ok "the learner side is built" ||
   not_ok "the learner side is built ($kit_build/tests/tests-01-getpid-learner)"
 if compgen -G "$kit_build/tests/tests-*-solution" >/dev/null; then

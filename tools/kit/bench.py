@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bench_report as report
+from . import build as build_mod
 from . import labs as labs_mod
 from .bench_report import BASELINE, Cell
 from .bench_server import ServerError, run_server
@@ -119,11 +120,12 @@ def configure(build: Path) -> None:
 
 
 def ninja(build: Path, target: str) -> str | None:
-    """Builds one target; None on success, else the end of ninja's output."""
-    result = subprocess.run(["ninja", "-C", str(build), target], capture_output=True, text=True)
-    if result.returncode == 0:
+    """Builds one target (build.py, with its progress); None on success, else the end of ninja's
+    output."""
+    result = build_mod.ninja(target, build_dir=build, progress=build_mod.Progress(f"  building {target}"))
+    if result.ok:
         return None
-    return "\n".join((result.stdout + result.stderr).strip().splitlines()[-8:])
+    return "\n".join(result.output.strip().splitlines()[-8:])
 
 
 def build_info(build: Path) -> dict:

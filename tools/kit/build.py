@@ -1,4 +1,5 @@
-"""Building one lab's targets with ninja, and telling a compile error apart from the noise."""
+"""Building one lab's targets with ninja, and telling a compile error apart from the noise.
+A build that has work to do shows ninja's [n/N] progress; one that has none says nothing."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import json
 import os
 import re
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .labs import BUILD, ROOT, Lab
 
+NINJA_STATUS = re.compile(r"^\[(?P<done>\d+)/(?P<total>\d+)\] (?P<what>.*)$")
 ERROR_LINE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<text>.*)$")
 
 
@@ -36,24 +41,103 @@ class BuildResult:
         return errors[0] if errors else (self.output.strip().splitlines() or ["build failed"])[-1]
 
 
-def ninja(*targets: str, build_dir: Path = BUILD) -> BuildResult:
-    """Builds the given targets; ninja only redoes what changed."""
-    result = subprocess.run(["ninja", "-C", str(build_dir), *targets], capture_output=True, text=True)
-    return BuildResult(result.returncode == 0, result.stdout + result.stderr)
+class Progress:
+    """Shows a build's progress from ninja's "[n/N] what" lines: in a terminal, one line rewritten
+    in place; elsewhere (a CI log), a line at the start, at every tenth and at the end. Nothing at
+    all when ninja has nothing to do."""
+
+    def __init__(self, label: str, stream: IO[str] | None = None):
+        self.label = label
+        self.stream = stream or sys.stdout
+        self.started = time.monotonic()
+        self.shown_tenth = -1
+        self.total = 0
+
+    def step(self, done: int, total: int, what: str) -> None:
+        self.total = total
+        if self.stream.isatty():
+            line = f"{self.label} [{done}/{total}] {what}"
+            self.stream.write("\r\033[K" + line[:terminal_width() - 1])
+            self.stream.flush()
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth > self.shown_tenth:
+            self.shown_tenth = tenth
+            print(f"{self.label} [{done}/{total}]", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        if not self.total:
+            return  # nothing was built: say nothing
+        if self.stream.isatty():
+            self.stream.write("\r\033[K")
+        seconds = time.monotonic() - self.started
+        print(f"{self.label}: {self.total} build steps in {seconds:.0f} s", file=self.stream, flush=True)
 
 
-def build_lab(lab: Lab, side: str) -> BuildResult:
-    return ninja(lab.build_target(side))
+def terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 100
+
+
+def ninja(*targets: str, build_dir: Path = BUILD, progress: Progress | None = None,
+          keep_going: bool = False) -> BuildResult:
+    """Builds the given targets; ninja only redoes what changed. keep_going: build all that can
+    be built even after a failure (one lab that does not compile must not stop the others)."""
+    command = ["ninja", "-C", str(build_dir), *(["-k", "0"] if keep_going else []), *targets]
+    if progress is None:
+        result = subprocess.run(command, capture_output=True, text=True)
+        return BuildResult(result.returncode == 0, result.stdout + result.stderr)
+    # NINJA_STATUS: ninja's default format, whatever the caller's environment says.
+    output = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env={**os.environ, "NINJA_STATUS": "[%f/%t] "}) as process:
+        for line in process.stdout:
+            output.append(line)
+            status = NINJA_STATUS.match(line.rstrip("\n"))
+            if status:
+                progress.step(int(status["done"]), int(status["total"]), status["what"])
+    progress.finish()
+    return BuildResult(process.returncode == 0, "".join(output))
+
+
+def build_lab(lab: Lab, side: str, progress: Progress | None = None) -> BuildResult:
+    return ninja(lab.build_target(side), progress=progress)
+
+
+def build_labs(labs: list[Lab], sides: list[str], label: str) -> BuildResult:
+    """Builds several labs' sides in one ninja run, so that both cores stay busy across labs,
+    with progress; each lab's own result comes from build_lab afterwards (a no-op when built)."""
+    targets = [lab.build_target(side) for lab in labs for side in sides]
+    return ninja(*targets, progress=Progress(label), keep_going=True)
 
 
 def build_option(name: str, build_dir: Path = BUILD):
-    """The value of one meson option of the build directory (None when it cannot be read)."""
+    """The value of one meson option of the build directory (None when it cannot be read): from
+    the file meson keeps up to date at every (re)configure, which is much cheaper than starting
+    meson introspect."""
     try:
-        text = subprocess.run(["meson", "introspect", "--buildoptions", str(build_dir)],
-                              capture_output=True, text=True, check=True).stdout
-    except (subprocess.CalledProcessError, OSError):
-        return None
+        text = (build_dir / "meson-info" / "intro-buildoptions.json").read_text()
+    except OSError:
+        try:
+            text = subprocess.run(["meson", "introspect", "--buildoptions", str(build_dir)],
+                                  capture_output=True, text=True, check=True).stdout
+        except (subprocess.CalledProcessError, OSError):
+            return None
     return next((option["value"] for option in json.loads(text) if option["name"] == name), None)
+
+
+def configured_labs(labs: list[Lab], build_dir: Path = BUILD) -> list[Lab]:
+    """The labs that the build holds: every lab, unless it was configured with -Dlabs=... (then
+    those and the labs they build on, as meson.build chooses them)."""
+    wanted = set(build_option("labs", build_dir) or [])
+    if not wanted:
+        return labs
+    for lab in reversed(labs):  # a lab builds on earlier labs only
+        if lab.name in wanted:
+            wanted.update(lab.builds_on)
+    return [lab for lab in labs if lab.name in wanted]
 
 
 def reference_labs() -> list[str]:

@@ -82,15 +82,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def optional_modules() -> list:
-    """Tool modules that add their own subcommands (slides, demo, student kit, format, bench, tsan)."""
+OPTIONAL_MODULES = ("slides", "demo", "studentkit", "format", "bench", "tsan")
+
+
+def optional_modules(names: tuple[str, ...] = OPTIONAL_MODULES) -> list:
+    """Tool modules that add their own subcommands (slides, demo, student kit, format, bench, tsan).
+    A module that is absent (an older checkout) adds nothing; a module that is there but cannot
+    import something it needs is an error, not a command that silently disappears."""
     import importlib
     found = []
-    for name in ("slides", "demo", "studentkit", "format", "bench", "tsan"):
+    for name in names:
         try:
-            found.append(importlib.import_module(f"kit.{name}"))
-        except ModuleNotFoundError:
-            pass
+            found.append(importlib.import_module(f"{__package__}.{name}"))
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{__package__}.{name}":
+                raise
     return found
 
 

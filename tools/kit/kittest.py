@@ -8,7 +8,9 @@ the decks' code, the demos, the tools' tests and the student kit."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -17,10 +19,12 @@ from dataclasses import dataclass, field
 from . import build as build_mod
 from . import report, selftest, skeleton
 from .labs import BUILD, ROOT, Lab, all_labs, have_solutions
-from .learner import print_outcome, run_cases
+from .learner import print_outcome, run_jobs
 from .runner import list_tests
 
 EXCEPTIONS_FILE = ROOT / "tests" / "skeleton-exceptions.txt"
+SELFTEST_TARGET = "tests/runner/tests-runner-selftest"
+BENCH_TARGETS = ("tools/bench/echo-load", "tools/bench/tests-bench-histogram")  # the bench smoke test's
 
 
 @dataclass
@@ -34,6 +38,52 @@ class Tally:
     def fail(self, what: str) -> None:
         self.failures.append(what)
         print(report.paint("  FAILED ", "31") + what)
+
+
+class PhaseClock:
+    """How long each phase of make test took, printed as one table at the end, so that the cost
+    of every part of the kit is visible (a benchmark of the kit: nothing asserts a time). A phase
+    may have parts (a lab: its build, its tests). Beside the time on the clock, the CPU time of
+    the processes the phase ran (compilers, tests), which a busy machine does not inflate."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}   # phase -> part -> seconds
+        self.cpu: dict[str, float] = {}                # phase -> CPU seconds of its processes
+
+    @contextlib.contextmanager
+    def phase(self, name: str, part: str = ""):
+        started, cpu_before = time.monotonic(), children_cpu()
+        try:
+            yield
+        finally:
+            parts = self.rows.setdefault(name, {})
+            parts[part] = parts.get(part, 0.0) + time.monotonic() - started
+            self.cpu[name] = self.cpu.get(name, 0.0) + children_cpu() - cpu_before
+
+    def table(self) -> str:
+        width = max([len(name) for name in self.rows] + [len("total")])
+        lines = [f"{'phase':<{width}}  {'time':>8}  {'cpu':>8}"]
+        for name, parts in self.rows.items():
+            detail = ", ".join(f"{part} {duration_text(seconds)}" for part, seconds in parts.items() if part)
+            lines.append(f"{name:<{width}}  {duration_text(sum(parts.values())):>8}  "
+                         f"{duration_text(self.cpu.get(name, 0.0)):>8}" + (f"   ({detail})" if detail else ""))
+        total = sum(sum(parts.values()) for parts in self.rows.values())
+        lines.append(f"{'total':<{width}}  {duration_text(total):>8}  {duration_text(sum(self.cpu.values())):>8}")
+        return "\n".join(lines)
+
+
+def children_cpu() -> float:
+    """User and system time of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def duration_text(seconds: float) -> str:
+    """'0.4 s', '12.0 s', '3:05' (minutes:seconds from a minute on)."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
 
 
 def skeleton_exceptions() -> dict[str, str]:
@@ -69,18 +119,22 @@ def check_sanitizers(tally: Tally) -> None:
                    f"meson configure {BUILD} -Db_sanitize=address,undefined")
 
 
-def check_lab(lab: Lab, allowed: dict[str, str], tally: Tally) -> None:
+def check_lab(lab: Lab, allowed: dict[str, str], tally: Tally, clock: PhaseClock) -> None:
     """The solution passes every test; the fresh skeleton compiles and fails every test."""
-    for side in ("solution", "skeleton"):
-        built = build_mod.build_lab(lab, side)
-        if not built.ok:
-            tally.fail(f"{lab.name}: the {side} does not compile (or warns):\n"
-                       + report.indent(built.output, limit=25))
-            return
+    with clock.phase(f"lab {lab.name}", "build"):
+        for side in ("solution", "skeleton"):
+            built = build_mod.build_lab(lab, side)
+            if not built.ok:
+                tally.fail(f"{lab.name}: the {side} does not compile (or warns):\n"
+                           + report.indent(built.output, limit=25))
+                return
     tally.ok(2)
     cases = list_tests(lab.test_binary("solution"))
-    solution = run_cases(lab.test_binary("solution"), cases)
-    fresh = run_cases(lab.test_binary("skeleton"), cases)
+    with clock.phase(f"lab {lab.name}", "tests"):
+        # Both sides in one run, so that a long test's tail leaves no core idle.
+        outcomes = run_jobs([(lab.test_binary(side), case)
+                             for side in ("solution", "skeleton") for case in cases])
+    solution, fresh = outcomes[:len(cases)], outcomes[len(cases):]
     for outcome in solution:
         if outcome.passed:
             tally.ok()
@@ -133,25 +187,34 @@ def kit_test(strict: bool) -> int:
               "student kit.\nUse make check LAB=NN for one lab, or make grade for all of them.")
         return 2
     strict = strict or os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    started = time.monotonic()
+    clock = PhaseClock()
     tally = Tally()
     labs = all_labs()
     print(report.bold("build and sanitizers"))
     check_sanitizers(tally)
+    with clock.phase("build"):
+        # Everything make test runs, in one ninja run: both cores stay busy across labs. A lab
+        # that does not compile is reported by its own phase below.
+        build_mod.ninja(*[lab.build_target(side) for lab in labs for side in ("solution", "skeleton")],
+                        SELFTEST_TARGET, *BENCH_TARGETS, progress=build_mod.Progress("  building"),
+                        keep_going=True)
     print(report.bold("labs: every test passes on the solution and fails on the fresh skeleton"))
     allowed = skeleton_exceptions()
     for lab in labs:
-        check_lab(lab, allowed, tally)
-    print(report.bold("labs/ against the generated skeletons" + (" (strict)" if strict else "")))
-    check_drift(labs, strict, tally)
-    built = build_mod.ninja("tests/runner/tests-runner-selftest")
-    run_phase("the runner's own verdicts",
-              lambda: selftest.run_selftest() if built.ok
-              else ["the runner self-test does not compile:\n" + built.output], tally)
-    for title, check in extra_phases():
-        run_phase(title, check, tally)
-    minutes, seconds = divmod(int(time.monotonic() - started), 60)
-    print(f"\nmake test took {minutes} min {seconds} s")
+        check_lab(lab, allowed, tally, clock)
+    with clock.phase("labs/ against the skeletons"):
+        print(report.bold("labs/ against the generated skeletons" + (" (strict)" if strict else "")))
+        check_drift(labs, strict, tally)
+    with clock.phase("runner self-test"):
+        built = build_mod.ninja(SELFTEST_TARGET)
+        run_phase("the runner's own verdicts",
+                  lambda: selftest.run_selftest() if built.ok
+                  else ["the runner self-test does not compile:\n" + built.output], tally)
+    for name, title, check in extra_phases():
+        with clock.phase(name):
+            run_phase(title, check, tally)
+    print("\n" + report.bold("where the time went"))
+    print(clock.table())
     if tally.failures:
         print(report.paint(f"{len(tally.failures)} problems:", "31"))
         for failure in tally.failures:
@@ -193,9 +256,10 @@ def check_format() -> list[str]:
 
 
 def extra_phases():
-    """Phases whose tools may be absent from an older checkout."""
-    phases = [("the tools' own unit tests", python_unit_tests),
-              ("the kit's C++ follows .clang-format", check_format)]
+    """(short name for the time table, title, check) for the phases whose tools may be absent
+    from an older checkout."""
+    phases = [("tools' unit tests", "the tools' own unit tests", python_unit_tests),
+              ("format-check", "make format-check: the kit's C++ follows .clang-format", check_format)]
     try:
         from . import slides
         phases.extend(slides.test_phases())
@@ -203,23 +267,26 @@ def extra_phases():
         pass
     try:
         from . import demo
-        phases.append(("every demo runs to the end", lambda: check_demos(demo)))
+        phases.append(("demos", "every demo runs to the end", lambda: check_demos(demo)))
     except ImportError:
         pass
     try:
         from . import tsan
         if tsan.thread_labs():
-            phases.append(("the thread labs under ThreadSanitizer (build-tsan, solution side)",
+            phases.append(("TSan (build and tests)",
+                           "the thread labs under ThreadSanitizer (build-tsan, solution side)",
                            tsan.check_thread_labs))
     except ImportError:
         pass
     try:
         from . import bench
-        phases.append(("make bench runs end to end (QUICK=1, the iterative model)", bench.smoke_test))
+        phases.append(("bench smoke test", "make bench runs end to end (QUICK=1, the iterative model)",
+                       bench.smoke_test))
     except ImportError:
         pass
     if STUDENT_KIT_TEST.is_file():
-        phases.append(("the student kit builds, checks and grades on its own", check_student_kit))
+        phases.append(("student kit", "the student kit builds, checks and grades on its own",
+                       check_student_kit))
     return phases
 
 

@@ -10,16 +10,28 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import build as build_mod
 from . import report
 from .labs import BUILD, ROOT, Lab, all_labs, max_points_from_source
 from .runner import Outcome, TestCase, list_tests, run_case
 
-WORKERS = max(1, os.cpu_count() or 1)
+
+def default_workers() -> int:
+    """How many tests run at once: SYSLAB_JOBS, else twice the cores. A test spends much of its
+    time waiting (for a server to start, a timer, a peer's bytes), so two per core keep the cores
+    busy; each test is its own process, so they share nothing but the machine."""
+    try:
+        return max(1, int(os.environ.get("SYSLAB_JOBS", "")))
+    except ValueError:
+        return 2 * len(os.sched_getaffinity(0))
+
+
+WORKERS = default_workers()
 
 
 @dataclass
@@ -43,9 +55,19 @@ class LabResult:
         return next((o for o in self.outcomes if not o.passed), None)
 
 
-def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1) -> list[Outcome]:
-    """Runs every case (repeat times), several at once; a case's outcome is its first non-PASS."""
-    def run_repeated(case: TestCase) -> Outcome:
+def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1,
+              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Runs every case of one binary; see run_jobs."""
+    return run_jobs([(binary, case) for case in cases], repeat, on_outcome)
+
+
+def run_jobs(jobs: list[tuple[Path, TestCase]], repeat: int = 1,
+             on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Runs every case (repeat times; its outcome is its first non-PASS), WORKERS at once, each
+    in its own process (runner.run_case). A serial case (tests/serial-tests.txt) runs alone
+    once the others are done. Outcomes come back, and go to on_outcome as soon as every case
+    before them is done, in the order of the jobs."""
+    def run_repeated(binary: Path, case: TestCase) -> Outcome:
         first = None
         for attempt in range(repeat):
             outcome = run_case(binary, case)
@@ -56,19 +78,43 @@ def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1) -> list[Outc
                 return outcome
         return first
 
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+    reported = 0
+
+    def settle(index: int, outcome: Outcome) -> None:
+        nonlocal reported
+        outcomes[index] = outcome
+        while reported < len(jobs) and outcomes[reported] is not None:
+            if on_outcome:
+                on_outcome(outcomes[reported])
+            reported += 1
+
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(run_repeated, cases))
+        running = {pool.submit(run_repeated, binary, case): index
+                   for index, (binary, case) in enumerate(jobs) if not case.serial}
+        for future in as_completed(running):
+            settle(running[future], future.result())
+    for index, (binary, case) in enumerate(jobs):
+        if case.serial:
+            settle(index, run_repeated(binary, case))
+    return outcomes
 
 
-def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1) -> LabResult:
-    """Builds the lab's targets on one side and runs its tests."""
-    built = build_mod.build_lab(lab, side)
+def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1,
+             progress: bool = True, before_run: Callable[[list[TestCase]], None] | None = None,
+             on_outcome: Callable[[Outcome], None] | None = None) -> LabResult:
+    """Builds the lab's targets on one side (showing the progress when there is work) and runs
+    its tests: before_run sees the cases first, on_outcome each outcome in order (run_jobs)."""
+    shown = build_mod.Progress(f"building lab {lab.number}") if progress else None
+    built = build_mod.build_lab(lab, side, shown)
     if not built.ok:
         return LabResult(lab, False, built)
     cases = list_tests(lab.test_binary(side))
     if pattern:
         cases = [c for c in cases if fnmatch.fnmatchcase(c.name, pattern) or c.name == pattern]
-    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat))
+    if before_run:
+        before_run(cases)
+    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat, on_outcome))
 
 
 def rerun_command(lab: Lab, case: TestCase) -> str:
@@ -115,17 +161,20 @@ def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
         print(report.dim(f"lab {lab.number} is built from the reference solution "
                          f"(REFERENCE={','.join(reference)}; make check LAB={lab.number} REFERENCE= "
                          "goes back to your code)"))
-    result = evaluate(lab, pattern=pattern, repeat=repeat)
+    def header(cases: list[TestCase]) -> None:
+        if cases:
+            print(report.bold(f"lab {lab.number} {lab.topic}") +
+                  report.dim(f"  ({len(cases)} test{'s' if len(cases) != 1 else ''}" +
+                             (f", each run {repeat} times" if repeat > 1 else "") + ")"))
+
+    # Each verdict is printed as soon as it and every test before it are done.
+    result = evaluate(lab, pattern=pattern, repeat=repeat, before_run=header, on_outcome=print_outcome)
     if not result.built:
         print_build_failure(result)
         return 1
     if not result.outcomes:
         print(f"no test of lab {lab.number} matches {pattern!r}")
         return 1
-    print(report.bold(f"lab {lab.number} {lab.topic}") +
-          report.dim(f"  ({len(result.outcomes)} test{'s' if len(result.outcomes) != 1 else ''}" + (f", each run {repeat} times" if repeat > 1 else "") + ")"))
-    for outcome in result.outcomes:
-        print_outcome(outcome)
     print(f"\nscore: {result.score}/{result.max_score}   ({summary_counts(result.outcomes)})")
     failure = result.first_failure()
     if failure is None:
@@ -144,38 +193,41 @@ def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
 # grade
 
 def grade(fmt: str = "text") -> int:
-    """make grade: one table for all labs. Exit 0 whatever the score."""
+    """make grade: one table for all labs, filled lab by lab. Exit 0 whatever the score."""
+    labs = [lab for lab in build_mod.configured_labs(all_labs()) if lab.source_dir("learner").is_dir()]
+    if len(labs) < len(all_labs()):
+        print(report.dim(f"this build holds labs {', '.join(lab.number for lab in labs)} only "
+                         f"(meson configure {BUILD} -Dlabs= adds the others)"))
+    # One build of every lab first keeps both cores busy (a lab that does not compile shows in
+    # its row); then each lab's tests, its row printed as soon as they have run.
+    build_mod.build_labs(labs, ["learner"], "building the labs")
+    reference = build_mod.reference_labs()
+    print(report.bold(f"{'lab':<22} {'score':>9}   tests"))
     results = []
-    for lab in all_labs():
-        if not lab.source_dir("learner").is_dir():
-            continue
-        results.append(evaluate(lab))
+    for lab in labs:
+        results.append(evaluate(lab, progress=False))  # built above: quiet
+        print(grade_row(results[-1], reference))
+    total, maximum = sum(r.score for r in results), sum(r.max_score for r in results)
+    print(report.bold(f"{'total':<22} {total:>3} / {maximum:<3}"))
+    print(report.dim("details of one lab: make check LAB=NN"))
     if fmt == "json":
         path = Path(os.environ.get("RESULTS", ROOT / "results.json"))
         path.write_text(json.dumps(gradescope(results), indent=2) + "\n")
         print(f"wrote {path}")
-    print_grade_table(results, build_mod.reference_labs())
     return 0
 
 
-def print_grade_table(results: list[LabResult], reference: list[str]) -> None:
-    print(report.bold(f"{'lab':<22} {'score':>9}   tests"))
-    total = maximum = 0
-    for result in results:
-        name = f"{result.lab.number} {result.lab.topic}"
-        total += result.score
-        maximum += result.max_score
-        if not result.built:
-            first = result.build_output.first_error()
-            print(f"{name:<22} {'-':>3} / {result.max_score:<3}  {report.verdict('BUILD')} does not compile: {first}")
-            continue
-        passed = sum(o.passed for o in result.outcomes)
-        others = summary_counts([o for o in result.outcomes if not o.passed])
-        note = report.dim("  (built from the reference: REFERENCE)") if from_reference(result.lab, reference) else ""
-        print(f"{name:<22} {result.score:>3} / {result.max_score:<3}  "
-              f"{passed} of {len(result.outcomes)} pass" + (f" ({others})" if others else "") + note)
-    print(report.bold(f"{'total':<22} {total:>3} / {maximum:<3}"))
-    print(report.dim("details of one lab: make check LAB=NN"))
+def grade_row(result: LabResult, reference: list[str]) -> str:
+    """One lab's line of the grade table."""
+    name = f"{result.lab.number} {result.lab.topic}"
+    if not result.built:
+        first = result.build_output.first_error()
+        return f"{name:<22} {'-':>3} / {result.max_score:<3}  {report.verdict('BUILD')} does not compile: {first}"
+    passed = sum(o.passed for o in result.outcomes)
+    others = summary_counts([o for o in result.outcomes if not o.passed])
+    note = report.dim("  (built from the reference: REFERENCE)") if from_reference(result.lab, reference) else ""
+    return (f"{name:<22} {result.score:>3} / {result.max_score:<3}  "
+            f"{passed} of {len(result.outcomes)} pass" + (f" ({others})" if others else "") + note)
 
 
 def gradescope(results: list[LabResult]) -> dict:

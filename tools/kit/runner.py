@@ -11,6 +11,7 @@ Verdicts, in the order they are decided:
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -25,6 +26,9 @@ from pathlib import Path
 from .labs import BUILD, ROOT
 
 DEFAULT_TIMEOUT = 10  # seconds per test case; a test can ask for more with SYSLAB_TIMEOUT
+# Tests that must run alone, not beside another test: "NN-name Suite.Test-or-pattern reason".
+SERIAL_FILE = ROOT / "tests" / "serial-tests.txt"
+TEST_BINARY = re.compile(r"tests-(?P<lab>\d\d-[a-z0-9-]+)-(?:learner|solution|skeleton)")
 TODO_MARKER = "syslab TODO:"
 LEAK_MARKER = "syslab LEAK:"
 SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
@@ -54,6 +58,7 @@ class TestCase:
     points: int = 1
     hints: list[str] = field(default_factory=list)
     timeout: int = 0
+    serial: bool = False           # runs alone (tests/serial-tests.txt)
 
 
 @dataclass
@@ -75,11 +80,30 @@ def list_tests(binary: Path) -> list[TestCase]:
                             timeout=30, env={**os.environ, **TEST_ENV})
     if result.returncode != 0:
         raise RuntimeError(f"{binary} --syslab-list failed:\n{result.stderr}")
+    lab = TEST_BINARY.fullmatch(binary.name)
+    serial = serial_patterns(lab["lab"]) if lab else []
     cases = []
     for line in result.stdout.splitlines():
         meta = json.loads(line)
-        cases.append(TestCase(meta["name"], meta["points"], meta["hints"], meta["timeout"]))
+        cases.append(TestCase(meta["name"], meta["points"], meta["hints"], meta["timeout"],
+                              serial=any(fnmatch.fnmatchcase(meta["name"], p) for p in serial)))
     return cases
+
+
+def serial_patterns(lab: str, path: Path = SERIAL_FILE) -> list[str]:
+    """The tests of one lab that must run alone: each opens thousands of connections with its
+    fd limit raised to the hard limit, which loads the machine-wide resources (loopback ports,
+    socket memory, the CPU its deadline counts on) that a neighbour would share."""
+    if not path.is_file():
+        return []
+    patterns = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        words = line.split("#", 1)[0].split(maxsplit=2)
+        if words and len(words) < 3:
+            raise ValueError(f"{path}:{number}: a line is \"NN-name Suite.Test reason\"")
+        if words and words[0] == lab:
+            patterns.append(words[1])
+    return patterns
 
 
 def run_case(binary: Path, case: TestCase, timeout: int = 0) -> Outcome:

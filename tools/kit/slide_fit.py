@@ -578,12 +578,14 @@ def check_chromium(root: Path | None = None, chromium: str | None = None) -> lis
                                              split_slides(deck.read_text()), measured[deck])]
 
 
-def test_phases() -> list[tuple[str, object]]:
-    """The fit's phases of make test: the budget always, the measurement where Chromium is."""
+def test_phases() -> list[tuple[str, str, object]]:
+    """The fit's phases of make test, as (short name, title, check): the budget always, the
+    measurement where Chromium is."""
     from .slides import find_chromium
-    phases = [("every slide fits its box (the budget, from the theme's sizes)", check_budget)]
+    phases = [("slides fit", "every slide fits its box (the budget, from the theme's sizes)", check_budget)]
     if find_chromium() and shutil.which("node"):
-        phases.append(("every slide fits its box (measured in headless Chromium)", check_chromium))
+        phases.append(("slides in Chromium", "every slide fits its box (measured in headless Chromium)",
+                       check_chromium))
     return phases
 
 

@@ -308,10 +308,12 @@ def cmd_slides(args: argparse.Namespace) -> int:
         return 1
 
 
-def test_phases() -> list[tuple[str, object]]:
-    """make test's slide phases (kittest.extra_phases takes them all): the code is in sync with
-    the solutions, and every slide fits its box (the budget; measured too where Chromium is)."""
-    return [("slide code is in sync with the solutions", check_decks), *slide_fit.test_phases()]
+def test_phases() -> list[tuple[str, str, object]]:
+    """make test's slide phases as (short name, title, check); kittest.extra_phases takes them all:
+    the code is in sync with the solutions, and every slide fits its box (the budget; measured too
+    where Chromium is)."""
+    return [("slides", "slide code is in sync with the solutions", check_decks),
+            *slide_fit.test_phases()]
 
 
 def cmd_slides_check(args: argparse.Namespace) -> int:

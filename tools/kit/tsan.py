@@ -57,7 +57,8 @@ def check_labs(labs: list[Lab]) -> list[str]:
         return [f"{TSAN_BUILD.name} cannot be configured:\n" + report.indent(configured.output, limit=25)]
     problems = []
     for lab in labs:
-        built = build_mod.ninja(lab.build_target("solution"), build_dir=TSAN_BUILD)
+        built = build_mod.ninja(lab.build_target("solution"), build_dir=TSAN_BUILD,
+                                progress=build_mod.Progress(f"  building {lab.name} under TSan"))
         if not built.ok:
             problems.append(f"{lab.name}: the solution does not compile under TSan:\n"
                             + report.indent(built.output, limit=25))

@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 #include "syslab/files.hpp"
@@ -181,12 +183,28 @@ ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions
   return result;
 }
 
+namespace {
+
+// The line "tests-05-pipes-learner /abs/build/labs/05-pipes" of program-dirs.txt, which meson
+// writes beside the test binaries: looked up at run time, so that this file is compiled once for
+// every test binary rather than once per binary with the directory compiled in.
+std::string find_program_dir() {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe");
+  const std::string directory = self.substr(0, self.rfind('/'));
+  const std::string name = self.substr(self.rfind('/') + 1);
+  const std::string listing = directory + "/program-dirs.txt";
+  std::istringstream lines(read_file(listing));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(name + ' ')) return line.substr(name.size() + 1);
+  }
+  throw std::runtime_error(listing + " has no line for " + name + " (run meson setup again)");
+}
+
+}  // namespace
+
 std::string program_path(const std::string& name) {
-#ifdef SYSLAB_PROGRAM_DIR
-  return std::string(SYSLAB_PROGRAM_DIR) + "/" + name;
-#else
-  return name;
-#endif
+  static const std::string directory = find_program_dir();  // thread-safe, once per process
+  return directory + "/" + name;
 }
 
 ForkedChild::ForkedChild(const std::function<int()>& body) {

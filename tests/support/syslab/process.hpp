@@ -48,7 +48,8 @@ struct RunOptions {
 ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions& options = {});
 
 // The path of one of this lab's small programs, built on the same side (learner or solution)
-// as the test binary.
+// as the test binary (or from the reference, with REFERENCE): program-dirs.txt beside the test
+// binaries says where.
 std::string program_path(const std::string& name);
 
 // A forked child running a function; killed and reaped on destruction if still there.
