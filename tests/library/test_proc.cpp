@@ -37,7 +37,11 @@ class ThreadBlockedInRead {
       }
     });
     const bool started = poll_until(Deadline(5s), [this] { return tid_.load() != 0; });
-    if (!started) throw std::runtime_error("the reader thread did not start");
+    if (!started) {
+      write_text(pipe_.write_end.get(), "x");  // let it end: a joinable thread must not be left
+      thread_.join();
+      throw std::runtime_error("the reader thread did not start");
+    }
   }
   ~ThreadBlockedInRead() {
     write_text(pipe_.write_end.get(), "x");
