@@ -67,28 +67,28 @@ std::string_view function_name(std::string_view symbol) {
 }  // namespace
 
 StatLine parse_stat_line(std::string_view line) {
+  const auto malformed = [&](const std::string& why) {
+    return std::invalid_argument("not a /proc/PID/stat line (" + why + "): \"" + std::string(line) +
+                                 "\"");
+  };
   const std::size_t open = line.find('(');
   const std::size_t close = line.rfind(')');
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
-    throw std::invalid_argument("a /proc/PID/stat line has its comm in parentheses: \"" +
-                                std::string(line) + "\"");
+    throw malformed("no comm in parentheses");
   }
+  const std::vector<std::string_view> before = words_of(line.substr(0, open));
+  const std::vector<std::string_view> rest = words_of(line.substr(close + 1));  // from field 3
+  if (rest.size() < 18) throw malformed("fewer than 20 fields");
   StatLine stat;
+  if (before.size() != 1 || !to_number(before[0], stat.pid)) throw malformed("no pid first");
   stat.comm = std::string(line.substr(open + 1, close - open - 1));
-  const std::vector<std::string_view> rest = words_of(line.substr(close + 1));
-  // rest[0] is field 3 (state); field n is rest[n - 3].
-  const auto field = [&](int number, auto& into) {
+  if (rest[0].size() != 1) throw malformed("no state letter after the comm");
+  stat.state = rest[0][0];
+  const auto field = [&](int number, auto& into) {  // proc(5)'s field number: rest[number - 3]
     if (!to_number(rest[static_cast<std::size_t>(number - 3)], into)) {
-      throw std::invalid_argument("field " + std::to_string(number) + " of \"" + std::string(line) +
-                                  "\" is not a number");
+      throw malformed("field " + std::to_string(number) + " is not a number");
     }
   };
-  const std::vector<std::string_view> before = words_of(line.substr(0, open));
-  if (before.size() != 1 || !to_number(before[0], stat.pid) || rest.size() < 18 ||
-      rest[0].size() != 1) {
-    throw std::invalid_argument("not a /proc/PID/stat line: \"" + std::string(line) + "\"");
-  }
-  stat.state = rest[0][0];
   field(4, stat.ppid);
   field(5, stat.pgrp);
   field(6, stat.session);
