@@ -4,7 +4,6 @@
 // Try: echo-server --model=pool --threads 2 --queue 1 --when-full=reject; ps -L -p PID.
 #include <signal.h>
 
-#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -43,15 +42,9 @@ struct Options {
   tmodels::PoolOptions pool;
 };
 
-// "8" -> 8; anything but a number from 1 to 100000 is a std::invalid_argument.
-std::size_t parse_count(std::string_view name, std::string_view text) {
-  std::size_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 100000) {
-    throw std::invalid_argument(std::string(name) + " needs a number from 1 to 100000, not \"" +
-                                std::string(text) + "\"");
-  }
-  return value;
+// --threads and --queue: a number from 1 to 100000.
+std::size_t count_option(std::string_view option, std::string_view text) {
+  return static_cast<std::size_t>(net::parse_number(option, text, 1, 100'000));
 }
 
 tmodels::WhenFull parse_when_full(std::string_view text) {
@@ -75,9 +68,9 @@ Options parse_arguments(int argc, char** argv) {
     } else if (auto model = net::take_option_value("--model", argc, argv, i)) {
       options.model = *model;
     } else if (auto threads = net::take_option_value("--threads", argc, argv, i)) {
-      options.pool.threads = parse_count("--threads", *threads);
+      options.pool.threads = count_option("--threads", *threads);
     } else if (auto queue = net::take_option_value("--queue", argc, argv, i)) {
-      options.pool.queue = parse_count("--queue", *queue);
+      options.pool.queue = count_option("--queue", *queue);
     } else if (auto when_full = net::take_option_value("--when-full", argc, argv, i)) {
       options.pool.when_full = parse_when_full(*when_full);
     } else {

@@ -54,13 +54,9 @@ struct Options {
   rlim_t max_fds = 0;  // 0: raise to the hard limit
 };
 
-int parse_count(const std::string& text, std::string_view what) {
-  std::size_t end = 0;
-  const long value = std::stol(text, &end);
-  if (end != text.size() || value < 0 || value > 1'000'000) {
-    throw std::invalid_argument("bad " + std::string(what) + " \"" + text + "\"");
-  }
-  return static_cast<int>(value);
+// --threads, --idle-timeout (ms) and --max-fds: a number from 0 to 1,000,000.
+long long count_option(std::string_view option, std::string_view text) {
+  return net::parse_number(option, text, 0, 1'000'000);
 }
 
 // Puts one argument into options; false when it is not one of ours.
@@ -72,15 +68,15 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
   } else if (auto v = net::take_option_value("--model", argc, argv, i)) {
     options.model = *v;
   } else if (auto v = net::take_option_value("--threads", argc, argv, i)) {
-    options.threads = parse_count(*v, "--threads");
+    options.threads = static_cast<int>(count_option("--threads", *v));
   } else if (auto v = net::take_option_value("--trigger", argc, argv, i)) {
     options.trigger = reactor::parse_trigger(*v);
   } else if (auto v = net::take_option_value("--poller", argc, argv, i)) {
     options.echo.poller = *v;
   } else if (auto v = net::take_option_value("--idle-timeout", argc, argv, i)) {
-    options.echo.idle_timeout = std::chrono::milliseconds(parse_count(*v, "--idle-timeout"));
+    options.echo.idle_timeout = std::chrono::milliseconds(count_option("--idle-timeout", *v));
   } else if (auto v = net::take_option_value("--max-fds", argc, argv, i)) {
-    options.max_fds = static_cast<rlim_t>(parse_count(*v, "--max-fds"));
+    options.max_fds = static_cast<rlim_t>(count_option("--max-fds", *v));
   } else {
     return false;
   }
@@ -156,7 +152,7 @@ int main(int argc, char** argv) {
   Options options;
   try {
     options = parse_arguments(argc, argv);
-  } catch (const std::exception& error) {  // invalid_argument, and stol's out_of_range
+  } catch (const std::exception& error) {  // invalid_argument: a usage error
     std::cerr << "echo-server: " << error.what() << "\n" << kUsage;
     return 2;
   }

@@ -4,7 +4,6 @@
 // Try: echo-server --model=prefork --workers 3, then ps --ppid PID; kill -HUP PID; kill PID.
 #include <signal.h>
 
-#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -45,18 +44,6 @@ struct Options {
   std::chrono::milliseconds grace = models::kDefaultGrace;
 };
 
-// A whole number from min to max, or std::invalid_argument naming the option.
-long parse_number(std::string_view option, std::string_view text, long min, long max) {
-  long value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    throw std::invalid_argument(std::string(option) + " needs a number from " +
-                                std::to_string(min) + " to " + std::to_string(max) + ", not \"" +
-                                std::string(text) + "\"");
-  }
-  return value;
-}
-
 // Parses the command line; --help prints the usage and exits 0, a bad argument exits 2.
 Options parse_arguments(int argc, char** argv) {
   Options options;
@@ -72,10 +59,10 @@ Options parse_arguments(int argc, char** argv) {
     } else if (auto model = net::take_option_value("--model", argc, argv, i)) {
       options.model = *model;
     } else if (auto workers = net::take_option_value("--workers", argc, argv, i)) {
-      options.workers = static_cast<std::size_t>(parse_number("--workers", *workers, 1, 1024));
+      options.workers = static_cast<std::size_t>(net::parse_number("--workers", *workers, 1, 1024));
     } else if (auto grace = net::take_option_value("--grace-ms", argc, argv, i)) {
       options.grace =
-          std::chrono::milliseconds(parse_number("--grace-ms", *grace, 0, 24L * 3600 * 1000));
+          std::chrono::milliseconds(net::parse_number("--grace-ms", *grace, 0, 24L * 3600 * 1000));
     } else {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }

@@ -5,44 +5,38 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+
+#include "syslab/proc.hpp"
 
 namespace getpid_test {
 
 using namespace syslab::test;
 
 ids::ProcStat kernel_stat(pid_t pid) {
-  const std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
-  const auto open = text.find('(');
-  const auto close = text.rfind(')');
-  ids::ProcStat stat;
-  if (open == std::string::npos || close == std::string::npos ||
-      std::sscanf(text.c_str(), "%d", &stat.pid) != 1 ||
-      std::sscanf(text.c_str() + close + 1, " %c %d %d %d", &stat.state, &stat.ppid, &stat.pgid,
-                  &stat.sid) != 4) {
-    throw std::runtime_error("unexpected /proc/" + std::to_string(pid) + "/stat: " + text);
-  }
-  stat.comm = text.substr(open + 1, close - open - 1);
-  return stat;
+  const std::optional<StatLine> line = read_stat(pid);
+  if (!line) throw std::runtime_error("no /proc/" + std::to_string(pid) + "/stat: it is gone");
+  return {.pid = line->pid,
+          .comm = line->comm,
+          .state = line->state,
+          .ppid = line->ppid,
+          .pgid = line->pgrp,
+          .sid = line->session};
 }
 
 KernelIds kernel_ids(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/status";
-  std::istringstream lines(read_file(path));
+  const std::optional<std::string> uids = status_field(pid, "Uid");
+  const std::optional<std::string> gids = status_field(pid, "Gid");
   KernelIds found;
-  int seen = 0;
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream fields(line);
-    std::string key;
-    fields >> key;
-    if (key == "Uid:" && fields >> found.uids[0] >> found.uids[1] >> found.uids[2]) ++seen;
-    if (key == "Gid:" && fields >> found.gids[0] >> found.gids[1] >> found.gids[2]) ++seen;
+  std::istringstream uid_fields(uids.value_or(""));
+  std::istringstream gid_fields(gids.value_or(""));
+  if (!(uid_fields >> found.uids[0] >> found.uids[1] >> found.uids[2]) ||
+      !(gid_fields >> found.gids[0] >> found.gids[1] >> found.gids[2])) {
+    throw std::runtime_error("no Uid:/Gid: lines in /proc/" + std::to_string(pid) + "/status");
   }
-  if (seen != 2) throw std::runtime_error("no Uid:/Gid: lines in " + path);
   return found;
 }
 

@@ -18,7 +18,7 @@
 
 namespace getpid_test {
 
-// The fields of /proc/PID/stat the lab reads, parsed by the test itself.
+// The fields of /proc/PID/stat the lab reads, parsed by the test library (syslab/proc.hpp).
 ids::ProcStat kernel_stat(pid_t pid);
 
 // The real, effective and saved ids from the Uid: and Gid: lines of /proc/PID/status.

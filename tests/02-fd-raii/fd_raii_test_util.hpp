@@ -17,6 +17,7 @@
 #include <string>
 #include <system_error>
 
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
 namespace fd_raii_test {
@@ -68,26 +69,14 @@ class ScopedInterruptingHandler {
   struct sigaction old_ {};
 };
 
-// True when thread `tid` of this process is blocked in system call `number` (SYS_read, ...),
-// from /proc/self/task/TID/syscall: "0 0x3 ..." while blocked in read, "running" otherwise.
-inline bool blocked_in(pid_t tid, long number) {
-  std::string text;
-  try {
-    text = read_file("/proc/self/task/" + std::to_string(tid) + "/syscall");
-  } catch (const std::system_error&) {
-    return false;
-  }
-  return text.rfind(std::to_string(number) + " ", 0) == 0;
-}
-
-// Waits until thread tid blocks in system call `number`, then interrupts it with SIGUSR1 and
-// waits for the handler to have run. Repeats `rounds` times; once the handler has run, the
-// interrupted call has returned, so "blocked again" means "called again". False if a wait missed
-// the deadline. Needs a ScopedInterruptingHandler(SIGUSR1).
-inline bool interrupt_blocked_syscall(pid_t tid, long number, int rounds,
+// Waits until thread tid blocks in `call` (syslab/proc.hpp: read_call(), write_call()), then
+// interrupts it with SIGUSR1 and waits for the handler to have run. Repeats `rounds` times; once
+// the handler has run, the interrupted call has returned, so "blocked again" means "called again".
+// False if a wait missed the deadline. Needs a ScopedInterruptingHandler(SIGUSR1).
+inline bool interrupt_blocked_syscall(pid_t tid, const SystemCall& call, int rounds,
                                       const Deadline& deadline) {
   for (int round = 1; round <= rounds; ++round) {
-    if (!poll_until(deadline, [&] { return blocked_in(tid, number); })) return false;
+    if (!poll_until(deadline, [&] { return blocked_in(tid, call); })) return false;
     if (::syscall(SYS_tgkill, ::getpid(), tid, SIGUSR1) != 0) return false;
     if (!poll_until(deadline, [&] { return g_signals_caught.load() >= round; })) return false;
   }

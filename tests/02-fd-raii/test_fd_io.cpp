@@ -1,10 +1,9 @@
 // Lab 02, tasks 4-5: read_some / write_some report what one system call did; read_exact /
 // write_all finish the job through short counts and EINTR. Short writes are forced with a small
 // non-blocking pipe, and EINTR with a signal whose handler has no SA_RESTART, sent while the test's
-// thread is blocked in read(2) or write(2) (seen in /proc/self/task/TID/syscall).
+// thread is blocked in read(2) or write(2) (seen in /proc, syslab/proc.hpp).
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -131,8 +130,8 @@ SYSLAB_TEST(WriteAll, CarriesOnAfterASignalCutsAWriteShort, 2,
   {
     std::jthread reader([&] {
       const Deadline deadline(3s);
-      interrupted = interrupt_blocked_syscall(writer_tid, SYS_write, 3, deadline) &&
-                    poll_until(deadline, [&] { return blocked_in(writer_tid, SYS_write); });
+      interrupted = interrupt_blocked_syscall(writer_tid, write_call(), 3, deadline) &&
+                    poll_until(deadline, [&] { return blocked_in(writer_tid, write_call()); });
       got = drain(pipe.read_end.get(), 64 * 1024, Deadline(3s));  // always: never leave it stuck
     });
     const IoResult result = fdio::write_all(pipe.write_end, data);
@@ -158,9 +157,9 @@ SYSLAB_TEST(ReadExact, RestartsAfterEintrAndReturnsTheData, 3,
     std::atomic<bool> returned{false};
     std::jthread interrupter([&] {
       const Deadline deadline(5s);
-      sent = interrupt_blocked_syscall(reader_tid, SYS_read, 1, deadline);
+      sent = interrupt_blocked_syscall(reader_tid, read_call(), 1, deadline);
       // A read_some that retries by itself blocks again: give it a byte so that it returns.
-      if (poll_until(deadline, [&] { return returned || blocked_in(reader_tid, SYS_read); }) &&
+      if (poll_until(deadline, [&] { return returned || blocked_in(reader_tid, read_call()); }) &&
           !returned) {
         ASSERT_EQ(::write(pipe.write_end.get(), "!", 1), 1);
       }
@@ -178,10 +177,10 @@ SYSLAB_TEST(ReadExact, RestartsAfterEintrAndReturnsTheData, 3,
   bool restarted = false;
   std::jthread interrupter([&] {
     const Deadline deadline(5s);
-    restarted = interrupt_blocked_syscall(reader_tid, SYS_read, 1, deadline);
+    restarted = interrupt_blocked_syscall(reader_tid, read_call(), 1, deadline);
     restarted = restarted && ::write(pipe.write_end.get(), "sys", 3) == 3;  // a short read
-    restarted = restarted && interrupt_blocked_syscall(reader_tid, SYS_read, 2, deadline) &&
-                poll_until(deadline, [&] { return blocked_in(reader_tid, SYS_read); });
+    restarted = restarted && interrupt_blocked_syscall(reader_tid, read_call(), 2, deadline) &&
+                poll_until(deadline, [&] { return blocked_in(reader_tid, read_call()); });
     ASSERT_EQ(::write(pipe.write_end.get(), "lab!", 4), 4);  // always, so that no read hangs
   });
   char buffer[7];

@@ -1,8 +1,7 @@
 // Helpers for lab 04's tests: waiting for a child with a deadline (a pidfd, never a sleep),
-// children that block until told to go, and reading what a pipe or /proc says.
+// children that block until told to go, and reading what a pipe says (/proc: syslab/proc.hpp).
 #pragma once
 
-#include <dirent.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -10,14 +9,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <system_error>
 
 #include "child_process.hpp"
+#include "syslab/proc.hpp"  // process_group_of, count_of
 #include "syslab/test.hpp"
 
 namespace fork_zombies_test {
@@ -96,30 +93,6 @@ inline std::string receive_all(int fd, const Deadline& deadline) {
     if (n <= 0) return text;
     text.append(chunk, static_cast<std::size_t>(n));
   }
-}
-
-// The process group of pid, from /proc/PID/stat ("pid (comm) state ppid pgrp ..."); -1 if gone.
-inline pid_t process_group_of(pid_t pid) {
-  std::string stat;
-  try {
-    stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  } catch (const std::system_error&) {
-    return -1;
-  }
-  std::istringstream fields(stat.substr(stat.rfind(')') + 1));
-  char state = 0;
-  pid_t ppid = 0, pgrp = -1;
-  fields >> state >> ppid >> pgrp;
-  return pgrp;
-}
-
-// How many times needle occurs in text.
-inline std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
 }
 
 }  // namespace fork_zombies_test

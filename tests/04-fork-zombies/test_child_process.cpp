@@ -305,8 +305,8 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
   buffered.reset();  // fclose flushes what is left
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
-  EXPECT_EQ(count_of(text, "after fork_child\n"), 1U) << text;
-  EXPECT_EQ(count_of(text, "written before fork\n"), 1U) << text;
+  EXPECT_EQ(count_of(text, "after fork_child\n"), 1) << text;
+  EXPECT_EQ(count_of(text, "written before fork\n"), 1) << text;
   ASSERT_TRUE(status);
   EXPECT_EQ(status->describe(), "exited 5");
 }

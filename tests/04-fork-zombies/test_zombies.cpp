@@ -177,9 +177,9 @@ SYSLAB_TEST(ZombiesProgram, ShowsZombiesAndReapsThem, 2,
     return row.ppid == result.pid && row.state == 'Z';
   });
   EXPECT_EQ(zombies, 3) << "three rows with state Z and the program as parent:\n" << result.out;
-  EXPECT_EQ(count_of(result.out, "reaped "), 3U) << result.out;
+  EXPECT_EQ(count_of(result.out, "reaped "), 3) << result.out;
   for (int code = 1; code <= 3; ++code) {
-    EXPECT_EQ(count_of(result.out, ": exited " + std::to_string(code) + "\n"), 1U) << result.out;
+    EXPECT_EQ(count_of(result.out, ": exited " + std::to_string(code) + "\n"), 1) << result.out;
   }
   EXPECT_NE(result.out.find("no children left"), std::string::npos) << result.out;
 }

@@ -23,7 +23,8 @@
 #include <system_error>
 #include <vector>
 
-#include "syslab/orphans.hpp"  // parent_of, SubreaperGuard, ReapOnExit, wait_for_pid
+#include "syslab/orphans.hpp"  // SubreaperGuard, ReapOnExit, wait_for_pid
+#include "syslab/proc.hpp"     // parent_of, blocked_in, count_of
 #include "syslab/test.hpp"
 
 namespace signals_test {
@@ -98,22 +99,6 @@ inline std::vector<int> fds_like(int fd) {
   return same;
 }
 
-// True when thread tid of this process sleeps (state S) in system call `number`, as
-// /proc/self/task/TID/syscall shows it ("0 0x3 ..." in read; "running" when not blocked).
-inline bool blocked_in(pid_t tid, long number) {
-  const std::string task = "/proc/self/task/" + std::to_string(tid);
-  try {
-    const std::string stat = read_file(task + "/stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'S') {
-      return false;
-    }
-    return read_file(task + "/syscall").rfind(std::to_string(number) + " ", 0) == 0;
-  } catch (const std::system_error&) {
-    return false;
-  }
-}
-
 // Gone, or dead and waiting to be reaped by someone.
 inline bool ended(pid_t pid) {
   const char state = process_state(pid);
@@ -159,15 +144,6 @@ inline bool read_until(int fd, std::string& text, std::string_view needle,
 
 // Writes a whole line to fd (for a log callback in a forked child).
 inline void write_line(int fd, const std::string& line) { write_text(fd, line + "\n"); }
-
-// How many times needle occurs in text.
-inline int count_of(std::string_view text, std::string_view needle) {
-  int count = 0;
-  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
-}
 
 // The number after `prefix` in text ("child 1234 started" with prefix "child "), or -1.
 inline long number_after(std::string_view text, std::string_view prefix) {

@@ -52,12 +52,12 @@ ReadOutcome interrupted_read(bool restart_expected) {
   std::atomic<bool> sent{false};
   std::thread helper([&] {
     const Deadline deadline(5s);
-    if (poll_until(deadline, [&] { return blocked_in(reader_tid, SYS_read); })) {
+    if (poll_until(deadline, [&] { return blocked_in(reader_tid, read_call()); })) {
       sent = ::pthread_kill(reader, SIGUSR1) == 0;
     }
     if (restart_expected) {
       [[maybe_unused]] const bool again = poll_until(deadline, [&] {
-        return returned || (g_usr1_runs > 0 && blocked_in(reader_tid, SYS_read));
+        return returned || (g_usr1_runs > 0 && blocked_in(reader_tid, read_call()));
       });
     } else {
       [[maybe_unused]] const bool back = poll_until(Deadline(3s), [&] { return returned.load(); });

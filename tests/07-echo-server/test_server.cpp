@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "syslab/echo_suite.hpp"
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
@@ -68,7 +69,7 @@ SYSLAB_TEST(IterativeServer, IsOneThreadWithNoChildrenAndCloexecFds, 2,
   const Deadline deadline(5s);
   OwnedFd conn = echo::connect_loopback(server.port(), deadline);
   ASSERT_EQ(echo::exchange(conn.get(), "served", deadline), "served");  // accepted, being served
-  EXPECT_EQ(server.thread_count(), 1);
+  EXPECT_EQ(own_threads(server.pid()), 1);
   EXPECT_TRUE(server.children().empty()) << server.children().size() << " child processes";
   for (const auto& [fd, target] : fds_of(server.pid())) {
     // Its own: sockets, and the signalfd (ServerProcess passes it no other fd but stdout).

@@ -6,12 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <sstream>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "socket.hpp"
 #include "syslab/error.hpp"
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
@@ -34,20 +35,12 @@ TcpPair connect_pair(net::Listener& listener, const std::string& host) {
   return {std::move(client), std::move(*server)};
 }
 
-// True when /proc/net/tcp lists a socket with local port `port` in TIME_WAIT (state 06).
+// True when /proc/net/tcp lists a socket with local port `port` in TIME_WAIT.
 bool time_wait_on(std::uint16_t port) {
-  std::istringstream table(read_file("/proc/net/tcp"));
-  std::string line;
-  std::getline(table, line);  // the header
-  char wanted[8];
-  std::snprintf(wanted, sizeof wanted, ":%04X", port);
-  while (std::getline(table, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state;
-    fields >> slot >> local >> remote >> state;
-    if (local.size() >= 5 && local.substr(local.size() - 5) == wanted && state == "06") return true;
-  }
-  return false;
+  const std::vector<TcpSocket> sockets = tcp_sockets();
+  return std::any_of(sockets.begin(), sockets.end(), [&](const TcpSocket& socket) {
+    return socket.local_port == port && socket.state == kTcpTimeWait;
+  });
 }
 
 bool has_ipv6_loopback() {

@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
 namespace models_test {
@@ -31,22 +31,11 @@ inline std::vector<std::string> on_port_zero(std::vector<std::string> argv) {
   return argv;
 }
 
-// "socket:[12345]" for the socket in state LISTEN (0A) on 127.0.0.1:port, from /proc/net/tcp
-// (proc(5): sl, local_address, rem_address, st, ..., inode in the tenth column); "" if none.
+// "socket:[12345]" for the socket in state LISTEN on 127.0.0.1:port, from /proc/net/tcp; "" if
+// none.
 inline std::string listening_socket(std::uint16_t port) {
-  std::istringstream lines(read_file("/proc/net/tcp"));
-  std::string line;
-  std::getline(lines, line);  // the header
-  char wanted[16];
-  std::snprintf(wanted, sizeof wanted, "0100007F:%04X", port);
-  while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-    fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >>
-        inode;
-    if (local == wanted && state == "0A") return "socket:[" + inode + "]";
-  }
-  return "";
+  const std::optional<TcpSocket> listener = loopback_listener(port);
+  return listener ? "socket:[" + listener->inode + "]" : "";
 }
 
 // The sockets among pid's fds, as "socket:[inode]", sorted; empty when it has none (or is gone).

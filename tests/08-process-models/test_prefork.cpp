@@ -69,6 +69,12 @@ SYSLAB_TEST(PreforkServer, WorkersShareTheListener, 3,
             "the one listening socket, and the master holds that socket and no connection",
             "fork the workers in the Arbiter's constructor: main prints the line after it",
             "every worker inherits the listener at fork; the master only polls its signalfd") {
+  const ProgramResult none =
+      run_program({program_path("echo-server"), "--model=prefork", "--workers=0"});
+  EXPECT_EQ(none.status.code, 2) << "--workers=0 is a usage error: " << none.status;
+  EXPECT_NE(none.err.find("--workers: expected a number from 1 to 1024, got '0'"),
+            std::string::npos)
+      << none.err;
   echo::ServerProcess server(on_port_zero(prefork_server(3)));
   const std::string listener = listening_socket(server.port());
   ASSERT_NE(listener, "") << "no socket in LISTEN on port " << server.port();

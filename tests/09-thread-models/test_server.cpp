@@ -4,15 +4,13 @@
 // /proc/net/tcp), and a stop that joins every thread.
 #include <signal.h>
 
-#include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "syslab/echo_suite.hpp"
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
-#include "thread_count.hpp"
 
 using namespace syslab::test;
 namespace echo = syslab::test::echo;
@@ -46,18 +44,8 @@ std::vector<std::string> on_port_zero(std::vector<std::string> argv) {
 // The kernel's view of a listening socket on 127.0.0.1:port: how many connections it has
 // completed that nobody accepted yet (rx_queue of a LISTEN entry in /proc/net/tcp), or -1.
 int listen_backlog(std::uint16_t port) {
-  std::ifstream table("/proc/net/tcp");
-  std::string line;
-  std::getline(table, line);  // the header
-  while (std::getline(table, line)) {
-    unsigned address = 0, local_port = 0, state = 0, tx = 0, rx = 0;
-    if (std::sscanf(line.c_str(), " %*d: %x:%x %*x:%*x %x %x:%x", &address, &local_port, &state,
-                    &tx, &rx) == 5 &&
-        local_port == port && state == 0x0A) {
-      return static_cast<int>(rx);
-    }
-  }
-  return -1;
+  const std::optional<TcpSocket> listener = loopback_listener(port);
+  return listener ? static_cast<int>(listener->rx_queue) : -1;
 }
 
 // Waits until the listener's backlog holds exactly n connections.
@@ -65,13 +53,13 @@ bool backlog_becomes(std::uint16_t port, int n) {
   return poll_until(Deadline(5s), [&] { return listen_backlog(port) == n; });
 }
 
-// The server's own threads (ServerProcess::thread_count, less a sanitizer's) become n.
+// The server's own threads (Threads: in its /proc/PID/status, less a sanitizer's) become n.
 bool threads_become(echo::ServerProcess& server, int n, int& seen) {
   return poll_until(Deadline(5s),
-                    [&] { return (seen = lab09_test::own_threads(server.pid())) == n; });
+                    [&] { return (seen = syslab::test::own_threads(server.pid())) == n; });
 }
 
-int own_threads(echo::ServerProcess& server) { return lab09_test::own_threads(server.pid()); }
+int own_threads(echo::ServerProcess& server) { return syslab::test::own_threads(server.pid()); }
 
 // Nothing comes back on conn for 300 ms. That wait asserts order, not speed (as
 // check_serialises): a server that would answer does so in well under a millisecond.
@@ -211,6 +199,12 @@ SYSLAB_TEST(Pool, ThreadCountStaysFixedUnderLoad, 3,
             "start every worker in ConnectionPool's constructor, and no thread anywhere else",
             "a worker that served a connection pops the next: its loop ends only when pop "
             "returns nullopt") {
+  const ProgramResult bad =
+      run_program({program_path("echo-server"), "--model=pool", "--threads", "x"});
+  EXPECT_EQ(bad.status.code, 2) << "--threads x is a usage error: " << bad.status;
+  EXPECT_NE(bad.err.find("--threads: expected a number from 1 to 100000, got 'x'"),
+            std::string::npos)
+      << bad.err;
   echo::ServerProcess server(on_port_zero(pool_server(3, 20)));
   const Deadline deadline(15s);
   int seen = 0;

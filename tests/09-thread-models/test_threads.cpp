@@ -11,8 +11,8 @@
 #include <string>
 
 #include "stop_eventfd.hpp"
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
-#include "thread_count.hpp"
 #include "thread_group.hpp"
 
 using namespace syslab::test;
@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // Threads of this process, from the kernel (Threads: in /proc/self/status), but the sanitizer's.
-int thread_count() { return lab09_test::own_threads(::getpid()); }
+int thread_count() { return own_threads(); }
 
 bool thread_count_becomes(int expected, int& seen) {
   return poll_until(Deadline(5s), [&] { return (seen = thread_count()) == expected; });

@@ -68,29 +68,4 @@ std::vector<int> fds_pointing_to(pid_t pid, const std::string& target) {
   return found;
 }
 
-int own_threads(pid_t pid) {
-#if defined(__SANITIZE_THREAD__)
-  constexpr int kSanitizerThreads = 1;
-#else
-  constexpr int kSanitizerThreads = 0;
-#endif
-  const std::string status = syslab::test::read_file(
-      "/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/status");
-  const int threads = std::stoi(status.substr(status.find("\nThreads:") + 9));
-  return threads > 1 ? threads - kSanitizerThreads : threads;
-}
-
-long long cpu_ticks(pid_t pid) {
-  const std::string stat = syslab::test::read_file("/proc/" + std::to_string(pid) + "/stat");
-  // After "pid (comm) ": field 3 (state) onwards; utime and stime are fields 14 and 15.
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int number = 3; number <= 15 && rest >> field; ++number) {
-    if (number == 14) utime = std::stoll(field);
-    if (number == 15) stime = std::stoll(field);
-  }
-  return utime + stime;
-}
-
 }  // namespace epoll_test

@@ -1,13 +1,15 @@
 // Lab 11 tests: small helpers shared by the test files (socket pairs, the kernel's view of an
-// epoll fd, CPU time of a process).
+// epoll fd). Threads and CPU time of a process: syslab/proc.hpp.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
 
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
 namespace epoll_test {
@@ -39,12 +41,23 @@ std::vector<WatchedFd> epoll_watch_list(int epoll_fd, pid_t pid = 0);
 // The fds of a process whose /proc/PID/fd link is exactly target ("anon_inode:[eventpoll]").
 std::vector<int> fds_pointing_to(pid_t pid, const std::string& target);
 
-// The threads of a process (pid 0: this one) that are its own: Threads: in /proc/PID/status,
-// minus the background thread that ThreadSanitizer's runtime starts in a process the first time
-// it starts a thread (the tests and the server are built with the same sanitizer).
-int own_threads(pid_t pid = 0);
+// The soft RLIMIT_NOFILE raised to the hard limit for one scope (setrlimit, not the lab's code);
+// a server started meanwhile inherits it.
+class RaisedFdLimit {
+ public:
+  RaisedFdLimit() {
+    ::getrlimit(RLIMIT_NOFILE, &previous_);
+    rlimit raised = previous_;
+    raised.rlim_cur = raised.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &raised);
+  }
+  ~RaisedFdLimit() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
+  RaisedFdLimit(const RaisedFdLimit&) = delete;
+  RaisedFdLimit& operator=(const RaisedFdLimit&) = delete;
+  [[nodiscard]] rlim_t hard() const { return previous_.rlim_max; }
 
-// utime + stime of a process in clock ticks, from /proc/PID/stat (fields 14 and 15).
-long long cpu_ticks(pid_t pid);
+ private:
+  rlimit previous_{};
+};
 
 }  // namespace epoll_test

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "epoll_test_util.hpp"
 #include "syslab/echo_suite.hpp"
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
+using epoll_test::RaisedFdLimit;
 namespace echo = syslab::test::echo;
 
 namespace {
@@ -26,24 +28,6 @@ constexpr int kConnections = 10000;
 // Connects not yet accepted are capped below the listen backlog (somaxconn, 4096 by default):
 // a full accept queue drops SYNs, and the client would retry only after a second.
 constexpr std::size_t kMaxUnaccepted = 1000;
-
-// The soft RLIMIT_NOFILE raised to the hard limit for one scope (setrlimit, not the lab's code).
-class RaisedFdLimit {
- public:
-  RaisedFdLimit() {
-    ::getrlimit(RLIMIT_NOFILE, &previous_);
-    rlimit raised = previous_;
-    raised.rlim_cur = raised.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &raised);
-  }
-  ~RaisedFdLimit() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
-  RaisedFdLimit(const RaisedFdLimit&) = delete;
-  RaisedFdLimit& operator=(const RaisedFdLimit&) = delete;
-  [[nodiscard]] rlim_t hard() const { return previous_.rlim_max; }
-
- private:
-  rlimit previous_{};
-};
 
 // How many fds a process has: the entries of /proc/PID/fd (cheaper than reading each link); 0
 // when it is gone.

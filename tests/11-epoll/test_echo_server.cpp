@@ -1,9 +1,12 @@
 // Lab 11 tests: echo-server --model=epoll|epoll-threads as a program. The shared echo suite on
 // both models (and on level triggering), and on lab 10's back-ends (--poller=poll|select), what
-// /proc says about each model and back-end, the idle timeout, flow control, and EMFILE without a
-// busy loop.
+// /proc says about each model and back-end, the idle timeout, flow control, EMFILE without a
+// busy loop, and select's FD_SETSIZE wall kept by the fd limit.
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,6 +160,11 @@ SYSLAB_TEST(EpollThreadsModel, IsNPlusOneThreadsEachLoopWithItsOwnEpollFd, 3,
             "(/proc/PID/fdinfo/EPFD), the listener in the acceptor's",
             "LoopThread makes its EventLoop (and so its epoll fd) on its own thread; "
             "Server::next_io_loop cycles through them") {
+  const ProgramResult bad = run_program(server({"--model=epoll-threads", "--threads=-1"}));
+  EXPECT_EQ(bad.status.code, 2) << "--threads=-1 is a usage error: " << bad.status;
+  EXPECT_NE(bad.err.find("--threads: expected a number from 0 to 1000000, got '-1'"),
+            std::string::npos)
+      << bad.err;
   echo::ServerProcess srv(on_port_zero(threads_server()));
   const Deadline deadline(5s);
   std::vector<OwnedFd> conns;
@@ -303,3 +311,56 @@ SYSLAB_TEST(Acceptor, EmfileNeitherSpinsNorStopsTheServer, 4,
   })) << "once the other clients left, a new connection must be served again";
 }
 SYSLAB_TIMEOUT(Acceptor, EmfileNeitherSpinsNorStopsTheServer, 30);
+
+// ---- select's FD_SETSIZE wall
+// --------------------------------------------------------------------
+
+SYSLAB_TEST(SelectBackend, KeepsItsFdsBelowFdSetsizeAndShedsTheRest, 3,
+            "select(2) cannot watch an fd >= FD_SETSIZE (1024): on --poller=select the server "
+            "keeps its soft RLIMIT_NOFILE at FD_SETSIZE, whatever it inherited, so that accept4 "
+            "says EMFILE before a connection could get an fd select cannot watch",
+            "set_fd_limit in echo_server.cpp: on select, the soft limit is min(hard, FD_SETSIZE); "
+            "on the other back-ends, as high as allowed (raise_nofile_soft_limit)",
+            "past the limit the Acceptor sheds (or pauses) as at any EMFILE: the first clients "
+            "are still served, and a new one once others have left") {
+  const RaisedFdLimit raised;  // the server inherits a soft limit far above FD_SETSIZE
+  ASSERT_GE(raised.hard(), static_cast<rlim_t>(FD_SETSIZE + 256))
+      << "the hard RLIMIT_NOFILE (ulimit -Hn) is too low for this test";
+  echo::ServerProcess srv(on_port_zero(select_server()));
+  rlimit limit{};
+  ASSERT_EQ(::prlimit(srv.pid(), RLIMIT_NOFILE, nullptr, &limit), 0) << "prlimit";
+  ASSERT_LE(limit.rlim_cur, static_cast<rlim_t>(FD_SETSIZE))
+      << "the soft RLIMIT_NOFILE of the select server (it inherited " << raised.hard()
+      << "): an fd at FD_SETSIZE or above would be accepted, and select cannot watch it";
+
+  const Deadline deadline(30s);
+  std::vector<OwnedFd> conns;
+  for (int i = 0; i < FD_SETSIZE + 16; ++i) {
+    conns.push_back(echo::connect_loopback(srv.port(), deadline));
+  }
+  // Its fd table fills up (less one: the spare, or the fd a shed connection briefly takes).
+  std::size_t server_fds = 0;
+  EXPECT_TRUE(poll_until(deadline,
+                         [&] {
+                           server_fds = fds_of(srv.pid()).size();
+                           return server_fds + 1 >= limit.rlim_cur;
+                         }))
+      << "the server holds " << server_fds << " fds of its " << limit.rlim_cur;
+  ASSERT_TRUE(srv.running()) << "the server died with its fd table full: " << srv.stop();
+  EXPECT_LT(fds_of(srv.pid()).rbegin()->first, FD_SETSIZE) << "an fd select cannot watch";
+  EXPECT_EQ(echo::exchange(conns.front().get(), "first", deadline), "first")
+      << "the first client is no longer served";
+
+  // The last client was shed (EOF) or waits; once others leave, it is served or stays closed,
+  // and a new client is served: either way, nothing hangs.
+  conns.erase(conns.begin(), conns.begin() + 32);
+  (void)::send(conns.back().get(), "x", 1, MSG_NOSIGNAL);  // a shed one says EPIPE: no matter
+  ASSERT_TRUE(wait_readable(conns.back().get(), deadline)) << "the last client is in limbo";
+  EXPECT_TRUE(poll_until(deadline, [&] {
+    OwnedFd again;
+    if (echo::try_connect(srv.port(), deadline, again) != 0) return false;
+    (void)::send(again.get(), "after", 5, MSG_NOSIGNAL);  // shed while the server was still full?
+    return echo::recv_until(again.get(), 5, Deadline(500ms)) == "after";
+  })) << "once other clients left, a new connection must be served again";
+}
+SYSLAB_TIMEOUT(SelectBackend, KeepsItsFdsBelowFdSetsizeAndShedsTheRest, 60);

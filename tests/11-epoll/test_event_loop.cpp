@@ -39,12 +39,6 @@ EventLoop::Task watchdog(EventLoop& loop, bool& fired) {
 
 pid_t this_thread_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
-// The state letter of one of our threads, from /proc/self/task/TID/stat ('S': asleep in a call).
-char thread_state(pid_t tid) {
-  const std::string stat = read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
-  return stat.at(stat.rfind(')') + 2);
-}
-
 int epoll_fd_of(const EventLoop& loop) {
   return dynamic_cast<const reactor::EpollPoller&>(loop.poller()).fd().get();
 }
@@ -59,7 +53,7 @@ void check_queued_task_wakes_a_blocked_loop(const reactor::PollerFactory& make_p
   std::atomic<pid_t> ran_on = 0;
   std::thread other([&] {
     // Queue only once the loop thread sleeps in its wait: the eventfd must wake it.
-    (void)poll_until(Deadline(3s), [&] { return thread_state(loop_tid) == 'S'; });
+    (void)poll_until(Deadline(3s), [&] { return process_state(loop_tid) == 'S'; });
     loop.queue_in_loop([&] {
       ran_on = this_thread_tid();
       loop.quit();
@@ -77,7 +71,7 @@ void check_quit_from_another_thread_ends_run(const reactor::PollerFactory& make_
   (void)loop.run_after(5s, watchdog(loop, timed_out));
   const pid_t loop_tid = this_thread_tid();
   std::thread other([&] {
-    (void)poll_until(Deadline(3s), [&] { return thread_state(loop_tid) == 'S'; });
+    (void)poll_until(Deadline(3s), [&] { return process_state(loop_tid) == 'S'; });
     loop.quit();
   });
   loop.run();

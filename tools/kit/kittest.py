@@ -4,7 +4,7 @@ For every lab: the solution and the fresh skeleton compile without a warning; ev
 on the solution (under ASan and UBSan); every test fails on the untouched skeleton (exceptions are
 listed by name with a reason in tests/skeleton-exceptions.txt); labs/ matches the skeletons (an
 error in the kit's CI, a notice for a learner working in labs/). Then the runner's own verdicts,
-the decks' code, the demos, the tools' tests and the student kit."""
+the test library's own tests, the decks' code, the demos, the tools' tests and the student kit."""
 
 from __future__ import annotations
 
@@ -210,6 +210,8 @@ def kit_test(strict: bool) -> int:
         run_phase("the runner's own verdicts",
                   lambda: selftest.run_selftest() if built.ok
                   else ["the runner self-test does not compile:\n" + built.output], tally)
+    with clock.phase("test library"):
+        run_phase("the test library's own tests", check_test_library, tally)
     for name, title, check in extra_phases():
         with clock.phase(name):
             run_phase(title, check, tally)
@@ -221,6 +223,23 @@ def kit_test(strict: bool) -> int:
             print("  - " + failure.splitlines()[0])
     print(f"syslab: {tally.passed} passed, {len(tally.failures)} failed")
     return 1 if tally.failures else 0
+
+
+LIBRARY_TESTS = "tests/library/tests-library"
+
+
+def check_test_library() -> list[str]:
+    """tests/library: the test library's own tests (its /proc readers, ...); every one must pass."""
+    built = build_mod.ninja(LIBRARY_TESTS)
+    if not built.ok:
+        return ["the test library's tests do not compile:\n" + built.output]
+    binary = BUILD / LIBRARY_TESTS
+    problems = []
+    for outcome in run_cases(binary, list_tests(binary)):
+        if not outcome.passed:
+            print_outcome(outcome)
+            problems.append(f"{outcome.case.name} (tests/library) does not pass")
+    return problems
 
 
 def python_unit_tests() -> list[str]:

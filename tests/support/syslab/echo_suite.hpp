@@ -7,97 +7,13 @@
 // apply to its model. Every blocking step has a deadline; nothing sleeps to synchronise.
 #pragma once
 
-#include <sys/types.h>
-
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "syslab/deadline.hpp"
-#include "syslab/files.hpp"
-#include "syslab/process.hpp"
+#include "syslab/echo_client.hpp"
+#include "syslab/server_process.hpp"
 
 namespace syslab::test::echo {
-
-// ---- a small blocking-style client with deadlines -------------------------------------------
-// Sockets are non-blocking and close-on-exec (the calls below work on blocking ones too: they
-// use MSG_DONTWAIT); every call waits with poll(2) up to its deadline
-// and throws std::runtime_error (which fails the test with its message) when the deadline passes
-// or the connection fails. Sends use MSG_NOSIGNAL: a server that resets us cannot kill the test.
-
-// Connects to 127.0.0.1:port. Throws on failure, naming the errno.
-OwnedFd connect_loopback(std::uint16_t port, const Deadline& deadline);
-// The same, but the outcome is a value: 0 when connected (conn then owns the socket), else the
-// errno (ECONNREFUSED: nobody listens; ETIMEDOUT: the deadline passed).
-int try_connect(std::uint16_t port, const Deadline& deadline, OwnedFd& conn);
-
-void send_all(int fd, std::string_view bytes, const Deadline& deadline);
-// Exactly n bytes; throws at EOF or the deadline, saying how many came.
-std::string recv_exact(int fd, std::size_t n, const Deadline& deadline);
-// Whatever arrives until the deadline, EOF or max bytes: never throws for the deadline. For
-// negative checks ("nothing comes back yet").
-std::string recv_until(int fd, std::size_t max, const Deadline& deadline);
-// True when the peer closed (EOF or reset) before the deadline; data before it is discarded.
-bool wait_for_close(int fd, const Deadline& deadline);
-// Sends payload while reading its echo at the same time (neither side can deadlock on full
-// buffers), in pieces whose sizes cycle through `pieces` (each piece its own send; empty: as
-// much as fits). Returns what came back once payload.size() bytes did; throws at EOF or deadline.
-std::string exchange(int fd, std::string_view payload, const Deadline& deadline,
-                     const std::vector<std::size_t>& pieces = {});
-// Sends without reading until the socket has not been writable for `quiet`: the kernel's buffers
-// on both sides are full (or `limit` bytes went out). Returns the bytes sent.
-std::size_t send_until_full(int fd, std::chrono::milliseconds quiet, std::size_t limit);
-// n reproducible pseudo-random bytes (xorshift32 from seed).
-std::string payload(std::size_t n, std::uint32_t seed);
-// The first offset where a and b differ (a length difference counts), or nullopt: for payloads
-// too big to print in an assertion.
-std::optional<std::size_t> first_difference(std::string_view a, std::string_view b);
-
-// ---- the server under test -------------------------------------------------------------------
-// Runs argv (argv[0] a path) in a child process with stdout on a pipe, and reads its "listening
-// on ADDRESS:PORT" line within `startup`; throws (after killing and reaping it) when the line does
-// not come. Its stderr is the test's, so a stub's TODO line reaches the runner. SIGPIPE is set to
-// its default and no signal is blocked in the child: the server must handle them itself. The
-// server gets fds 0, 1 and 2 only, so every other fd it has is one it opened.
-// Destruction stops it: SIGTERM, a wait with a deadline, then SIGKILL. It never leaves a zombie.
-class ServerProcess {
- public:
-  explicit ServerProcess(std::vector<std::string> argv,
-                         std::chrono::milliseconds startup = std::chrono::seconds(5));
-  ~ServerProcess();
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] const std::string& listening_line() const { return line_; }
-
-  // From /proc/PID: "Threads:" of status, the pids whose parent it is, its open fds.
-  [[nodiscard]] int thread_count() const;
-  [[nodiscard]] std::vector<pid_t> children() const;
-  [[nodiscard]] std::size_t open_fd_count() const;
-
-  // Sends a signal (kill(2)).
-  void signal(int signal) const;
-  // True while it runs (not yet exited: a zombie counts as exited).
-  [[nodiscard]] bool running();
-  // Waits for it to exit and reaps it; nullopt when the deadline passed first.
-  std::optional<ExitStatus> wait(const Deadline& deadline);
-  // SIGTERM, wait up to grace, then SIGKILL; the exit status (timed_out when it needed SIGKILL).
-  ExitStatus stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
-
- private:
-  std::vector<std::string> argv_;
-  pid_t pid_ = -1;
-  std::optional<ExitStatus> status_;  // once reaped
-  OwnedFd stdout_;
-  std::string line_;
-  std::uint16_t port_ = 0;
-};
 
 // ---- the checks, parametrised by the server's command line (without --port) -------------------
 

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -19,25 +18,10 @@
 
 #include "syslab/deadline.hpp"
 #include "syslab/files.hpp"
+#include "syslab/proc.hpp"  // parent_of
 #include "syslab/process.hpp"
 
 namespace syslab::test {
-
-// The parent of pid now, from /proc/PID/stat; -1 when it is gone.
-inline pid_t parent_of(pid_t pid) {
-  try {
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto close = stat.rfind(')');
-    char state = 0;
-    int ppid = -1;
-    if (close != std::string::npos &&
-        std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
-      return ppid;
-    }
-  } catch (const std::system_error&) {
-  }
-  return -1;
-}
 
 // This process as a child subreaper for a scope: the orphans of its descendants (a child's
 // children, once the child has died) become its children, so a test can wait for them and see
