@@ -207,6 +207,12 @@ def extra_phases():
     except ImportError:
         pass
     try:
+        from . import faults
+        phases.append(("fault injection: each fault happens, only where it may, repeatably",
+                       faults.check_faults))
+    except ImportError:
+        pass
+    try:
         from . import tsan
         if tsan.thread_labs():
             phases.append(("the thread labs under ThreadSanitizer (build-tsan, solution side)",
