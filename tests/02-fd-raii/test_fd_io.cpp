@@ -3,6 +3,7 @@
 // non-blocking pipe, and EINTR with a signal whose handler has no SA_RESTART, sent while the test's
 // thread is blocked in read(2) or write(2) (seen in /proc, syslab/proc.hpp).
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -271,4 +272,66 @@ SYSLAB_TEST(DupFd, TwoFdsShareOneOffset, 2,
   EXPECT_FALSE(kernel_flags(separate.get()) & O_NONBLOCK) << "but not with another open(2)";
   fdio::set_nonblocking(first, false);
   EXPECT_FALSE(kernel_flags(second.get()) & O_NONBLOCK);
+}
+
+SYSLAB_TEST(SetNonblocking, KeepsTheOtherStatusFlags, 1,
+            "F_SETFL replaces every status flag at once: O_APPEND is one of them",
+            "read the flags with F_GETFL first, then add or clear O_NONBLOCK in that value",
+            "fcntl(fd, F_SETFL, flags | O_NONBLOCK), and flags & ~O_NONBLOCK to clear it") {
+  TempDir dir;
+  const UniqueFd log = fdio::open_file(dir / "log", O_WRONLY | O_CREAT | O_APPEND, 0600);
+  fdio::set_nonblocking(log);
+  EXPECT_EQ(kernel_flags(log.get()) & (O_APPEND | O_NONBLOCK), O_APPEND | O_NONBLOCK)
+      << "set_nonblocking(fd) dropped O_APPEND: F_SETFL was given O_NONBLOCK alone";
+  fdio::set_nonblocking(log, false);
+  EXPECT_EQ(kernel_flags(log.get()) & (O_APPEND | O_NONBLOCK), O_APPEND)
+      << "set_nonblocking(fd, false) dropped O_APPEND or kept O_NONBLOCK";
+}
+
+namespace {
+
+// The state letter of thread tid of this process (R running, S sleeping in a wait), or '?'.
+char thread_state(pid_t tid) {
+  try {
+    const std::string stat = read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
+    const auto paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+  } catch (const std::system_error&) {
+    return '?';
+  }
+}
+
+}  // namespace
+
+SYSLAB_TEST(ReadToEof, WaitsOnANonBlockingFdUntilTheRealEnd, 2,
+            "on a non-blocking fd, EAGAIN means 'nothing yet', not 'the end': only EOF ends it",
+            "when read_some says kWouldBlock, wait until the fd is readable (poll(2)) and go on",
+            "the loop ends on kEof alone; kDone and kInterrupted read again, kWouldBlock waits") {
+  const auto [read_end, write_end] = raw_pipe();
+  const UniqueFd reader(read_end);
+  UniqueFd writer(write_end);
+  fdio::set_nonblocking(reader);
+  ASSERT_EQ(::write(writer.get(), "first ", 6), 6);
+
+  std::atomic<pid_t> reader_tid{0};
+  std::atomic<bool> returned{false};
+  std::string text;
+  std::jthread reading([&] {
+    reader_tid = static_cast<pid_t>(::syscall(SYS_gettid));
+    text = fdio::read_to_eof(reader);
+    returned = true;
+  });
+  // The reader has taken "first " and met an empty pipe: it has either returned (taking EAGAIN
+  // for the end) or it is asleep waiting for more. Only then does the rest come.
+  const Deadline deadline(5s);
+  ASSERT_TRUE(poll_until(deadline, [&] {
+    int queued = 0;
+    return reader_tid != 0 && ::ioctl(read_end, FIONREAD, &queued) == 0 && queued == 0 &&
+           (returned || thread_state(reader_tid) == 'S');
+  })) << "read_to_eof neither returned nor waited within 5 s of an empty pipe";
+  ASSERT_EQ(::write(writer.get(), "second", 6), 6);
+  writer.reset();
+  reading.join();
+  EXPECT_EQ(text, "first second")
+      << "read_to_eof returned at the first EAGAIN: the writer had not closed its end yet";
 }

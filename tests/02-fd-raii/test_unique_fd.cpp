@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <concepts>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -283,4 +285,24 @@ SYSLAB_TEST(CloseOnExec, ExecedChildSeesOnlyFdsWithoutIt, 3,
         << "fd " << fd << " -> " << ours.at(fd) << " crossed exec: it lacks close-on-exec\n"
         << result.out;
   }
+}
+
+SYSLAB_TEST(UniqueFd, DestructorKeepsErrno, 1,
+            "a destructor runs between a failed call and the caller's look at errno: "
+            "`UniqueFd tmp = ...; if (read(...) < 0) report(errno)` must report read's errno",
+            "close(2) sets errno when it fails; save errno before it and put it back after",
+            "const int saved = errno; ::close(fd_); errno = saved;") {
+  // fd 4000 is not open here, so close(2) fails with EBADF: the one way to make it fail on cue.
+  constexpr int kNotOpen = 4000;
+  ASSERT_FALSE(is_open(kNotOpen));
+  {
+    UniqueFd stale(kNotOpen);
+    errno = ENOENT;  // what a failed call just before the end of the scope left
+  }
+  EXPECT_EQ(errno, ENOENT) << "the destructor changed errno from ENOENT to " << std::strerror(errno)
+                           << ": the close it made overwrote the caller's error";
+  errno = ENOENT;
+  UniqueFd other(kNotOpen);
+  other.reset();
+  EXPECT_EQ(errno, ENOENT) << "reset() changed errno from ENOENT to " << std::strerror(errno);
 }

@@ -290,6 +290,12 @@ def extra_phases():
     except ImportError:
         pass
     try:
+        from . import faults
+        phases.append(("fault library", "fault injection: each fault happens, only where it may, "
+                       "repeatably", faults.check_faults))
+    except ImportError:
+        pass
+    try:
         from . import tsan
         if tsan.thread_labs():
             phases.append(("TSan (build and tests)",
