@@ -17,6 +17,7 @@
 
 #include "fd_io.hpp"
 #include "fd_raii_test_util.hpp"
+#include "syslab/proc.hpp"
 #include "unique_fd.hpp"
 
 using namespace fd_raii_test;
@@ -288,21 +289,6 @@ SYSLAB_TEST(SetNonblocking, KeepsTheOtherStatusFlags, 1,
       << "set_nonblocking(fd, false) dropped O_APPEND or kept O_NONBLOCK";
 }
 
-namespace {
-
-// The state letter of thread tid of this process (R running, S sleeping in a wait), or '?'.
-char thread_state(pid_t tid) {
-  try {
-    const std::string stat = read_file("/proc/self/task/" + std::to_string(tid) + "/stat");
-    const auto paren = stat.rfind(')');
-    return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
-  } catch (const std::system_error&) {
-    return '?';
-  }
-}
-
-}  // namespace
-
 SYSLAB_TEST(ReadToEof, WaitsOnANonBlockingFdUntilTheRealEnd, 2,
             "on a non-blocking fd, EAGAIN means 'nothing yet', not 'the end': only EOF ends it",
             "when read_some says kWouldBlock, wait until the fd is readable (poll(2)) and go on",
@@ -327,7 +313,7 @@ SYSLAB_TEST(ReadToEof, WaitsOnANonBlockingFdUntilTheRealEnd, 2,
   ASSERT_TRUE(poll_until(deadline, [&] {
     int queued = 0;
     return reader_tid != 0 && ::ioctl(read_end, FIONREAD, &queued) == 0 && queued == 0 &&
-           (returned || thread_state(reader_tid) == 'S');
+           (returned || read_stat(reader_tid).value_or(StatLine{}).state == 'S');
   })) << "read_to_eof neither returned nor waited within 5 s of an empty pipe";
   ASSERT_EQ(::write(writer.get(), "second", 6), 6);
   writer.reset();
