@@ -27,12 +27,13 @@ using namespace std::chrono_literals;
 using reactor::Connection;
 
 struct Harness {
+  // Edge-triggered, as the echo server: a connection that leaves bytes unread hangs.
   // The connection gets one end of a socket pair, wrapped in transport (a PlainTransport when
   // make_transport is empty). Not established yet: the test sets callbacks first.
   explicit Harness(
       reactor::ConnectionOptions options = {},
       const std::function<std::unique_ptr<reactor::Transport>(fdio::UniqueFd)>& make_transport = {})
-      : loop(reactor::make_epoll_poller()) {
+      : loop(reactor::make_epoll_poller(reactor::Trigger::kEdge)) {
     epoll_test::SocketPair pair = epoll_test::make_socket_pair();
     peer = std::move(pair.b);
     fdio::UniqueFd mine(pair.a.release());

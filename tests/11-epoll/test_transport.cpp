@@ -104,7 +104,8 @@ SYSLAB_TEST(Transport, ConnectionGoesThroughItsTransportAfterTheHandshake, 3,
   h.loop.run();
   h.finish();
   reader.join();
-  EXPECT_FALSE(h.timed_out) << "no close within 8 s (a handshake that was not resumed?)";
+  EXPECT_FALSE(h.timed_out)
+      << "no close within 8 s: a handshake not resumed, or bytes left unread when it opened?";
   EXPECT_EQ(events, (std::vector<std::string>{"open", "message: ping", "closed"}));
   EXPECT_EQ(reader.received(), rot13("pong, and a file"))
       << "bytes that bypassed the transport come out without rot13";
