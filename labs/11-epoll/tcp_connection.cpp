@@ -1,5 +1,5 @@
-// Lab 11: a connection's reads, writes, flow control both ways, close after output, its timers,
-// and the two-step close.
+// Lab 11: a connection's reads, writes, flow control both ways, close after output, and the
+// two-step close. Its own timers are in tcp_connection_timers.cpp.
 #include "tcp_connection.hpp"
 
 #include <array>
@@ -162,25 +162,6 @@ void Connection::handle_close() {
 
 void Connection::check_idle() {
   SYSLAB_TODO("quiet for the whole timeout: handle_close; else set the timer again for the time still to go");
-}
-
-Connection::TimerHandle Connection::start_timer(std::chrono::milliseconds delay,
-                                                TimerCallback callback) {
-  loop_.assert_in_loop_thread("Connection::start_timer");
-  SYSLAB_TODO("closed: 0; else a new handle, and a loop timer whose task holds only a weak_ptr to this (lock it, then fire_timer); keep the loop's TimerId and the callback under the handle");
-}
-
-void Connection::cancel_timer(TimerHandle handle) {
-  loop_.assert_in_loop_thread("Connection::cancel_timer");
-  SYSLAB_TODO("a handle still pending: cancel its loop timer and forget it");
-}
-
-void Connection::fire_timer(TimerHandle handle) {
-  SYSLAB_TODO("a handle still pending: forget it, then run its callback with *this");
-}
-
-void Connection::cancel_all_timers() {
-  SYSLAB_TODO("cancel every pending loop timer; forget them all");
 }
 
 }  // namespace reactor
