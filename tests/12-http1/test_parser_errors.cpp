@@ -93,6 +93,8 @@ SYSLAB_TEST(Limits, LargeHeaderBlockIs431, 2,
   for (int i = 0; i < 30; ++i)
     fields += "X-Field-" + std::to_string(i) + ": " + std::string(30, 'v') + "\r\n";
   expect_refused(get_request("/", fields), 431, limits);
+  // The request line counts too: 1,500 bytes of target are within max_request_line (8 KiB).
+  expect_refused(get_request("/" + std::string(1500, 'a')), 431, limits);
   http::Http1Parser parser(limits);
   EXPECT_EQ(parser.feed("GET / HTTP/1.1\r\nX: " + std::string(2000, 'v')).event,
             http::Http1Parser::Event::kError)
@@ -208,8 +210,8 @@ SYSLAB_TEST(
     Smuggling, WhitespaceBeforeColonIs400, 2,
     "RFC 9112 §5.1: \"Host : a\" MUST be refused with 400. llhttp passes the name \"Host \".",
     "on_header_field_complete: look at the last character of the name.") {
-  expect_refused("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400);
-  expect_refused(post("Content-Length : 3\r\n", "abc"), 400);
+  expect_refused("GET / HTTP/1.1\r\nHost: a\r\nX-Name : v\r\n\r\n", 400);
+  expect_refused("GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 0\r\n\r\n", 400);
 }
 
 SYSLAB_TEST(Smuggling, BareLineFeedIs400, 2,
@@ -224,6 +226,30 @@ SYSLAB_TEST(Smuggling, BareLineFeedIs400, 2,
   expect_refused(post("Transfer-Encoding: chunked\r\n", "1\r\nx\r\n0\r\n\n"), 400);
   // A LF inside content is just a byte.
   expect_accepted(post("Content-Length: 3\r\n", "a\nb"));
+}
+
+SYSLAB_TEST(Rules, CheckHeadRefusesAmbiguousFraming, 2,
+            "check_head is the codec's own line of defence: llhttp refuses some of these first, "
+            "but a parser with a lenient flag on (or another parser) would not.",
+            "Content-Length with Transfer-Encoding, two Content-Lengths, a Content-Length that is "
+            "not a number: 400 from check_head itself.") {
+  const auto status_of = [](std::initializer_list<std::pair<std::string, std::string>> fields) {
+    http::Request head;
+    head.method = "POST";
+    head.target = head.path = "/";
+    head.headers.add("Host", "a");
+    for (const auto& [name, value] : fields) head.headers.add(name, value);
+    const auto error = http::check_head(head, http::Limits{});
+    return error ? error->status : 0;
+  };
+  EXPECT_EQ(status_of({{"Content-Length", "3"}, {"Transfer-Encoding", "chunked"}}), 400);
+  EXPECT_EQ(status_of({{"Transfer-Encoding", "chunked"}, {"content-length", "3"}}), 400);
+  EXPECT_EQ(status_of({{"Content-Length", "3"}, {"Content-Length", "3"}}), 400);
+  EXPECT_EQ(status_of({{"Content-Length", "3, 3"}}), 400);
+  EXPECT_EQ(status_of({{"Content-Length", "+3"}}), 400);
+  EXPECT_EQ(status_of({{"Transfer-Encoding", "chunked, gzip"}}), 400);
+  EXPECT_EQ(status_of({{"Content-Length", "3"}}), 0) << "one Content-Length is fine";
+  EXPECT_EQ(status_of({{"Transfer-Encoding", "chunked"}}), 0) << "chunked alone is fine";
 }
 
 SYSLAB_TEST(Errors, RefusedForGood, 1,
