@@ -1,0 +1,96 @@
+// Lab 12: HTTP/1.1 responses as bytes (see http1_writer.hpp).
+#include "http1_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "status.hpp"
+
+namespace http {
+
+namespace {
+
+// The fields the writer sets itself; a handler's copy of them is not sent.
+bool owned_by_writer(std::string_view name) {
+  static constexpr std::array<std::string_view, 5> kOwned = {"Content-Length", "Transfer-Encoding",
+                                                             "Connection", "Date", "Server"};
+  for (const std::string_view owned : kOwned) {
+    if (iequals(name, owned)) return true;
+  }
+  return false;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+// [slide:write_head]
+ResponseHead write_head(const Response& response, const ResponseContext& context,
+                        std::string_view date, std::string_view server) {
+  if (response.status < 200 || response.status > 599) {
+    throw std::invalid_argument(fmt::format("write_head: status {} is not final", response.status));
+  }
+  ResponseHead head;
+  head.keep_alive = context.keep_alive;
+  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", response.status, reason_phrase(response.status));
+  append_field(head.bytes, "Date", date);
+  append_field(head.bytes, "Server", server);
+  for (const auto& field : response.headers) {
+    if (!owned_by_writer(field.name)) append_field(head.bytes, field.name, field.value);
+  }
+  // BEGIN SOLUTION: the framing (RFC 9112 §6; RFC 9110 §8.6, §9.3.2): 204 and 304 have no body and no length field; a known length gets Content-Length (a HEAD response too, with no body); an unknown one (a stream) is chunked for HTTP/1.1, or sent until the connection closes for HTTP/1.0 (no Transfer-Encoding to 1.0: §6.1); then Connection: close when the connection ends, keep-alive for an HTTP/1.0 client that keeps it
+  const std::optional<std::uint64_t> length = known_length(response.body);
+  const bool head_request = context.method == "HEAD";
+  if (status_has_no_content(response.status)) {
+    head.framing = Framing::kNone;
+  } else if (length) {
+    append_field(head.bytes, "Content-Length", std::to_string(*length));
+    head.framing = head_request ? Framing::kNone : Framing::kContentLength;
+  } else if (head_request) {
+    head.framing = Framing::kNone;
+  } else if (context.version == Version{1, 1}) {
+    append_field(head.bytes, "Transfer-Encoding", "chunked");
+    head.framing = Framing::kChunked;
+  } else {
+    head.framing = Framing::kUntilClose;
+    head.keep_alive = false;
+  }
+  if (!head.keep_alive) {
+    append_field(head.bytes, "Connection", "close");
+  } else if (context.version == Version{1, 0}) {
+    append_field(head.bytes, "Connection", "keep-alive");
+  }
+  // END SOLUTION
+  head.bytes.append("\r\n");
+  return head;
+}
+// [/slide]
+
+// [slide:write_chunk]
+std::string write_chunk(std::string_view bytes) {
+  // BEGIN SOLUTION: "<size in hex>\r\n<bytes>\r\n"; nothing at all for empty bytes
+  if (bytes.empty()) return {};
+  return fmt::format("{:x}\r\n{}\r\n", bytes.size(), bytes);
+  // END SOLUTION
+}
+// [/slide]
+
+std::string write_response(const Response& response, const ResponseContext& context,
+                           std::string_view date, std::string_view server) {
+  const auto* body = std::get_if<std::string>(&response.body);
+  if (body == nullptr) throw std::invalid_argument("write_response: the body is not bytes");
+  ResponseHead head = write_head(response, context, date, server);
+  if (head.framing != Framing::kNone) head.bytes.append(*body);
+  return std::move(head.bytes);
+}
+
+std::string write_error(const ParseError& error, std::string_view date, std::string_view server) {
+  const Response response = Response::text(error.status, error.reason + "\n");
+  return write_response(response, {"GET", Version{1, 1}, false}, date, server);
+}
+
+}  // namespace http
