@@ -67,9 +67,10 @@ void Http1Connection::on_input(reactor::IoBuffer& input) {
 // [slide:parse_input]
 void Http1Connection::parse_input() {
   // BEGIN SOLUTION: feed unparsed_ to the parser until it needs more bytes: queue each complete request with its keep-alive decision (stop after one that closes the connection), answer "100 Continue" only when no earlier response is still due (else wait), queue a parse error as the last item; stop while kMaxQueued requests wait; arm the header timer while a head is incomplete
-  while (!ended_ && !waiting_for_continue_ && queue_.size() < kMaxQueued && !unparsed_.empty()) {
-    const Http1Parser::Result result = parser_.feed(unparsed_);
-    unparsed_.erase(0, result.consumed);
+  while (!ended_ && !stopping_ && !waiting_for_continue_ && queue_.size() < kMaxQueued &&
+         !unparsed_.empty()) {
+    const Http1Parser::Result result = parser_.feed(unparsed_.readable());
+    unparsed_.consume(result.consumed);
     if (result.event == Http1Parser::Event::kNeedMore) break;
     if (result.event == Http1Parser::Event::kExpectContinue) {
       waiting_for_continue_ = true;  // answered by answer_queued, in its turn
@@ -124,8 +125,8 @@ void Http1Connection::start_response(Pending pending) {
   }
   const Request& request = std::get<Request>(pending.what);
   Response response = call_handler(request);
-  // BEGIN SOLUTION: the connection stays open only if the request allows it (pending.keep_alive) and the server is not stopping; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says
-  keep_alive_ = pending.keep_alive && !stopping_;
+  // BEGIN SOLUTION: the connection stays open only if the request allows it (pending.keep_alive) and this is not the last queued response of a stopping server; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says
+  keep_alive_ = pending.keep_alive && !(stopping_ && queue_.empty());
   const ResponseHead head = write_head(response, ResponseContext::of(request, keep_alive_),
                                        dates_.now(), options_.server_name);
   keep_alive_ = head.keep_alive;  // an HTTP/1.0 body sent until the close ends the connection
@@ -203,7 +204,7 @@ void Http1Connection::finish_response() {
   stream_timer_ = 0;
   record_.duration = since(received_);
   if (log_) log_(record_);
-  if (!keep_alive_ || stopping_) end_connection();
+  if (!keep_alive_ || (stopping_ && queue_.empty())) end_connection();
 }
 
 void Http1Connection::send_error(const ParseError& error, Clock::time_point received) {
@@ -223,6 +224,7 @@ void Http1Connection::end_connection() {
 
 void Http1Connection::stop() {
   stopping_ = true;
+  unparsed_.clear();  // what is not yet a request is not answered
   if (!ended_ && !responding_ && queue_.empty()) end_connection();
 }
 
@@ -270,7 +272,7 @@ void Http1Connection::cancel_timer(reactor::Connection::TimerHandle& handle) {
 Response Http1Connection::call_handler(const Request& request) {
   try {
     return handler_(request);
-  } catch (const std::exception& error) {  // one request fails, not the server
+  } catch (const std::exception&) {  // one request fails, not the server
     return Response::text(500, "internal error\n");
   }
 }

@@ -39,14 +39,15 @@ using AccessLog = std::function<void(const AccessRecord&)>;
 
 struct Http1Options {
   Limits limits;
-  // A request whose head has begun must be complete within this (the slowloris attack): 408.
+  // A request that has begun must be complete within this (the slowloris attack): 408. It
+  // counts from the request's first byte to its last, body included.
   std::chrono::milliseconds header_timeout{10'000};
   // A connection with nothing to do is closed after this (0: never).
   std::chrono::milliseconds keepalive_timeout{5'000};
   // No new response starts while this much output is still unsent: a client that pipelines
-  // requests but never reads makes the socket's output grow only this far, then the reactor's
-  // high-water mark stops reading from it.
-  std::size_t output_limit = 256 * 1024;
+  // requests but never reads makes the output grow to about this, no further. It must be at
+  // least the connection's high-water mark, where the reactor stops reading from that client.
+  std::size_t output_limit = 1 << 20;
   std::string server_name = "syslab-httpd";
 };
 
@@ -67,8 +68,8 @@ class Http1Connection {
   // Output fell to the low-water mark (the reactor's drained callback): the stream goes on, the
   // next queued response may start.
   void on_drained();
-  // Graceful stop: an idle connection closes now; a busy one finishes the response it is on,
-  // which says "Connection: close", and then closes.
+  // Graceful stop: an idle connection closes now; a busy one answers the requests it has parsed,
+  // the last response saying "Connection: close", and then closes.
   void stop();
 
   // True when nothing is in flight: no queued request, no response being sent, no partial head.
@@ -102,7 +103,9 @@ class Http1Connection {
   std::string peer_;
   DateCache dates_;
   Http1Parser parser_;
-  std::string unparsed_;  // bytes read but not yet parsed (the queue is full, or 100 is due)
+  // Bytes read but not yet parsed (the queue is full, or a 100 is due). An IoBuffer: taking a
+  // request from the front moves an index, not the bytes behind it.
+  reactor::IoBuffer unparsed_;
   std::deque<Pending> queue_;
   bool waiting_for_continue_ = false;  // the parser stopped at a head that expects 100
 

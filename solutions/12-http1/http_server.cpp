@@ -1,6 +1,7 @@
 // Lab 12: the HTTP/1.1 server on lab 11's reactor, and its graceful stop.
 #include "http_server.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <vector>
 
@@ -22,7 +23,12 @@ HttpServer::HttpServer(reactor::EventLoop& base_loop, net::Listener listener, Ha
                        HttpServerOptions options, AccessLog log)
     : base_loop_(base_loop),
       handler_(std::move(handler)),
-      options_(std::move(options)),
+      options_([&options] {
+        // A never-reading client: responses stop above the mark where its reading stops.
+        options.http.output_limit =
+            std::max(options.http.output_limit, options.connection.high_water_mark);
+        return std::move(options);
+      }()),
       log_(std::move(log)),
       server_(base_loop, std::move(listener), [this] {
         reactor::ServerOptions server_options;

@@ -1,7 +1,8 @@
 // Lab 12: the HTTP/1.1 server: lab 11's reactor::Server with an Http1Connection in each
 // connection's context slot, one handler for every request, an access log, and the graceful stop:
-// no new connections, idle ones closed at once, busy ones closed after the response they are on
-// (which says "Connection: close"), and after a grace period whatever is left.
+// no new connections, idle ones closed at once, busy ones closed once they have answered the
+// requests they had (the last response says "Connection: close"), and after a grace period
+// whatever is left.
 // Look at: httpd --threads 2, then ls /proc/PID/task (3 threads: the acceptor loop and 2 I/O
 // loops).
 #pragma once
