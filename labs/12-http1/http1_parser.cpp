@@ -7,6 +7,8 @@
 // message (a request to hand over), and llhttp_execute returns there with the position reached.
 #include "http1_parser.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -181,7 +183,7 @@ Http1Parser::Event Http1Parser::refuse(ParseError error) {
 }
 
 // The end of a head: the rules, then 100-continue, or read on.
-std::optional<Http1Parser::Event> Http1Parser::after_head() {
+Http1Parser::Step Http1Parser::after_head() {
   if (auto error = check_head(request_, limits_)) return refuse(std::move(*error));
   if (expects_continue(request_)) return Event::kExpectContinue;
   return std::nullopt;
@@ -195,17 +197,17 @@ Http1Parser::Event Http1Parser::after_message() {
   return Event::kRequest;
 }
 
-std::optional<Http1Parser::Event> Http1Parser::event_after(llhttp_errno_t code, const char* stop) {
-  if (code == HPE_OK) return Event::kNeedMore;  // every byte used
-  if (error_) return Event::kError;             // one of our callbacks refused
-  if (code == HPE_PAUSED_UPGRADE) {
-    // Upgrade or CONNECT: ignored (RFC 9110 §7.8), the connection goes on in HTTP/1.1.
+Http1Parser::Step Http1Parser::event_after(llhttp_errno_t err, const char* at) {
+  if (err == HPE_OK) return Event::kNeedMore;  // every byte used
+  if (error_) return Event::kError;            // one of our callbacks refused
+  if (err == HPE_PAUSED_UPGRADE) {
+    // Upgrade or CONNECT: ignored (RFC 9110 §7.8); HTTP/1.1 goes on.
     llhttp_resume_after_upgrade(&parser_);
     return std::nullopt;
   }
-  if (code == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
-  if (code == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
-  return refuse(error_from_llhttp(code, stop));
+  if (err == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
+  if (err == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
+  return refuse(error_from_llhttp(err, at));
 }
 
 Http1Parser::Result Http1Parser::feed(std::string_view bytes) {
@@ -214,7 +216,8 @@ Http1Parser::Result Http1Parser::feed(std::string_view bytes) {
   const char* const end = bytes.data() + bytes.size();
   const char* from = bytes.data();
   while (true) {
-    if (std::exchange(paused_, Pause::kNone) != Pause::kNone) llhttp_resume(&parser_);
+    if (paused_ != Pause::kNone) llhttp_resume(&parser_);
+    paused_ = Pause::kNone;
     const auto code = llhttp_execute(&parser_, from, end - from);
     const char* stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
     if (auto error = check_line_endings(from, stop)) return {refuse(*error), 0};

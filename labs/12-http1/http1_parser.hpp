@@ -86,8 +86,9 @@ class Http1Parser {
   // Runs the LineChecker over the bytes llhttp used, content excepted.
   std::optional<ParseError> check_line_endings(const char* begin, const char* end);
   // What llhttp stopping with code at stop means: an event for the caller, or nullopt to go on.
-  std::optional<Event> event_after(llhttp_errno_t code, const char* stop);
-  std::optional<Event> after_head();
+  using Step = std::optional<Event>;
+  Step event_after(llhttp_errno_t code, const char* at);
+  Step after_head();
   Event after_message();
   // Records the error for good; kError.
   Event refuse(ParseError error);

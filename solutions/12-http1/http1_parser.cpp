@@ -7,6 +7,8 @@
 // message (a request to hand over), and llhttp_execute returns there with the position reached.
 #include "http1_parser.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -93,11 +95,9 @@ int Http1Parser::count_line_bytes(std::size_t n) {
 int Http1Parser::count_head_bytes(std::size_t n) {
   // BEGIN SOLUTION: add n to the head's bytes; above limits_.max_head_bytes fail with 431 (RFC 6585 §5)
   head_bytes_ += n;
-  if (head_bytes_ > limits_.max_head_bytes) {
-    return fail(431, "header block larger than " + std::to_string(limits_.max_head_bytes) +
-                         " bytes (RFC 6585 §5)");
-  }
-  return 0;
+  if (head_bytes_ <= limits_.max_head_bytes) return 0;
+  const std::size_t limit = limits_.max_head_bytes;
+  return fail(431, fmt::format("head above {} bytes (RFC 6585 §5)", limit));
   // END SOLUTION
 }
 // [/slide]
@@ -158,7 +158,8 @@ int Http1Parser::on_header_value(std::string_view part) {
 // [slide:on_header_value_complete]
 int Http1Parser::on_header_value_complete() {
   // BEGIN SOLUTION: the field is whole: strip the whitespace after the value (RFC 9110 §5.5), add the field to the trailers when in_trailers_, else to the headers; clear field_ and value_
-  while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
+  const auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+  while (!value_.empty() && is_ows(value_.back())) value_.pop_back();
   Headers& into = in_trailers_ ? request_.trailers : request_.headers;
   into.add(std::exchange(field_, {}), std::exchange(value_, {}));
   return 0;
@@ -252,7 +253,7 @@ Http1Parser::Event Http1Parser::refuse(ParseError error) {
 }
 
 // The end of a head: the rules, then 100-continue, or read on.
-std::optional<Http1Parser::Event> Http1Parser::after_head() {
+Http1Parser::Step Http1Parser::after_head() {
   if (auto error = check_head(request_, limits_)) return refuse(std::move(*error));
   if (expects_continue(request_)) return Event::kExpectContinue;
   return std::nullopt;
@@ -267,17 +268,17 @@ Http1Parser::Event Http1Parser::after_message() {
 }
 
 // [slide:event_after]
-std::optional<Http1Parser::Event> Http1Parser::event_after(llhttp_errno_t code, const char* stop) {
-  if (code == HPE_OK) return Event::kNeedMore;  // every byte used
-  if (error_) return Event::kError;             // one of our callbacks refused
-  if (code == HPE_PAUSED_UPGRADE) {
-    // Upgrade or CONNECT: ignored (RFC 9110 §7.8), the connection goes on in HTTP/1.1.
+Http1Parser::Step Http1Parser::event_after(llhttp_errno_t err, const char* at) {
+  if (err == HPE_OK) return Event::kNeedMore;  // every byte used
+  if (error_) return Event::kError;            // one of our callbacks refused
+  if (err == HPE_PAUSED_UPGRADE) {
+    // Upgrade or CONNECT: ignored (RFC 9110 §7.8); HTTP/1.1 goes on.
     llhttp_resume_after_upgrade(&parser_);
     return std::nullopt;
   }
-  if (code == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
-  if (code == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
-  return refuse(error_from_llhttp(code, stop));
+  if (err == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
+  if (err == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
+  return refuse(error_from_llhttp(err, at));
 }
 // [/slide]
 
@@ -288,7 +289,8 @@ Http1Parser::Result Http1Parser::feed(std::string_view bytes) {
   const char* const end = bytes.data() + bytes.size();
   const char* from = bytes.data();
   while (true) {
-    if (std::exchange(paused_, Pause::kNone) != Pause::kNone) llhttp_resume(&parser_);
+    if (paused_ != Pause::kNone) llhttp_resume(&parser_);
+    paused_ = Pause::kNone;
     const auto code = llhttp_execute(&parser_, from, end - from);
     const char* stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
     if (auto error = check_line_endings(from, stop)) return {refuse(*error), 0};

@@ -61,19 +61,20 @@ void append_framing_fields(ResponseHead& head, const Response& response,
 }  // namespace
 
 // [slide:write_head]
-ResponseHead write_head(const Response& response, const ResponseContext& context,
-                        std::string_view date, std::string_view server) {
-  if (response.status < 200 || response.status > 599) {
-    throw std::invalid_argument(fmt::format("status {} is not final", response.status));
+ResponseHead write_head(const Response& response, const ResponseContext& ctx,
+                        std::string_view http_date, std::string_view server) {
+  const int status = response.status;
+  if (status < 200 || status > 599) {
+    throw std::invalid_argument(fmt::format("status {} is not final", status));
   }
-  ResponseHead head{"", framing_for(response, context), context.keep_alive};
-  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", response.status, reason_phrase(response.status));
-  append_field(head.bytes, "Date", date);
+  ResponseHead head{"", framing_for(response, ctx), ctx.keep_alive};
+  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", status, reason_phrase(status));
+  append_field(head.bytes, "Date", http_date);
   append_field(head.bytes, "Server", server);
-  for (const auto& field : response.headers) {
-    if (!owned_by_writer(field.name)) append_field(head.bytes, field.name, field.value);
+  for (const auto& f : response.headers) {
+    if (!owned_by_writer(f.name)) append_field(head.bytes, f.name, f.value);
   }
-  append_framing_fields(head, response, context);
+  append_framing_fields(head, response, ctx);
   head.bytes.append("\r\n");
   return head;
 }

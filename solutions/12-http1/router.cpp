@@ -53,12 +53,13 @@ std::string Router::allowed_methods(std::string_view path) const {
 // [slide:router]
 Response Router::handle(const Request& request) const {
   // BEGIN SOLUTION: the route for the method and path (a HEAD request with no HEAD route goes to the GET route); else 405 with Allow (RFC 9110 §15.5.6) when other methods have the path, else 404
-  const Route* route = find(request.method, request.path);
-  if (route == nullptr && request.method == "HEAD") route = find("GET", request.path);
+  const std::string& path = request.path;
+  const Route* route = find(request.method, path);
+  if (route == nullptr && request.method == "HEAD") route = find("GET", path);
   if (route != nullptr) return route->handler(request);
-  const std::string allowed = allowed_methods(request.path);
-  if (allowed.empty()) return Response::text(404, "not found: " + request.path + "\n");
-  Response response = Response::text(405, request.method + " is not allowed here\n");
+  const std::string allowed = allowed_methods(path);
+  if (allowed.empty()) return Response::text(404, "not found: " + path + "\n");
+  Response response = Response::text(405, "method not allowed here\n");
   response.headers.add("Allow", allowed);
   return response;
   // END SOLUTION
