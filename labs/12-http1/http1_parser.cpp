@@ -7,6 +7,8 @@
 // message (a request to hand over), and llhttp_execute returns there with the position reached.
 #include "http1_parser.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -175,49 +177,52 @@ ParseError Http1Parser::error_from_llhttp(llhttp_errno_t code, const char* at) c
   SYSLAB_TODO("505 for HPE_PAUSED_H2_UPGRADE (the HTTP/2 preface), and for HPE_INVALID_VERSION when the version read so far is a well-formed \"D.D\" that llhttp refused (1.2, 3.0) before on_version_complete; 501 for HPE_INVALID_METHOD when the byte at is a token character (a method llhttp does not know); 400 for the rest");
 }
 
-Http1Parser::Result Http1Parser::finish_with_error(ParseError error) {
+Http1Parser::Event Http1Parser::refuse(ParseError error) {
   error_ = std::move(error);
-  in_message_ = false;
-  return {Event::kError, 0};
+  return Event::kError;
 }
 
-std::optional<Http1Parser::Event> Http1Parser::after_head() {
-  if (auto error = check_head(request_, limits_)) {
-    error_ = std::move(error);
-    return Event::kError;
-  }
+// The end of a head: the rules, then 100-continue, or read on.
+Http1Parser::Step Http1Parser::after_head() {
+  if (auto error = check_head(request_, limits_)) return refuse(std::move(*error));
   if (expects_continue(request_)) return Event::kExpectContinue;
   return std::nullopt;
 }
 
+// The end of a message: a request to hand over, and whether another may follow.
+Http1Parser::Event Http1Parser::after_message() {
+  in_message_ = false;
+  keep_alive_ = http::keep_alive(request_);
+  done_ = !keep_alive_;
+  return Event::kRequest;
+}
+
+Http1Parser::Step Http1Parser::event_after(llhttp_errno_t err, const char* at) {
+  if (err == HPE_OK) return Event::kNeedMore;  // every byte used
+  if (error_) return Event::kError;            // one of our callbacks refused
+  if (err == HPE_PAUSED_UPGRADE) {
+    // Upgrade or CONNECT: ignored (RFC 9110 §7.8); HTTP/1.1 goes on.
+    llhttp_resume_after_upgrade(&parser_);
+    return std::nullopt;
+  }
+  if (err == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
+  if (err == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
+  return refuse(error_from_llhttp(err, at));
+}
+
 Http1Parser::Result Http1Parser::feed(std::string_view bytes) {
   if (error_) return {Event::kError, 0};
-  if (done_) return {Event::kNeedMore, bytes.size()};  // after Connection: close, nothing counts
+  if (done_) return {Event::kNeedMore, bytes.size()};  // after a last request
   const char* const end = bytes.data() + bytes.size();
   const char* from = bytes.data();
   while (true) {
-    if (std::exchange(paused_, Pause::kNone) != Pause::kNone) llhttp_resume(&parser_);
-    const llhttp_errno_t code = llhttp_execute(&parser_, from, end - from);
-    const char* const stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
-    if (auto error = check_line_endings(from, stop)) return finish_with_error(*error);
-    const std::size_t consumed = stop - bytes.data();
-    if (code == HPE_OK) return {Event::kNeedMore, consumed};
-    if (error_) return finish_with_error(*error_);  // one of our callbacks refused
-    if (code == HPE_PAUSED_UPGRADE) {
-      // Upgrade or CONNECT: this server ignores the offer (RFC 9110 §7.8) and reads on in HTTP/1.
-      llhttp_resume_after_upgrade(&parser_);
-    } else if (code == HPE_PAUSED && paused_ == Pause::kHead) {
-      if (auto event = after_head()) {
-        if (*event == Event::kError) return finish_with_error(*error_);
-        return {*event, consumed};
-      }
-    } else if (code == HPE_PAUSED && paused_ == Pause::kMessage) {
-      in_message_ = false;
-      keep_alive_ = http::keep_alive(request_);
-      done_ = !keep_alive_;
-      return {Event::kRequest, consumed};
-    } else {
-      return finish_with_error(error_from_llhttp(code, stop));
+    if (paused_ != Pause::kNone) llhttp_resume(&parser_);
+    paused_ = Pause::kNone;
+    const auto code = llhttp_execute(&parser_, from, end - from);
+    const char* stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
+    if (auto error = check_line_endings(from, stop)) return {refuse(*error), 0};
+    if (auto event = event_after(code, stop)) {
+      return {*event, static_cast<std::size_t>(stop - bytes.data())};
     }
     from = stop;
   }

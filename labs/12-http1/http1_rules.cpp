@@ -14,7 +14,7 @@ namespace {
 
 }  // namespace
 
-std::optional<ParseError> check_head(const Request& head, const Limits& limits) {
+Verdict check_head(const Request& head, const Limits& limits) {
   SYSLAB_TODO("505 for a version other than 1.0/1.1; 400 for a 1.1 request without exactly one Host; then Transfer-Encoding (400 if it cannot frame the body: HTTP/1.0, with Content-Length, chunked not last or twice; 501 for another coding), Content-Length (400 unless exactly one number; 413 above max_body) and Expect (417 unless 100-continue)");
 }
 
@@ -26,7 +26,7 @@ bool keep_alive(const Request& head) {
   SYSLAB_TODO("RFC 9112 §9.3: a \"close\" token in any Connection field closes; else HTTP/1.1 stays open, HTTP/1.0 only with a \"keep-alive\" token");
 }
 
-std::optional<ParseError> LineChecker::next(char c) {
+Verdict LineChecker::next(char c) {
   SYSLAB_TODO("a '\\n' whose previous byte is not '\\r' is a bare LF (400); a ' ' or '\\t' right after a '\\n' starts a folded line (obs-fold, 400); remember c");
 }
 

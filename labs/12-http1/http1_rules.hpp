@@ -26,11 +26,14 @@ struct ParseError {
   std::string reason;
 };
 
+// A check's outcome: the error, or nullopt when the request passes.
+using Verdict = std::optional<ParseError>;
+
 // Checks a complete request head (line and fields, no body yet) against RFC 9112's framing rules
 // and the limits: the version (505), Host (400), Transfer-Encoding (400 when it cannot frame the
 // body safely, 501 for a coding other than chunked), Content-Length (400 when it is ambiguous,
 // 413 above max_body) and Expect (417 for anything but 100-continue). nullopt: acceptable.
-[[nodiscard]] std::optional<ParseError> check_head(const Request& head, const Limits& limits);
+[[nodiscard]] Verdict check_head(const Request& head, const Limits& limits);
 
 // True when the client waits for "100 Continue" before it sends the body (RFC 9110 §10.1.1): an
 // HTTP/1.1 request with "Expect: 100-continue" that has a body to send.
@@ -46,7 +49,7 @@ struct ParseError {
 class LineChecker {
  public:
   // The error that byte c makes, given the bytes before it; nullopt when it is fine.
-  [[nodiscard]] std::optional<ParseError> next(char c);
+  [[nodiscard]] Verdict next(char c);
   // Content came in between: the next byte follows no line.
   void restart() noexcept { previous_ = '\0'; }
 

@@ -43,7 +43,7 @@ struct ResponseHead {
 // Connection, Date, Server), the framing field, and Connection: close when the connection ends
 // (Connection: keep-alive to an HTTP/1.0 client that asked for it). Throws std::invalid_argument
 // for a status outside 200-599 (100 Continue is continue_head()).
-[[nodiscard]] ResponseHead write_head(const Response& response, const ResponseContext& context,
+[[nodiscard]] ResponseHead write_head(const Response& response, const ResponseContext& ctx,
                                       std::string_view date, std::string_view server);
 
 // One chunk of a chunked body: size in hex, CRLF, the bytes, CRLF (RFC 9112 §7.1). Empty bytes

@@ -7,6 +7,8 @@
 // message (a request to hand over), and llhttp_execute returns there with the position reached.
 #include "http1_parser.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -78,7 +80,6 @@ int Http1Parser::fail(int status, std::string reason) {
   return HPE_USER;
 }
 
-// [slide:limits]
 int Http1Parser::count_line_bytes(std::size_t n) {
   // BEGIN SOLUTION: add n to the request line's bytes; above limits_.max_request_line fail with 414 (RFC 9112 §3); then count them as head bytes too
   line_bytes_ += n;
@@ -90,14 +91,13 @@ int Http1Parser::count_line_bytes(std::size_t n) {
   // END SOLUTION
 }
 
+// [slide:count_head_bytes]
 int Http1Parser::count_head_bytes(std::size_t n) {
   // BEGIN SOLUTION: add n to the head's bytes; above limits_.max_head_bytes fail with 431 (RFC 6585 §5)
   head_bytes_ += n;
-  if (head_bytes_ > limits_.max_head_bytes) {
-    return fail(431, "header block larger than " + std::to_string(limits_.max_head_bytes) +
-                         " bytes (RFC 6585 §5)");
-  }
-  return 0;
+  if (head_bytes_ <= limits_.max_head_bytes) return 0;
+  const std::size_t limit = limits_.max_head_bytes;
+  return fail(431, fmt::format("head above {} bytes (RFC 6585 §5)", limit));
   // END SOLUTION
 }
 // [/slide]
@@ -127,13 +127,14 @@ int Http1Parser::on_version_complete() {
   return 0;
 }
 
-// [slide:fields]
+// [slide:on_header_field]
 int Http1Parser::on_header_field(std::string_view part) {
   // BEGIN SOLUTION: append the piece to field_ (a name may come in several pieces) and count it as head bytes
   field_.append(part);
   return count_head_bytes(part.size());
   // END SOLUTION
 }
+// [/slide]
 
 int Http1Parser::on_header_field_complete() {
   // BEGIN SOLUTION: the name is whole: count one more field (431 above limits_.max_fields); a name that ends in SP or HT had whitespace before its colon (400, RFC 9112 §5.1)
@@ -154,9 +155,11 @@ int Http1Parser::on_header_value(std::string_view part) {
   // END SOLUTION
 }
 
+// [slide:on_header_value_complete]
 int Http1Parser::on_header_value_complete() {
   // BEGIN SOLUTION: the field is whole: strip the whitespace after the value (RFC 9110 §5.5), add the field to the trailers when in_trailers_, else to the headers; clear field_ and value_
-  while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
+  const auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+  while (!value_.empty() && is_ows(value_.back())) value_.pop_back();
   Headers& into = in_trailers_ ? request_.trailers : request_.headers;
   into.add(std::exchange(field_, {}), std::exchange(value_, {}));
   return 0;
@@ -244,50 +247,55 @@ ParseError Http1Parser::error_from_llhttp(llhttp_errno_t code, const char* at) c
   // END SOLUTION
 }
 
-Http1Parser::Result Http1Parser::finish_with_error(ParseError error) {
+Http1Parser::Event Http1Parser::refuse(ParseError error) {
   error_ = std::move(error);
-  in_message_ = false;
-  return {Event::kError, 0};
+  return Event::kError;
 }
 
-std::optional<Http1Parser::Event> Http1Parser::after_head() {
-  if (auto error = check_head(request_, limits_)) {
-    error_ = std::move(error);
-    return Event::kError;
-  }
+// The end of a head: the rules, then 100-continue, or read on.
+Http1Parser::Step Http1Parser::after_head() {
+  if (auto error = check_head(request_, limits_)) return refuse(std::move(*error));
   if (expects_continue(request_)) return Event::kExpectContinue;
   return std::nullopt;
 }
 
+// The end of a message: a request to hand over, and whether another may follow.
+Http1Parser::Event Http1Parser::after_message() {
+  in_message_ = false;
+  keep_alive_ = http::keep_alive(request_);
+  done_ = !keep_alive_;
+  return Event::kRequest;
+}
+
+// [slide:event_after]
+Http1Parser::Step Http1Parser::event_after(llhttp_errno_t err, const char* at) {
+  if (err == HPE_OK) return Event::kNeedMore;  // every byte used
+  if (error_) return Event::kError;            // one of our callbacks refused
+  if (err == HPE_PAUSED_UPGRADE) {
+    // Upgrade or CONNECT: ignored (RFC 9110 §7.8); HTTP/1.1 goes on.
+    llhttp_resume_after_upgrade(&parser_);
+    return std::nullopt;
+  }
+  if (err == HPE_PAUSED && paused_ == Pause::kHead) return after_head();
+  if (err == HPE_PAUSED && paused_ == Pause::kMessage) return after_message();
+  return refuse(error_from_llhttp(err, at));
+}
+// [/slide]
+
 // [slide:feed]
 Http1Parser::Result Http1Parser::feed(std::string_view bytes) {
   if (error_) return {Event::kError, 0};
-  if (done_) return {Event::kNeedMore, bytes.size()};  // after Connection: close, nothing counts
+  if (done_) return {Event::kNeedMore, bytes.size()};  // after a last request
   const char* const end = bytes.data() + bytes.size();
   const char* from = bytes.data();
   while (true) {
-    if (std::exchange(paused_, Pause::kNone) != Pause::kNone) llhttp_resume(&parser_);
-    const llhttp_errno_t code = llhttp_execute(&parser_, from, end - from);
-    const char* const stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
-    if (auto error = check_line_endings(from, stop)) return finish_with_error(*error);
-    const std::size_t consumed = stop - bytes.data();
-    if (code == HPE_OK) return {Event::kNeedMore, consumed};
-    if (error_) return finish_with_error(*error_);  // one of our callbacks refused
-    if (code == HPE_PAUSED_UPGRADE) {
-      // Upgrade or CONNECT: this server ignores the offer (RFC 9110 §7.8) and reads on in HTTP/1.
-      llhttp_resume_after_upgrade(&parser_);
-    } else if (code == HPE_PAUSED && paused_ == Pause::kHead) {
-      if (auto event = after_head()) {
-        if (*event == Event::kError) return finish_with_error(*error_);
-        return {*event, consumed};
-      }
-    } else if (code == HPE_PAUSED && paused_ == Pause::kMessage) {
-      in_message_ = false;
-      keep_alive_ = http::keep_alive(request_);
-      done_ = !keep_alive_;
-      return {Event::kRequest, consumed};
-    } else {
-      return finish_with_error(error_from_llhttp(code, stop));
+    if (paused_ != Pause::kNone) llhttp_resume(&parser_);
+    paused_ = Pause::kNone;
+    const auto code = llhttp_execute(&parser_, from, end - from);
+    const char* stop = code == HPE_OK ? end : llhttp_get_error_pos(&parser_);
+    if (auto error = check_line_endings(from, stop)) return {refuse(*error), 0};
+    if (auto event = event_after(code, stop)) {
+      return {*event, static_cast<std::size_t>(stop - bytes.data())};
     }
     from = stop;
   }

@@ -85,9 +85,13 @@ class Http1Parser {
   ParseError error_from_llhttp(llhttp_errno_t code, const char* at) const;
   // Runs the LineChecker over the bytes llhttp used, content excepted.
   std::optional<ParseError> check_line_endings(const char* begin, const char* end);
-  // The step after llhttp stopped at the end of a head: the rules, then 100-continue or go on.
-  std::optional<Event> after_head();
-  Result finish_with_error(ParseError error);
+  // What llhttp stopping with code at stop means: an event for the caller, or nullopt to go on.
+  using Step = std::optional<Event>;
+  Step event_after(llhttp_errno_t code, const char* at);
+  Step after_head();
+  Event after_message();
+  // Records the error for good; kError.
+  Event refuse(ParseError error);
 
   llhttp_t parser_{};
   const Limits limits_;

@@ -23,7 +23,7 @@ std::vector<std::string_view> all_items(const Headers& headers, std::string_view
 }
 
 // Transfer-Encoding (RFC 9112 §6.1, §6.3): the codings, in the order they were applied.
-std::optional<ParseError> check_transfer_encoding(const Request& head) {
+Verdict check_transfer_encoding(const Request& head) {
   if (head.version == Version{1, 0}) {
     // §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
     return ParseError{400, "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)"};
@@ -50,7 +50,7 @@ std::optional<ParseError> check_transfer_encoding(const Request& head) {
 }
 
 // Content-Length (RFC 9112 §6.2, §6.3 item 5): one decimal number, within the limit.
-std::optional<ParseError> check_content_length(const Request& head, const Limits& limits) {
+Verdict check_content_length(const Request& head, const Limits& limits) {
   const auto values = head.headers.get_all("Content-Length");
   if (values.empty()) return std::nullopt;
   if (values.size() > 1) {
@@ -71,7 +71,7 @@ std::optional<ParseError> check_content_length(const Request& head, const Limits
 }
 
 // Expect (RFC 9110 §10.1.1): 100-continue is the only expectation there is; HTTP/1.0 ignores it.
-std::optional<ParseError> check_expect(const Request& head) {
+Verdict check_expect(const Request& head) {
   const auto expect = head.headers.get("Expect");
   if (!expect || head.version == Version{1, 0} || iequals(*expect, "100-continue")) {
     return std::nullopt;
@@ -83,14 +83,14 @@ std::optional<ParseError> check_expect(const Request& head) {
 }  // namespace
 
 // [slide:check_head]
-std::optional<ParseError> check_head(const Request& head, const Limits& limits) {
+Verdict check_head(const Request& head, const Limits& limits) {
   // BEGIN SOLUTION: 505 for a version other than 1.0/1.1; 400 for a 1.1 request without exactly one Host; then Transfer-Encoding (400 if it cannot frame the body: HTTP/1.0, with Content-Length, chunked not last or twice; 501 for another coding), Content-Length (400 unless exactly one number; 413 above max_body) and Expect (417 unless 100-continue)
   if (head.version != Version{1, 1} && head.version != Version{1, 0}) {
-    return ParseError{505, "HTTP version other than 1.0 and 1.1 (RFC 9110 §15.6.6)"};
+    return ParseError{505, "not HTTP/1.0 or 1.1 (RFC 9110 §15.6.6)"};
   }
   const std::size_t hosts = head.headers.count("Host");
   if (hosts > 1 || (hosts == 0 && head.version == Version{1, 1})) {
-    return ParseError{400, "an HTTP/1.1 request needs exactly one Host (RFC 9112 §3.2)"};
+    return ParseError{400, "not exactly one Host (RFC 9112 §3.2)"};
   }
   if (head.headers.contains("Transfer-Encoding")) {
     if (auto error = check_transfer_encoding(head)) return error;
@@ -114,10 +114,11 @@ bool expects_continue(const Request& head) {
 // [slide:keep_alive]
 bool keep_alive(const Request& head) {
   // BEGIN SOLUTION: RFC 9112 §9.3: a "close" token in any Connection field closes; else HTTP/1.1 stays open, HTTP/1.0 only with a "keep-alive" token
-  const auto connection = all_items(head.headers, "Connection");
-  const auto has = [&connection](std::string_view token) {
-    return std::any_of(connection.begin(), connection.end(),
-                       [token](std::string_view item) { return iequals(item, token); });
+  const auto has = [&head](std::string_view token) {
+    for (const std::string_view value : head.headers.get_all("Connection")) {
+      if (has_token(value, token)) return true;
+    }
+    return false;
   };
   if (has("close")) return false;
   if (head.version == Version{1, 1}) return true;
@@ -127,12 +128,12 @@ bool keep_alive(const Request& head) {
 // [/slide]
 
 // [slide:line_checker]
-std::optional<ParseError> LineChecker::next(char c) {
+Verdict LineChecker::next(char c) {
   // BEGIN SOLUTION: a '\n' whose previous byte is not '\r' is a bare LF (400); a ' ' or '\t' right after a '\n' starts a folded line (obs-fold, 400); remember c
   const char previous = previous_;
   previous_ = c;
   if (c == '\n' && previous != '\r') {
-    return ParseError{400, "a bare LF ends a line: this server wants CRLF (RFC 9112 §2.2)"};
+    return ParseError{400, "a bare LF: lines end in CRLF (RFC 9112 §2.2)"};
   }
   if ((c == ' ' || c == '\t') && previous == '\n') {
     return ParseError{400, "a folded header line, obs-fold (RFC 9112 §5.2)"};

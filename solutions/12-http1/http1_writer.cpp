@@ -26,45 +26,55 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
-}  // namespace
+// [slide:framing_for]
+Framing framing_for(const Response& response, const ResponseContext& context) {
+  // BEGIN SOLUTION: RFC 9112 §6, RFC 9110 §6.4.1 and §9.3.2: no body for a status without content (204, 304) or a HEAD request; Content-Length when the length is known; chunked to HTTP/1.1; until the connection closes to HTTP/1.0 (it has no chunked: RFC 9112 §6.1)
+  if (status_has_no_content(response.status)) return Framing::kNone;
+  if (context.method == "HEAD") return Framing::kNone;
+  if (known_length(response.body)) return Framing::kContentLength;
+  if (context.version == Version{1, 1}) return Framing::kChunked;
+  return Framing::kUntilClose;
+  // END SOLUTION
+}
+// [/slide]
 
-// [slide:write_head]
-ResponseHead write_head(const Response& response, const ResponseContext& context,
-                        std::string_view date, std::string_view server) {
-  if (response.status < 200 || response.status > 599) {
-    throw std::invalid_argument(fmt::format("write_head: status {} is not final", response.status));
-  }
-  ResponseHead head;
-  head.keep_alive = context.keep_alive;
-  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", response.status, reason_phrase(response.status));
-  append_field(head.bytes, "Date", date);
-  append_field(head.bytes, "Server", server);
-  for (const auto& field : response.headers) {
-    if (!owned_by_writer(field.name)) append_field(head.bytes, field.name, field.value);
-  }
-  // BEGIN SOLUTION: the framing (RFC 9112 §6; RFC 9110 §8.6, §9.3.2): 204 and 304 have no body and no length field; a known length gets Content-Length (a HEAD response too, with no body); an unknown one (a stream) is chunked for HTTP/1.1, or sent until the connection closes for HTTP/1.0 (no Transfer-Encoding to 1.0: §6.1); then Connection: close when the connection ends, keep-alive for an HTTP/1.0 client that keeps it
+// [slide:framing_fields]
+void append_framing_fields(ResponseHead& head, const Response& response,
+                           const ResponseContext& context) {
+  // BEGIN SOLUTION: Content-Length when the length is known and the status may have content (a HEAD response too: RFC 9110 §9.3.2); Transfer-Encoding: chunked for kChunked; kUntilClose ends the connection; then Connection: close when it ends, Connection: keep-alive to an HTTP/1.0 client that keeps it
   const std::optional<std::uint64_t> length = known_length(response.body);
-  const bool head_request = context.method == "HEAD";
-  if (status_has_no_content(response.status)) {
-    head.framing = Framing::kNone;
-  } else if (length) {
+  if (length && !status_has_no_content(response.status)) {
     append_field(head.bytes, "Content-Length", std::to_string(*length));
-    head.framing = head_request ? Framing::kNone : Framing::kContentLength;
-  } else if (head_request) {
-    head.framing = Framing::kNone;
-  } else if (context.version == Version{1, 1}) {
+  } else if (head.framing == Framing::kChunked) {
     append_field(head.bytes, "Transfer-Encoding", "chunked");
-    head.framing = Framing::kChunked;
-  } else {
-    head.framing = Framing::kUntilClose;
-    head.keep_alive = false;
   }
+  if (head.framing == Framing::kUntilClose) head.keep_alive = false;
   if (!head.keep_alive) {
     append_field(head.bytes, "Connection", "close");
   } else if (context.version == Version{1, 0}) {
     append_field(head.bytes, "Connection", "keep-alive");
   }
   // END SOLUTION
+}
+// [/slide]
+
+}  // namespace
+
+// [slide:write_head]
+ResponseHead write_head(const Response& response, const ResponseContext& ctx,
+                        std::string_view http_date, std::string_view server) {
+  const int status = response.status;
+  if (status < 200 || status > 599) {
+    throw std::invalid_argument(fmt::format("status {} is not final", status));
+  }
+  ResponseHead head{"", framing_for(response, ctx), ctx.keep_alive};
+  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", status, reason_phrase(status));
+  append_field(head.bytes, "Date", http_date);
+  append_field(head.bytes, "Server", server);
+  for (const auto& f : response.headers) {
+    if (!owned_by_writer(f.name)) append_field(head.bytes, f.name, f.value);
+  }
+  append_framing_fields(head, response, ctx);
   head.bytes.append("\r\n");
   return head;
 }

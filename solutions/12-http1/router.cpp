@@ -20,29 +20,47 @@ bool Router::path_matches(std::string_view pattern, std::string_view path) {
   // END SOLUTION
 }
 
-// [slide:router]
-Response Router::handle(const Request& request) const {
-  // BEGIN SOLUTION: the first route whose path and method fit (HEAD also fits a GET route) answers; if some route has the path but none the method, 405 with "Allow: GET, HEAD, POST" (the methods of those routes, in order, each once, HEAD after GET); if no route has the path, 404
-  std::vector<std::string> allowed;
-  const auto allow = [&allowed](std::string_view method) {
-    if (std::find(allowed.begin(), allowed.end(), method) == allowed.end()) {
-      allowed.emplace_back(method);
+const Router::Route* Router::find(std::string_view method, std::string_view path) const {
+  // BEGIN SOLUTION: the first route, in the order added, with this method and a pattern that matches path; nullptr if none
+  for (const Route& route : routes_) {
+    if (route.method == method && path_matches(route.pattern, path)) return &route;
+  }
+  return nullptr;
+  // END SOLUTION
+}
+
+std::string Router::allowed_methods(std::string_view path) const {
+  // BEGIN SOLUTION: "GET, HEAD, POST": the methods of the routes whose pattern matches path, in order, each once, HEAD added after GET; empty if no route matches
+  std::vector<std::string_view> methods;
+  const auto allow = [&methods](std::string_view method) {
+    if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+      methods.push_back(method);
     }
   };
-  const Route* get_route = nullptr;
   for (const Route& route : routes_) {
-    if (!path_matches(route.pattern, request.path)) continue;
-    if (route.method == request.method) return route.handler(request);
-    if (route.method == "GET" && get_route == nullptr) get_route = &route;
+    if (!path_matches(route.pattern, path)) continue;
     allow(route.method);
     if (route.method == "GET") allow("HEAD");
   }
-  if (request.method == "HEAD" && get_route != nullptr) return get_route->handler(request);
-  if (allowed.empty()) return Response::text(404, "not found: " + request.path + "\n");
-  Response response = Response::text(405, request.method + " is not allowed here\n");
   std::string list;
-  for (const std::string& method : allowed) list += (list.empty() ? "" : ", ") + method;
-  response.headers.add("Allow", list);  // RFC 9110 §15.5.6: a 405 MUST say what is allowed
+  for (const std::string_view method : methods) {
+    list.append(list.empty() ? "" : ", ").append(method);
+  }
+  return list;
+  // END SOLUTION
+}
+
+// [slide:router]
+Response Router::handle(const Request& request) const {
+  // BEGIN SOLUTION: the route for the method and path (a HEAD request with no HEAD route goes to the GET route); else 405 with Allow (RFC 9110 §15.5.6) when other methods have the path, else 404
+  const std::string& path = request.path;
+  const Route* route = find(request.method, path);
+  if (route == nullptr && request.method == "HEAD") route = find("GET", path);
+  if (route != nullptr) return route->handler(request);
+  const std::string allowed = allowed_methods(path);
+  if (allowed.empty()) return Response::text(404, "not found: " + path + "\n");
+  Response response = Response::text(405, "method not allowed here\n");
+  response.headers.add("Allow", allowed);
   return response;
   // END SOLUTION
 }

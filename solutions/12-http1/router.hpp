@@ -34,6 +34,10 @@ class Router {
     Handler handler;
   };
   static bool path_matches(std::string_view pattern, std::string_view path);
+  // The first route for this method whose pattern matches path, or nullptr.
+  const Route* find(std::string_view method, std::string_view path) const;
+  // "GET, HEAD, POST": the methods that have a route for path ("" when none has).
+  std::string allowed_methods(std::string_view path) const;
 
   std::vector<Route> routes_;
 };

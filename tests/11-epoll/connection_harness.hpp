@@ -37,8 +37,23 @@ struct Harness {
     epoll_test::SocketPair pair = epoll_test::make_socket_pair();
     peer = std::move(pair.b);
     fdio::UniqueFd mine(pair.a.release());
-    auto transport = make_transport ? make_transport(std::move(mine))
-                                    : std::make_unique<reactor::PlainTransport>(std::move(mine));
+    start(make_transport ? make_transport(std::move(mine))
+                         : std::make_unique<reactor::PlainTransport>(std::move(mine)),
+          options);
+  }
+  // The connection on socket (non-blocking), plainly; the test keeps the peer's end itself.
+  Harness(fdio::UniqueFd socket, reactor::ConnectionOptions options)
+      : loop(reactor::make_epoll_poller(reactor::Trigger::kEdge)) {
+    start(std::make_unique<reactor::PlainTransport>(std::move(socket)), options);
+  }
+  // The server's last steps: closed (if it is not yet), then destroyed after the dispatch.
+  ~Harness() {
+    if (conn) finish();
+  }
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
+
+  void start(std::unique_ptr<reactor::Transport> transport, reactor::ConnectionOptions options) {
     conn = std::make_shared<Connection>(loop, 1, std::move(transport), options);
     conn->on_close([this](const Connection::Ptr&) {
       ++closes;
@@ -49,12 +64,6 @@ struct Harness {
       loop.quit();
     });
   }
-  // The server's last steps: closed (if it is not yet), then destroyed after the dispatch.
-  ~Harness() {
-    if (conn) finish();
-  }
-  Harness(const Harness&) = delete;
-  Harness& operator=(const Harness&) = delete;
 
   void finish() {
     conn->on_close(nullptr);

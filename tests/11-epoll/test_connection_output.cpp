@@ -2,10 +2,18 @@
 // in order with buffered bytes; close after the output (every byte, then EOF); the drained
 // callback that keeps a producer's pending output bounded, for a client that reads slowly and
 // for one that never reads. Each test runs one Connection over a socket pair on the test's loop.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "connection_harness.hpp"
 #include "syslab/echo_suite.hpp"
@@ -176,3 +184,98 @@ SYSLAB_TEST(ConnectionOutput, DrainedStopsForAClientThatNeverReads, 2,
   EXPECT_LE(producer.max_pending, options.low_water_mark + 64 * kKiB);
   EXPECT_LT(producer.produced, 8 * kMiB) << "far more was produced than the socket could take";
 }
+
+namespace {
+
+// A connected pair of TCP sockets on loopback: the server's end non-blocking, the client's with a
+// fixed receive buffer (256 KiB asked), so that a few MiB cannot hide in it. Not smaller: with a
+// window of about one loopback segment (64 KiB), TCP waits for its persist timer.
+struct TcpPair {
+  OwnedFd server;
+  OwnedFd client;
+};
+
+TcpPair make_tcp_pair() {
+  const int fixed = 256 * 1024;
+  OwnedFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), length), 0);
+  EXPECT_EQ(::listen(listener.get(), 1), 0);
+  EXPECT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  OwnedFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  EXPECT_EQ(::setsockopt(client.get(), SOL_SOCKET, SO_RCVBUF, &fixed, sizeof fixed), 0);
+  EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), length), 0);
+  OwnedFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  return {std::move(server), std::move(client)};
+}
+
+}  // namespace
+
+SYSLAB_TEST(ConnectionOutput, CloseAfterOutputWaitsForThePeerInsteadOfResettingIt, 3,
+            "a client that pipelines a request behind one answered with 'Connection: close': "
+            "its bytes arrive after we wrote our last one. Closing then, with them unread, sends "
+            "a TCP reset (man 7 tcp), and the kernel drops what it had not sent yet",
+            "after shutdown(SHUT_WR) the connection is not done: keep reading, drop what comes, "
+            "and close at the peer's EOF (or after linger_timeout)",
+            "handle_readable drops the bytes once close_after_output was asked; the close comes "
+            "from peer_finished, not from the write that emptied the queue") {
+  const ScopedIgnoreSigpipe no_sigpipe;
+  TcpPair tcp = make_tcp_pair();
+  const std::string response = payload(4 * kMiB, 16);
+  Harness h(fdio::UniqueFd(tcp.server.release()), reactor::ConnectionOptions{});
+  std::atomic<bool> all_handed_to_the_kernel = false;
+  h.conn->on_message([&](reactor::Connection& conn, reactor::IoBuffer& input) {
+    input.clear();
+    conn.send(response);
+    conn.close_after_output();
+  });
+  h.conn->on_close([&](const reactor::Connection::Ptr&) {
+    all_handed_to_the_kernel = true;
+    h.loop.quit();
+  });
+  std::function<void()> watch_output = [&] {
+    if (h.conn->closing() && h.conn->pending_output() == 0) all_handed_to_the_kernel = true;
+    (void)h.loop.run_after(1ms, watch_output);
+  };
+  (void)h.loop.run_after(1ms, watch_output);
+  h.conn->established();
+  std::string received;
+  std::string failure;
+  std::thread client([&] {
+    const int fd = tcp.client.get();
+    const Deadline deadline(8s);
+    try {
+      echo::send_all(fd, "GET /big HTTP/1.1\r\n\r\n", deadline);
+      // Read until the server has written its last byte: much of the response is still in the
+      // kernel's buffers. Only then does the pipelined request arrive.
+      std::string chunk(16 * kKiB, '\0');
+      bool sent_next = false;
+      while (wait_readable(fd, deadline)) {
+        const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+        if (got <= 0) {
+          if (got < 0) failure = std::string("read: ") + std::strerror(errno);
+          break;
+        }
+        received.append(chunk.data(), static_cast<std::size_t>(got));
+        if (!sent_next && all_handed_to_the_kernel.load()) {
+          echo::send_all(fd, "GET /next HTTP/1.1\r\n\r\n", deadline);
+          sent_next = true;
+        }
+      }
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    tcp.client.reset();  // the client closes: the server reads EOF
+  });
+  h.loop.run();
+  h.finish();
+  client.join();
+  EXPECT_FALSE(h.timed_out) << "the connection did not close within 8 s";
+  EXPECT_EQ(failure, "") << "the client's connection was reset under it";
+  EXPECT_EQ(received.size(), response.size()) << "the client lost the end of the response";
+  EXPECT_TRUE(received == response) << first_difference_text(received, response);
+}
+SYSLAB_TIMEOUT(ConnectionOutput, CloseAfterOutputWaitsForThePeerInsteadOfResettingIt, 20);
