@@ -120,6 +120,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   [[nodiscard]] bool closing() const noexcept { return close_requested_; }
   // Bytes still to write: buffered bytes and the rest of queued file regions.
   [[nodiscard]] std::size_t pending_output() const noexcept { return output_.size(); }
+  // The socket, to look at (getpeername for a log line): reading and writing are the connection's.
+  [[nodiscard]] fdio::BorrowedFd fd() const noexcept { return transport_->fd(); }
 
  private:
   enum class State { kConnecting, kHandshaking, kConnected, kDisconnected };

@@ -55,6 +55,7 @@ std::chrono::milliseconds milliseconds_option(std::string_view option, std::stri
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
+  // BEGIN SOLUTION: put argv[i] (and its value) into options: --quiet, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these
   if (std::string_view(argv[i]) == "--quiet") {
     options.quiet = true;
   } else if (auto v = net::take_option_value("--host", argc, argv, i)) {
@@ -75,6 +76,7 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
     return false;
   }
   return true;
+  // END SOLUTION
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.

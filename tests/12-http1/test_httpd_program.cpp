@@ -29,9 +29,13 @@ SYSLAB_TEST(HttpdProgram, HelpAndBadOptions, 1,
   EXPECT_NE(help.out.find("--keepalive-timeout"), std::string::npos) << help.out;
   const ProgramResult bad = run_program({program_path("httpd"), "--threads", "many"});
   EXPECT_EQ(bad.status.code, 2) << bad.status;
-  EXPECT_NE(bad.err.find("--threads"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--threads: expected a number"), std::string::npos) << bad.err;
   const ProgramResult unknown = run_program({program_path("httpd"), "--colour"});
   EXPECT_EQ(unknown.status.code, 2) << unknown.status;
+  EXPECT_NE(unknown.err.find("unknown argument"), std::string::npos) << unknown.err;
+  auto server = start_httpd({"--threads=1", "--header-timeout", "5000", "--keepalive-timeout=0",
+                             "--grace", "100"});
+  EXPECT_NE(server->listening_line().find("listening on 127.0.0.1:"), std::string::npos);
 }
 
 SYSLAB_TEST(HttpdProgram, CurlReusesTheConnection, 2,

@@ -1,0 +1,195 @@
+// Lab 12: one HTTP/1.1 connection: requests in order, responses in order, and the connection's
+// end decided by the protocol (keep-alive), by bad input (the error status, then close) or by a
+// timer (408 for a head that does not come, a quiet close for an idle keep-alive connection).
+#include "http1_connection.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <ctime>
+#include <exception>
+#include <type_traits>
+#include "syslab/todo.hpp"
+
+namespace http {
+
+namespace {
+
+// Parsed requests waiting behind the one being answered; beyond this, bytes wait unparsed.
+constexpr std::size_t kMaxQueued = 16;
+
+using Clock = std::chrono::steady_clock;
+
+std::string request_line(const Request& request) {
+  return request.method + " " + request.target + " HTTP/" + std::to_string(request.version.major) +
+         "." + std::to_string(request.version.minor);
+}
+
+std::chrono::microseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
+// A timer's callback: the connection's Http1Connection, if it still has one, does `step`.
+template <void (Http1Connection::*step)()>
+void with_http1(reactor::Connection& conn) {
+  if (auto http = conn.context<Http1Connection>()) (http.get()->*step)();
+}
+
+}  // namespace
+
+Http1Connection::Http1Connection(reactor::Connection& conn, const Handler& handler,
+                                 const Http1Options& options, AccessLog log)
+    : conn_(conn),
+      handler_(handler),
+      options_(options),
+      log_(std::move(log)),
+      peer_(peer_host(conn.fd())),
+      parser_(options.limits) {}
+
+void Http1Connection::start() { arm_header_timer(); }
+
+bool Http1Connection::idle() const noexcept {
+  return queue_.empty() && !responding_ && parser_.idle() && unparsed_.empty();
+}
+
+void Http1Connection::on_input(reactor::IoBuffer& input) {
+  if (ended_) {  // the last response is decided: what else comes is dropped
+    input.clear();
+    return;
+  }
+  unparsed_.append(input.readable());
+  input.clear();
+  cancel_timer(keepalive_timer_);
+  parse_input();
+  answer_queued();
+}
+
+void Http1Connection::parse_input() {
+  SYSLAB_TODO("feed unparsed_ to the parser until it needs more bytes: queue each complete request with its keep-alive decision (stop after one that closes the connection), answer \"100 Continue\" only when no earlier response is still due (else wait), queue a parse error as the last item; stop while kMaxQueued requests wait; arm the header timer while a head is incomplete");
+}
+
+void Http1Connection::answer_queued() {
+  SYSLAB_TODO("while no response is being sent and the output is below options_.output_limit, start the first queued response (in arrival order); once the queue is empty, answer a waiting \"100 Continue\" and parse on; with nothing in flight, arm the keep-alive timer");
+}
+
+void Http1Connection::start_response(Pending pending) {
+  if (const auto* error = std::get_if<ParseError>(&pending.what)) {
+    send_error(*error, pending.received);
+    return;
+  }
+  const Request& request = std::get<Request>(pending.what);
+  Response response = call_handler(request);
+  SYSLAB_TODO("the connection stays open only if the request allows it (pending.keep_alive) and this is not the last queued response of a stopping server; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says");
+}
+
+void Http1Connection::send_body(Body& body, Framing framing) {
+  SYSLAB_TODO("no body for Framing::kNone (HEAD, 204, 304); bytes: send them; a file region: conn_.send_file; a stream: keep it in stream_ and send its first piece (continue_stream); every body but a stream is complete at once (finish_response)");
+}
+
+void Http1Connection::continue_stream() {
+  SYSLAB_TODO("take the stream's next piece and send it (write_chunk for Framing::kChunked, as it is for kUntilClose); then kMore: wait for on_drained (a piece with no bytes: a timer of 0 ms, as no drained callback will come); kWait: a connection timer after piece.wait; kEnd: last_chunk() when chunked, and the response is finished");
+}
+
+void Http1Connection::on_drained() {
+  if (stream_ && stream_waits_for_drain_) {
+    stream_waits_for_drain_ = false;
+    continue_stream();
+  }
+  if (!responding_) answer_queued();
+}
+
+void Http1Connection::finish_response() {
+  responding_ = false;
+  stream_timer_ = 0;
+  record_.duration = since(received_);
+  if (log_) log_(record_);
+  if (!keep_alive_ || (stopping_ && queue_.empty())) end_connection();
+}
+
+void Http1Connection::send_error(const ParseError& error, Clock::time_point received) {
+  conn_.send(write_error(error, dates_.now(), options_.server_name));
+  if (log_) log_({peer_, "-", error.status, 0, since(received)});
+  end_connection();
+}
+
+void Http1Connection::end_connection() {
+  ended_ = true;
+  queue_.clear();
+  unparsed_.clear();
+  cancel_timer(header_timer_);
+  cancel_timer(keepalive_timer_);
+  conn_.close_after_output();
+}
+
+void Http1Connection::stop() {
+  stopping_ = true;
+  unparsed_.clear();  // what is not yet a request is not answered
+  if (!ended_ && !responding_ && queue_.empty()) end_connection();
+}
+
+void Http1Connection::arm_header_timer() {
+  SYSLAB_TODO("a connection timer after options_.header_timeout that calls header_timed_out");
+}
+
+void Http1Connection::arm_keepalive_timer() {
+  SYSLAB_TODO("with a keep-alive timeout (not 0), a connection timer after it that closes the connection if it is still idle then");
+}
+
+void Http1Connection::header_timed_out() {
+  SYSLAB_TODO("the head did not come in time: answer 408 (after what is still due) and close; a connection that never began a request just closes");
+}
+
+void Http1Connection::cancel_timer(reactor::Connection::TimerHandle& handle) {
+  conn_.cancel_timer(handle);
+  handle = 0;
+}
+
+Response Http1Connection::call_handler(const Request& request) {
+  try {
+    return handler_(request);
+  } catch (const std::exception&) {  // one request fails, not the server
+    return Response::text(500, "internal error\n");
+  }
+}
+
+void on_http1_message(reactor::Connection& conn, reactor::IoBuffer& input) {
+  if (auto http = conn.context<Http1Connection>()) {
+    http->on_input(input);
+  } else {
+    input.clear();
+  }
+}
+
+void on_http1_drained(reactor::Connection& conn) {
+  if (auto http = conn.context<Http1Connection>()) http->on_drained();
+}
+
+std::string peer_host(fdio::BorrowedFd socket) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getpeername(socket.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) return "-";
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* where = nullptr;
+  if (address.ss_family == AF_INET) {
+    where = &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr;
+  } else if (address.ss_family == AF_INET6) {
+    where = &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr;
+  }
+  if (where == nullptr || ::inet_ntop(address.ss_family, where, text, sizeof text) == nullptr) {
+    return "-";
+  }
+  return text;
+}
+
+std::string format_access_line(const AccessRecord& record, std::time_t when) {
+  std::tm utc{};
+  ::gmtime_r(&when, &utc);
+  char time_text[40];
+  const std::size_t n = std::strftime(time_text, sizeof time_text, "%d/%b/%Y:%H:%M:%S +0000", &utc);
+  return record.peer + " - - [" + std::string(time_text, n) + "] \"" + record.request_line + "\" " +
+         std::to_string(record.status) + " " + std::to_string(record.body_bytes) + " " +
+         std::to_string(record.duration.count()) + "\n";
+}
+
+}  // namespace http
