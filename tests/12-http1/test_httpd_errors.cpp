@@ -125,8 +125,9 @@ SYSLAB_TEST(HttpdTimeouts, IdleKeepAliveConnectionIsClosed, 1,
 }
 
 SYSLAB_TEST(HttpdFlowControl, NeverReadingClientIsBounded, 2,
-            "answer_queued starts no response while the output is above options_.output_limit: "
-            "the reactor then stops reading that client (its high-water mark)",
+            "Above the high-water mark of pending output, lab 11's connection stops reading a "
+            "client; answer_queued starts no response while the output is above "
+            "options_.output_limit",
             "A client that sends requests without reading must not make the server buffer its "
             "answers without end: look at VmRSS in /proc/PID/status.") {
   auto server = start_httpd();

@@ -33,8 +33,8 @@ SYSLAB_TEST(HttpdProgram, HelpAndBadOptions, 1,
   const ProgramResult unknown = run_program({program_path("httpd"), "--colour"});
   EXPECT_EQ(unknown.status.code, 2) << unknown.status;
   EXPECT_NE(unknown.err.find("unknown argument"), std::string::npos) << unknown.err;
-  auto server = start_httpd({"--threads=1", "--header-timeout", "5000", "--keepalive-timeout=0",
-                             "--grace", "100"});
+  auto server = start_httpd(
+      {"--threads=1", "--header-timeout", "5000", "--keepalive-timeout=0", "--grace", "100"});
   EXPECT_NE(server->listening_line().find("listening on 127.0.0.1:"), std::string::npos);
 }
 
