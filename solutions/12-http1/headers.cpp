@@ -20,7 +20,6 @@ std::string_view trim_ows(std::string_view s) noexcept {
 
 }  // namespace
 
-// [slide:iequals]
 bool iequals(std::string_view a, std::string_view b) {
   // BEGIN SOLUTION: compare a and b ignoring ASCII case (field names are case-insensitive)
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -28,7 +27,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
   // END SOLUTION
 }
-// [/slide]
 
 std::vector<std::string_view> list_items(std::string_view value) {
   std::vector<std::string_view> items;

@@ -38,7 +38,6 @@ Framing framing_for(const Response& response, const ResponseContext& context) {
 }
 // [/slide]
 
-// [slide:framing_fields]
 void append_framing_fields(ResponseHead& head, const Response& response,
                            const ResponseContext& context) {
   // BEGIN SOLUTION: Content-Length when the length is known and the status may have content (a HEAD response too: RFC 9110 §9.3.2); Transfer-Encoding: chunked for kChunked; kUntilClose ends the connection; then Connection: close when it ends, Connection: keep-alive to an HTTP/1.0 client that keeps it
@@ -56,7 +55,6 @@ void append_framing_fields(ResponseHead& head, const Response& response,
   }
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace
 

@@ -16,7 +16,6 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 
 }  // namespace
 
-// [slide:format_http_date]
 std::string format_http_date(std::time_t seconds) {
   // BEGIN SOLUTION: "Sun, 06 Nov 1994 08:49:37 GMT": gmtime_r, then English day and month names
   std::tm utc{};
@@ -28,7 +27,6 @@ std::string format_http_date(std::time_t seconds) {
                      utc.tm_sec);
   // END SOLUTION
 }
-// [/slide]
 
 DateCache::DateCache() : clock_([] { return ::time(nullptr); }) {}
 
