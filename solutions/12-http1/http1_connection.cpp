@@ -64,7 +64,6 @@ void Http1Connection::on_input(reactor::IoBuffer& input) {
   answer_queued();
 }
 
-// [slide:parse_input]
 void Http1Connection::parse_input() {
   // BEGIN SOLUTION: feed unparsed_ to the parser until it needs more bytes: queue each complete request with its keep-alive decision (stop after one that closes the connection), answer "100 Continue" only when no earlier response is still due (else wait), queue a parse error as the last item; stop while kMaxQueued requests wait; arm the header timer while a head is incomplete
   while (!ended_ && !stopping_ && !waiting_for_continue_ && queue_.size() < kMaxQueued &&
@@ -91,9 +90,7 @@ void Http1Connection::parse_input() {
   }
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:answer_queued]
 void Http1Connection::answer_queued() {
   // BEGIN SOLUTION: while no response is being sent and the output is below options_.output_limit, start the first queued response (in arrival order); once the queue is empty, answer a waiting "100 Continue" and parse on; with nothing in flight, arm the keep-alive timer
   while (!responding_ && !ended_ && conn_.pending_output() < options_.output_limit) {
@@ -116,7 +113,6 @@ void Http1Connection::answer_queued() {
   if (!ended_ && idle()) arm_keepalive_timer();
   // END SOLUTION
 }
-// [/slide]
 
 void Http1Connection::start_response(Pending pending) {
   if (const auto* error = std::get_if<ParseError>(&pending.what)) {
@@ -138,7 +134,6 @@ void Http1Connection::start_response(Pending pending) {
   // END SOLUTION
 }
 
-// [slide:send_body]
 void Http1Connection::send_body(Body& body, Framing framing) {
   // BEGIN SOLUTION: no body for Framing::kNone (HEAD, 204, 304); bytes: send them; a file region: conn_.send_file; a stream: keep it in stream_ and send its first piece (continue_stream); every body but a stream is complete at once (finish_response)
   if (framing == Framing::kNone) {
@@ -160,9 +155,7 @@ void Http1Connection::send_body(Body& body, Framing framing) {
   finish_response();
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:continue_stream]
 void Http1Connection::continue_stream() {
   // BEGIN SOLUTION: take the stream's next piece and send it (write_chunk for Framing::kChunked, as it is for kUntilClose); then kMore: wait for on_drained (a piece with no bytes: a timer of 0 ms, as no drained callback will come); kWait: a connection timer after piece.wait; kEnd: last_chunk() when chunked, and the response is finished
   BodyStream::Piece piece = stream_->next();
@@ -189,7 +182,6 @@ void Http1Connection::continue_stream() {
   }
   // END SOLUTION
 }
-// [/slide]
 
 void Http1Connection::on_drained() {
   if (stream_ && stream_waits_for_drain_) {
@@ -228,7 +220,6 @@ void Http1Connection::stop() {
   if (!ended_ && !responding_ && queue_.empty()) end_connection();
 }
 
-// [slide:timers]
 void Http1Connection::arm_header_timer() {
   // BEGIN SOLUTION: a connection timer after options_.header_timeout that calls header_timed_out
   cancel_timer(header_timer_);
@@ -262,7 +253,6 @@ void Http1Connection::header_timed_out() {
   answer_queued();
   // END SOLUTION
 }
-// [/slide]
 
 void Http1Connection::cancel_timer(reactor::Connection::TimerHandle& handle) {
   conn_.cancel_timer(handle);

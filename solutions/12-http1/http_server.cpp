@@ -49,7 +49,6 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() { server_.start(); }
 
-// [slide:connection_changed]
 void HttpServer::connection_changed(const ConnectionPtr& conn) {
   if (!conn->connected()) {
     const std::lock_guard lock(mutex_);
@@ -66,7 +65,6 @@ void HttpServer::connection_changed(const ConnectionPtr& conn) {
   http->start();
   if (stopping_) http->stop();  // it came in while the stop was on its way
 }
-// [/slide]
 
 void HttpServer::on_every_open_connection(const std::function<void(reactor::Connection&)>& step) {
   std::vector<ConnectionPtr> open;
@@ -81,7 +79,6 @@ void HttpServer::on_every_open_connection(const std::function<void(reactor::Conn
   }
 }
 
-// [slide:http_stop]
 void HttpServer::stop_gracefully() {
   base_loop_.assert_in_loop_thread("HttpServer::stop_gracefully");
   // BEGIN SOLUTION: mark the server stopping; stop the reactor server gracefully (no more accepts); tell every open connection to stop (its Http1Connection::stop, on its own loop); after options_.grace, close what is still open
@@ -96,7 +93,6 @@ void HttpServer::stop_gracefully() {
   });
   // END SOLUTION
 }
-// [/slide]
 
 void serve_http(net::Listener listener, fdio::BorrowedFd stop, Handler handler,
                 const HttpServerOptions& options, AccessLog log,
