@@ -39,7 +39,7 @@ EventLoop& Server::next_io_loop() {
 }
 
 void Server::new_connection(fdio::UniqueFd socket) {
-  SYSLAB_TODO("make a Connection on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop");
+  SYSLAB_TODO("make a Connection (on the transport options_.make_transport makes, else a PlainTransport) on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop");
 }
 
 void Server::remove_connection(const Connection::Ptr& conn) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "loop_thread.hpp"
 #include "socket.hpp"
 #include "tcp_connection.hpp"
+#include "transport.hpp"
 
 namespace reactor {
 
@@ -26,6 +28,8 @@ struct ServerOptions {
   int threads = 0;            // I/O loops on their own threads; 0: the base loop does it all
   PollerFactory make_poller;  // for the I/O loops (the base loop's poller is the caller's)
   ConnectionOptions connection;
+  // What each accepted socket is wrapped in (lab 13: TLS); empty: the plain socket.
+  std::function<std::unique_ptr<Transport>(fdio::UniqueFd socket)> make_transport;
 };
 
 class Server {
@@ -39,6 +43,11 @@ class Server {
 
   // Called on the connection's I/O thread for every connection's bytes.
   void on_message(Connection::MessageCallback callback) { on_message_ = std::move(callback); }
+  // Called on the connection's I/O thread when a connection opens and when it closes (the
+  // protocol sets its codec, as the connection's context, and its drained callback there).
+  void on_connection(Connection::ConnectionCallback callback) {
+    on_connection_ = std::move(callback);
+  }
 
   // Starts the I/O threads, then accepting.
   void start();
@@ -63,6 +72,7 @@ class Server {
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;
   Connection::MessageCallback on_message_;
+  Connection::ConnectionCallback on_connection_;
 };
 
 }  // namespace reactor

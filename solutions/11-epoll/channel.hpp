@@ -36,6 +36,10 @@ class Channel {
   void disable_writing();
   // Watched for nothing: no event is reported, even a hangup. The fd stays registered.
   void disable_all() { set_interest(mux::Interest::kNone); }
+  // Watched for exactly `interest`; the poller is told only when it changes.
+  void watch(mux::Interest interest) {
+    if (!added_ || interest != interest_) set_interest(interest);
+  }
   // Stops watching the fd. Call it before the fd is closed.
   void remove();
 

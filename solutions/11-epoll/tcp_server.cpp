@@ -46,12 +46,15 @@ EventLoop& Server::next_io_loop() {
 
 // [slide:new_connection]
 void Server::new_connection(fdio::UniqueFd socket) {
-  // BEGIN SOLUTION: make a Connection on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop
+  // BEGIN SOLUTION: make a Connection (on the transport options_.make_transport makes, else a PlainTransport) on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop
   EventLoop& io_loop = next_io_loop();
   const std::uint64_t id = next_id_++;
-  auto conn = std::make_shared<Connection>(io_loop, id, std::move(socket), options_.connection);
+  auto transport = options_.make_transport ? options_.make_transport(std::move(socket))
+                                           : std::make_unique<PlainTransport>(std::move(socket));
+  auto conn = std::make_shared<Connection>(io_loop, id, std::move(transport), options_.connection);
   connections_.emplace(id, conn);
   conn->on_message(on_message_);
+  conn->on_connection(on_connection_);
   conn->on_close([this](const Connection::Ptr& closed) { remove_connection(closed); });
   // From here on the connection is its loop's: the hand-over goes through the loop's queue.
   io_loop.run_in_loop([conn] { conn->established(); });
