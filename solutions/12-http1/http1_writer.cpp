@@ -1,0 +1,104 @@
+// Lab 12: HTTP/1.1 responses as bytes (see http1_writer.hpp).
+#include "http1_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "status.hpp"
+
+namespace http {
+
+namespace {
+
+// The fields the writer sets itself; a handler's copy of them is not sent.
+bool owned_by_writer(std::string_view name) {
+  static constexpr std::array<std::string_view, 5> kOwned = {"Content-Length", "Transfer-Encoding",
+                                                             "Connection", "Date", "Server"};
+  for (const std::string_view owned : kOwned) {
+    if (iequals(name, owned)) return true;
+  }
+  return false;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+// [slide:framing_for]
+Framing framing_for(const Response& response, const ResponseContext& context) {
+  // BEGIN SOLUTION: RFC 9112 §6, RFC 9110 §6.4.1 and §9.3.2: no body for a status without content (204, 304) or a HEAD request; Content-Length when the length is known; chunked to HTTP/1.1; until the connection closes to HTTP/1.0 (it has no chunked: RFC 9112 §6.1)
+  if (status_has_no_content(response.status)) return Framing::kNone;
+  if (context.method == "HEAD") return Framing::kNone;
+  if (known_length(response.body)) return Framing::kContentLength;
+  if (context.version == Version{1, 1}) return Framing::kChunked;
+  return Framing::kUntilClose;
+  // END SOLUTION
+}
+// [/slide]
+
+void append_framing_fields(ResponseHead& head, const Response& response,
+                           const ResponseContext& context) {
+  // BEGIN SOLUTION: Content-Length when the length is known and the status may have content (a HEAD response too: RFC 9110 §9.3.2); Transfer-Encoding: chunked for kChunked; kUntilClose ends the connection; then Connection: close when it ends, Connection: keep-alive to an HTTP/1.0 client that keeps it
+  const std::optional<std::uint64_t> length = known_length(response.body);
+  if (length && !status_has_no_content(response.status)) {
+    append_field(head.bytes, "Content-Length", std::to_string(*length));
+  } else if (head.framing == Framing::kChunked) {
+    append_field(head.bytes, "Transfer-Encoding", "chunked");
+  }
+  if (head.framing == Framing::kUntilClose) head.keep_alive = false;
+  if (!head.keep_alive) {
+    append_field(head.bytes, "Connection", "close");
+  } else if (context.version == Version{1, 0}) {
+    append_field(head.bytes, "Connection", "keep-alive");
+  }
+  // END SOLUTION
+}
+
+}  // namespace
+
+// [slide:write_head]
+ResponseHead write_head(const Response& response, const ResponseContext& ctx,
+                        std::string_view http_date, std::string_view server) {
+  const int status = response.status;
+  if (status < 200 || status > 599) {
+    throw std::invalid_argument(fmt::format("status {} is not final", status));
+  }
+  ResponseHead head{"", framing_for(response, ctx), ctx.keep_alive};
+  head.bytes = fmt::format("HTTP/1.1 {} {}\r\n", status, reason_phrase(status));
+  append_field(head.bytes, "Date", http_date);
+  append_field(head.bytes, "Server", server);
+  for (const auto& f : response.headers) {
+    if (!owned_by_writer(f.name)) append_field(head.bytes, f.name, f.value);
+  }
+  append_framing_fields(head, response, ctx);
+  head.bytes.append("\r\n");
+  return head;
+}
+// [/slide]
+
+// [slide:write_chunk]
+std::string write_chunk(std::string_view bytes) {
+  // BEGIN SOLUTION: "<size in hex>\r\n<bytes>\r\n"; nothing at all for empty bytes
+  if (bytes.empty()) return {};
+  return fmt::format("{:x}\r\n{}\r\n", bytes.size(), bytes);
+  // END SOLUTION
+}
+// [/slide]
+
+std::string write_response(const Response& response, const ResponseContext& context,
+                           std::string_view date, std::string_view server) {
+  const auto* body = std::get_if<std::string>(&response.body);
+  if (body == nullptr) throw std::invalid_argument("write_response: the body is not bytes");
+  ResponseHead head = write_head(response, context, date, server);
+  if (head.framing != Framing::kNone) head.bytes.append(*body);
+  return std::move(head.bytes);
+}
+
+std::string write_error(const ParseError& error, std::string_view date, std::string_view server) {
+  const Response response = Response::text(error.status, error.reason + "\n");
+  return write_response(response, {"GET", Version{1, 1}, false}, date, server);
+}
+
+}  // namespace http
