@@ -92,26 +92,36 @@ Response redirect_to_directory(const LocalPath& local, const std::string& query)
   return response;
 }
 
+// Opens root/relative and fstats it.
+std::variant<OpenFile, Response> open_and_stat(const fdio::UniqueFd& root,
+                                               const std::string& relative,
+                                               const std::string& request_path) {
+  Opened opened = open_beneath(root, relative);
+  if (opened.error != 0) return refusal(opened.error, request_path);
+  OpenFile file{std::make_shared<const fdio::UniqueFd>(std::move(opened.fd)), {}, relative};
+  if (::fstat(file.fd->get(), &file.status) != 0) return refusal(errno, request_path);
+  return file;
+}
+
 // Opens what a decoded path names: a regular file, or a directory's index.html. A directory named
 // without its trailing slash is redirected to it (as Apache's DirectorySlash does): the relative
 // links of its index.html ("style.css") resolve against the URL, and without the slash they
 // would resolve one level up. Anything else (a FIFO, a device) is refused with 403.
 std::variant<OpenFile, Response> open_target(const fdio::UniqueFd& root, const LocalPath& local,
                                              const Request& request) {
-  std::string relative = local.relative;
-  for (int step = 0; step < 2; ++step) {
-    Opened opened = open_beneath(root, relative);
-    if (opened.error != 0) return refusal(opened.error, request.path);
-    OpenFile file{std::make_shared<const fdio::UniqueFd>(std::move(opened.fd)), {}, relative};
-    if (::fstat(file.fd->get(), &file.status) != 0) return refusal(errno, request.path);
-    if (S_ISREG(file.status.st_mode)) return file;
-    if (!S_ISDIR(file.status.st_mode) || step == 1) {
-      return Response::text(403, "not a regular file: " + request.path + "\n");
-    }
+  auto target = open_and_stat(root, local.relative, request.path);
+  const auto* file = std::get_if<OpenFile>(&target);
+  if (file != nullptr && S_ISDIR(file->status.st_mode)) {
     if (!local.trailing_slash) return redirect_to_directory(local, request.query);
-    relative = relative.empty() ? "index.html" : relative + "/index.html";
+    const std::string index =
+        local.relative.empty() ? "index.html" : local.relative + "/index.html";
+    target = open_and_stat(root, index, request.path);
+    file = std::get_if<OpenFile>(&target);
   }
-  return Response::text(500, "unreachable\n");
+  if (file != nullptr && !S_ISREG(file->status.st_mode)) {
+    return Response::text(403, "not a regular file: " + request.path + "\n");
+  }
+  return target;
 }
 
 // The entity tag of a file: size and modification time, in nanoseconds. Weak (W/"..."), as
@@ -148,9 +158,13 @@ Response file_response(const Request& request, OpenFile file) {
   response.headers.add("Last-Modified", format_http_date(modified));
   response.headers.add("Accept-Ranges", "bytes");  // RFC 9110 §14.3
   // Range applies to GET only (§14.2); evaluated after the preconditions (§13.2.2 step 5).
+  // If-Range is not evaluated, so a request that has one gets the whole file: always a right
+  // answer, where a part of a newer version would not be (§13.1.5). (It could never match our
+  // weak ETag anyway: If-Range compares strongly.)
   const auto range_field = request.headers.get("Range");
   RangeRequest range;
-  if (request.method == "GET" && range_field && request.headers.count("Range") == 1) {
+  if (request.method == "GET" && range_field && request.headers.count("Range") == 1 &&
+      !request.headers.contains("If-Range")) {
     range = parse_range(*range_field, size);
   }
   if (range.kind == RangeRequest::Kind::kUnsatisfiable) {
