@@ -405,6 +405,10 @@ StaticFiles::StaticFiles(const std::string& root) {
   const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) syslab::throw_errno("open", root);
   root_ = std::make_shared<const fdio::UniqueFd>(fd);
+  // openat2 is Linux 5.6 and later, and a container's seccomp filter may refuse it (ENOSYS):
+  // find out now, and refuse to start rather than serve with weaker checks.
+  const Opened probe = open_beneath(*root_, "");
+  if (probe.error != 0) syslab::throw_error(probe.error, "openat2", root);
 }
 
 Response StaticFiles::handle(const Request& request) const {

@@ -65,7 +65,8 @@ class StaticFiles {
  public:
   // Opens root as a directory, once (O_PATH | O_DIRECTORY): the handler resolves every path
   // beneath this descriptor, so renaming or replacing the root path later changes nothing.
-  // Throws syslab::SystemError naming the root when it cannot be opened.
+  // Throws syslab::SystemError naming the root when it cannot be opened, or when openat2(2) is
+  // not available (ENOSYS): without it, nothing keeps symlinks from leading out of the root.
   explicit StaticFiles(const std::string& root);
 
   [[nodiscard]] Response handle(const Request& request) const;
