@@ -60,7 +60,8 @@ struct RangeRequest {
 [[nodiscard]] RangeRequest parse_range(std::string_view value, std::uint64_t length);
 
 // The handler: GET and HEAD of the files under one root directory. Copyable (a Handler is a
-// std::function): the copies share the root's descriptor.
+// std::function): the copies share the root's descriptor. handle() only reads the root fd, so
+// the loops of several threads may call it at once.
 class StaticFiles {
  public:
   // Opens root as a directory, once (O_PATH | O_DIRECTORY): the handler resolves every path
