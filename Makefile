@@ -16,7 +16,7 @@ REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap fresh build configure grade check watch hint test skeletons demo slides \
-        slides-check slides-update bench student-kit format format-check tsan clean
+        slides-check slides-update slides-fit bench student-kit format format-check tsan clean
 
 help:
 	@echo "syslab: from getpid() to an HTTP/2 server, one small program at a time"
@@ -36,6 +36,7 @@ help:
 	@echo "  make demo [LAB=NN]      the narrated live demo of a lab"
 	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
 	@echo "  make slides-update      refresh the decks' code from the solutions (slides-check: only look)"
+	@echo "  make slides-fit         measure every slide in headless Chromium (needs chromium)"
 	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads"
 	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
@@ -103,6 +104,10 @@ slides-check:
 
 slides-update:
 	@$(SYSLAB) slides-update
+
+# The slides measured in headless Chromium (make test checks the budget; this is the truth).
+slides-fit: bootstrap
+	@$(SYSLAB) slides-fit --chromium
 
 # Its own release build without sanitizers (BENCH_BUILD), configured by tools/kit/bench.py.
 BENCH_BUILD ?= build-bench

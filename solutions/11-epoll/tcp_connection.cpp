@@ -99,7 +99,7 @@ void Connection::open() {
   // END SOLUTION
 }
 
-// [slide:handle_readable]
+// [slide:handle_readable-1]
 void Connection::handle_readable() {
   // BEGIN SOLUTION: transport_->read_some until EAGAIN into input_ and hand it to on_message_ (dropped once closing); stop early above the high-water mark (pause_reading) or once closed; EOF: peer_finished; a reset: handle_close
   std::array<char, 64 * 1024> chunk;  // on the loop thread's stack: no 64 KiB per connection
@@ -109,6 +109,8 @@ void Connection::handle_readable() {
       return;
     }
     const fdio::IoResult got = transport_->read_some(chunk);
+    // [/slide]
+    // [slide:handle_readable-2]
     if (got.done()) {
       touch();
       // After close_after_output, what the peer sends is read (so that closing does not reset
@@ -196,7 +198,7 @@ bool Connection::flush_output() {
   // END SOLUTION
 }
 
-// [slide:drained]
+// [slide:drained-1]
 void Connection::after_send() {
   update_interest();  // kWrite while anything is pending
   if (on_drained_) drained_due_ = true;
@@ -215,7 +217,9 @@ void Connection::check_drained() {
   });
   // END SOLUTION
 }
+// [/slide]
 
+// [slide:drained-2]
 void Connection::run_drained() {
   // BEGIN SOLUTION: no longer queued; still open and not closing: on_drained_
   drained_queued_ = false;
@@ -224,7 +228,7 @@ void Connection::run_drained() {
 }
 // [/slide]
 
-// [slide:output_done]
+// [slide:output_done-1]
 void Connection::output_done() {
   // BEGIN SOLUTION: the peer had finished: handle_close; close_after_output was asked and the write side is still open: shut_down_write
   if (peer_done_) {
@@ -247,7 +251,9 @@ void Connection::close_after_output() {
   if (output_.empty()) output_done();  // else handle_writable calls it after the last byte
   // END SOLUTION
 }
+// [/slide]
 
+// [slide:output_done-2]
 void Connection::shut_down_write() {
   // BEGIN SOLUTION: transport_->shutdown_write (the peer reads EOF after our last byte); keep reading (and dropping) until the peer's EOF, at most linger_timeout, then handle_close
   transport_->shutdown_write();

@@ -1,5 +1,5 @@
 // Lab 11 tests: small helpers shared by the test files (socket pairs, the kernel's view of an
-// epoll fd). Threads and CPU time of a process: syslab/proc.hpp.
+// epoll fd, the fd limit raised for a scope). Threads and CPU time of a process: syslab/proc.hpp.
 #pragma once
 
 #include <sys/resource.h>

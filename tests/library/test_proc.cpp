@@ -183,8 +183,10 @@ SYSLAB_TEST(NetTcp, FindsAListenerAndItsBacklog, 1, "/proc/net/tcp: LISTEN is 0A
 
   const OwnedFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  EXPECT_TRUE(poll_until(Deadline(5s), [&] { return loopback_listener(port)->rx_queue == 1; }))
-      << "one connection completed, not accepted";
+  EXPECT_TRUE(poll_until(Deadline(5s), [&] {
+    const std::optional<TcpSocket> now = loopback_listener(port);
+    return now && now->rx_queue == 1;
+  })) << "one connection completed, not accepted";
 }
 
 SYSLAB_TEST(Text, CountsOccurrences, 1, "overlapping ones too") {

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from . import build as build_mod
 from . import report, selftest, skeleton
 from .labs import BUILD, ROOT, Lab, all_labs, have_solutions
-from .learner import print_outcome, run_jobs
+from .learner import print_outcome, run_cases, run_jobs
 from .runner import list_tests
 
 EXCEPTIONS_FILE = ROOT / "tests" / "skeleton-exceptions.txt"
