@@ -48,12 +48,6 @@ struct Options {
   bool quiet = false;
 };
 
-// A time in milliseconds: 1 ms to 1 hour (0 too where allowed, as "never").
-std::chrono::milliseconds milliseconds_option(std::string_view option, std::string_view text,
-                                              long long min) {
-  return std::chrono::milliseconds(net::parse_number(option, text, min, 3'600'000));
-}
-
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
   SYSLAB_TODO("put argv[i] (and its value) into options: --quiet, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these");

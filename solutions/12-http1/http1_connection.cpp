@@ -20,10 +20,13 @@ constexpr std::size_t kMaxQueued = 16;
 
 using Clock = std::chrono::steady_clock;
 
+// BEGIN SOLUTION
+// The request line as the access log quotes it.
 std::string request_line(const Request& request) {
   return request.method + " " + request.target + " HTTP/" + std::to_string(request.version.major) +
          "." + std::to_string(request.version.minor);
 }
+// END SOLUTION
 
 std::chrono::microseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);

@@ -47,11 +47,13 @@ struct Options {
   bool quiet = false;
 };
 
+// BEGIN SOLUTION
 // A time in milliseconds: 1 ms to 1 hour (0 too where allowed, as "never").
 std::chrono::milliseconds milliseconds_option(std::string_view option, std::string_view text,
                                               long long min) {
   return std::chrono::milliseconds(net::parse_number(option, text, min, 3'600'000));
 }
+// END SOLUTION
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
