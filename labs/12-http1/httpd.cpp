@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "app.hpp"
 #include "command_line.hpp"
 #include "http_server.hpp"
-#include "httpd_routes.hpp"
 #include "rlimits.hpp"
 #include "socket.hpp"
 #include "stop_signal.hpp"
@@ -24,11 +24,13 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: httpd [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
+    "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
     "             [--keepalive-timeout MS] [--grace MS] [--access-log FILE] [--quiet]\n"
     "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
     "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
     "  finish the requests in flight (their responses say Connection: close), exit 0.\n"
+    "  --root DIR               serve the files under DIR (GET and HEAD); without it, only the\n"
+    "                           routes /echo, /headers, /stream, /delay and /status/NNN\n"
     "  --host HOST              the address to listen on (default 127.0.0.1)\n"
     "  --port PORT              the port (default 0: the kernel chooses)\n"
     "  --threads N              I/O loops on their own threads (default 0: one loop does all)\n"
@@ -43,6 +45,7 @@ constexpr std::string_view kUsage =
 struct Options {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  http::AppOptions app;
   http::HttpServerOptions server;
   std::string access_log;  // empty: stdout
   bool quiet = false;
@@ -50,7 +53,7 @@ struct Options {
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
-  SYSLAB_TODO("put argv[i] (and its value) into options: --quiet, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these");
+  SYSLAB_TODO("put argv[i] (and its value) into options: --quiet, --root, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these");
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
@@ -97,7 +100,7 @@ int main(int argc, char** argv) {
     http::AccessLog log = make_access_log(options);
     net::Listener listener = net::listen_tcp(options.host, options.port, {});
     const std::string address = net::local_address(listener.fd());
-    http::serve_http(std::move(listener), stop, http::make_httpd_routes(), options.server,
+    http::serve_http(std::move(listener), stop, http::make_app(options.app), options.server,
                      std::move(log),
                      [&address] { std::cout << "listening on " << address << std::endl; });
     std::cerr << "httpd: stopped\n";

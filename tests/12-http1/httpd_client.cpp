@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "syslab/echo_client.hpp"
+#include "syslab/files.hpp"
 #include "syslab/process.hpp"
 
 namespace httpd_test {
@@ -40,8 +41,17 @@ long long field_number(const std::string& head, std::string_view name) {
 
 }  // namespace
 
+const std::string& web_root() {
+  // It lives as long as the process (each test runs in a process of its own), so it outlives
+  // every server the test starts.
+  static const syslab::test::TempDir root;
+  static const bool written = (syslab::test::write_file(root / "index.html", "hello\n"), true);
+  (void)written;
+  return root.path();
+}
+
 std::unique_ptr<ServerProcess> start_httpd(std::vector<std::string> extra, bool quiet) {
-  std::vector<std::string> argv = {syslab::test::program_path("httpd")};
+  std::vector<std::string> argv = {syslab::test::program_path("httpd"), "--root", web_root()};
   if (quiet) argv.push_back("--quiet");
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<ServerProcess>(std::move(argv));

@@ -17,9 +17,13 @@ namespace httpd_test {
 
 using syslab::test::echo::ServerProcess;
 
-// httpd plus extra, --quiet unless asked not to: its stdout is a pipe nobody reads after the
-// "listening on" line (an access log there would fill it); log to a file instead.
+// httpd --root DIR plus extra, --quiet unless asked not to: its stdout is a pipe nobody reads
+// after the "listening on" line (an access log there would fill it); log to a file instead. DIR
+// holds index.html, "hello\n", so GET / answers 200 with those 6 bytes.
 std::unique_ptr<ServerProcess> start_httpd(std::vector<std::string> extra = {}, bool quiet = true);
+
+// The directory start_httpd serves (a temporary directory of this test process): add files to it.
+const std::string& web_root();
 
 struct RawResponse {
   int status = 0;

@@ -95,7 +95,7 @@ SYSLAB_TEST(HttpdErrors, ErrorAfterPipelinedRequestsComesLast, 1,
   auto server = start_httpd();
   RawClient client(server->port());
   client.send(get("/delay?ms=100") + "GET / HTTP/1.1\r\nNo colon\r\n\r\n");
-  EXPECT_EQ(client.read_response().body, "delayed\n");
+  EXPECT_EQ(client.read_response().body, "waited 100 ms\n");
   EXPECT_EQ(client.read_response().status, 400);
   EXPECT_TRUE(client.closed_by_server());
 }

@@ -54,11 +54,11 @@ SYSLAB_TEST(HttpdPipelining, AnswersEveryRequestOfOneWriteInOrder, 3,
             "One write, three requests: a server that parses one request per read loses two.") {
   auto server = start_httpd();
   RawClient client(server->port());
-  client.send(get("/delay?ms=150") + get("/stream?n=2") + get("/"));
+  client.send(get("/delay?ms=150") + get("/stream?n=2&ms=1") + get("/"));
   const RawResponse first = client.read_response();
-  EXPECT_EQ(first.body, "delayed\n") << "the first response must come first";
+  EXPECT_EQ(first.body, "waited 150 ms\n") << "the first response must come first";
   const RawResponse second = client.read_response();
-  EXPECT_EQ(second.body, "chunk 1\nchunk 2\n");
+  EXPECT_EQ(second.body, "chunk 1 of 2\nchunk 2 of 2\n");
   EXPECT_TRUE(second.has("transfer-encoding: chunked")) << second.head;
   const RawResponse third = client.read_response();
   EXPECT_EQ(third.body, "hello\n");

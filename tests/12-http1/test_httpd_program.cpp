@@ -103,7 +103,7 @@ SYSLAB_TEST(HttpdProgram, AccessLogLinePerRequest, 1,
   })) << text;
   EXPECT_NE(text.find("127.0.0.1 - - ["), std::string::npos) << text;
   EXPECT_NE(text.find("] \"GET / HTTP/1.1\" 200 6 "), std::string::npos) << text;
-  EXPECT_NE(text.find("] \"GET /status/404 HTTP/1.1\" 404 0 "), std::string::npos) << text;
+  EXPECT_NE(text.find("] \"GET /status/404 HTTP/1.1\" 404 14 "), std::string::npos) << text;
 }
 
 SYSLAB_TEST(HttpdStop, SigtermFinishesInFlightAndClosesIdle, 3,
@@ -123,7 +123,7 @@ SYSLAB_TEST(HttpdStop, SigtermFinishesInFlightAndClosesIdle, 3,
   EXPECT_TRUE(idle.closed_by_server(std::chrono::seconds(2))) << "idle connections close at once";
   idle.close();
   const RawResponse first = busy.read_response();
-  EXPECT_EQ(first.body, "delayed\n");
+  EXPECT_EQ(first.body, "waited 300 ms\n");
   const RawResponse last = busy.read_response();
   EXPECT_EQ(last.status, 200);
   EXPECT_TRUE(last.has("connection: close")) << last.head;
