@@ -94,6 +94,7 @@ void Http1Connection::parse_input() {
   // END SOLUTION
 }
 
+// [slide:answer_queued]
 void Http1Connection::answer_queued() {
   // BEGIN SOLUTION: while no response is being sent and the output is below options_.output_limit, start the first queued response (in arrival order); once the queue is empty, answer a waiting "100 Continue" and parse on; with nothing in flight, arm the keep-alive timer
   while (!responding_ && !ended_ && conn_.pending_output() < options_.output_limit) {
@@ -116,6 +117,7 @@ void Http1Connection::answer_queued() {
   if (!ended_ && idle()) arm_keepalive_timer();
   // END SOLUTION
 }
+// [/slide]
 
 void Http1Connection::start_response(Pending pending) {
   if (const auto* error = std::get_if<ParseError>(&pending.what)) {
@@ -137,6 +139,7 @@ void Http1Connection::start_response(Pending pending) {
   // END SOLUTION
 }
 
+// [slide:send_body]
 void Http1Connection::send_body(Body& body, Framing framing) {
   // BEGIN SOLUTION: no body for Framing::kNone (HEAD, 204, 304); bytes: send them; a file region: conn_.send_file; a stream: keep it in stream_ and send its first piece (continue_stream); every body but a stream is complete at once (finish_response)
   if (framing == Framing::kNone) {
@@ -158,6 +161,7 @@ void Http1Connection::send_body(Body& body, Framing framing) {
   finish_response();
   // END SOLUTION
 }
+// [/slide]
 
 void Http1Connection::continue_stream() {
   // BEGIN SOLUTION: take the stream's next piece and send it (write_chunk for Framing::kChunked, as it is for kUntilClose); then kMore: wait for on_drained (a piece with no bytes: a timer of 0 ms, as no drained callback will come); kWait: a connection timer after piece.wait; kEnd: last_chunk() when chunked, and the response is finished

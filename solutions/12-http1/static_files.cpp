@@ -373,7 +373,7 @@ std::optional<std::time_t> parse_http_date(std::string_view text) {
   return ::timegm(&utc);
 }
 
-// [slide:parse_range]
+// [slide:parse_range-1]
 RangeRequest parse_range(std::string_view value, std::uint64_t length) {
   // BEGIN SOLUTION: "bytes=" (the unit in any case) then one range: "a-b" (b past the end is cut to the end; b < a is unsatisfiable), "a-" (to the end), "-n" (the LAST n bytes; the whole when n >= length). A range that starts at or past the end, or "-0", is unsatisfiable. Anything else, or several ranges (a comma), is kWhole: RFC 9110 §14.2 lets a server ignore Range, and a multipart/byteranges body is not worth it here
   const std::size_t equals = value.find('=');
@@ -386,6 +386,8 @@ RangeRequest parse_range(std::string_view value, std::uint64_t length) {
   const std::string_view first_text = spec.substr(0, dash);
   const std::string_view last_text = spec.substr(dash + 1);
   constexpr RangeRequest kUnsatisfiable{RangeRequest::Kind::kUnsatisfiable, {}};
+  // [/slide]
+  // [slide:parse_range-2]
   if (first_text.empty()) {  // "-n": a suffix, the last n bytes (§14.1.2)
     const auto suffix = parse_decimal(last_text);
     if (!suffix) return {};
