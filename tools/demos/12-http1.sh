@@ -1,6 +1,7 @@
-# Lab 12 (part 1), the live demo: the HTTP/1.1 codec on its own, no socket. http-parse feeds bytes
-# to it as a server feeds what it reads: one request byte by byte, pipelined requests, and the
-# smuggling attempts it refuses, each with its status and the rule. Run it with: make demo LAB=12
+# Lab 12, the live demo. First the HTTP/1.1 codec on its own, no socket: http-parse feeds bytes to
+# it as a server feeds what it reads (one request byte by byte, pipelined requests, the smuggling
+# attempts it refuses). Then httpd on lab 11's reactor: curl -v, one connection kept for several
+# requests, pipelining by hand, and a slowloris client cut with 408. Run it with: make demo LAB=12
 source "$SYSLAB_ROOT/tools/demos/lib.sh"
 
 PARSE="$DEMO_BIN/http-parse"
@@ -65,4 +66,38 @@ step_fails "--max-body 10 and a chunked body of 6 + 5 bytes" \
   "413 at the second chunk's size line: refused before its data is read" \
   "$PARSE" --max-body 10 "$DEMO_TMP/big-chunks"
 
-say "Part 2 puts this codec on lab 11's reactor: httpd, keep-alive and pipelining on sockets."
+say "Part 2 puts this codec on lab 11's reactor: httpd serves a directory and the test routes."
+
+HTTPD="$DEMO_BIN/httpd"
+mkdir -p "$DEMO_TMP/www"
+printf '<h1>syslab</h1>\n' > "$DEMO_TMP/www/index.html"
+background bash -c "exec '$HTTPD' --root '$DEMO_TMP/www' --header-timeout 1000 \
+  --access-log '$DEMO_TMP/access.log' > '$DEMO_TMP/httpd.out'"
+wait_for "httpd to listen" "grep -q '^listening on' '$DEMO_TMP/httpd.out'"
+PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$DEMO_TMP/httpd.out")
+export PORT
+
+step "curl -v: one request, the whole exchange" \
+  "the request curl sends, then 200 OK with Date, Server, ETag, Content-Length" \
+  curl -sv --max-time 5 "http://127.0.0.1:$PORT/"
+
+step "two URLs in one curl: %{num_connects} says how many connections each needed" \
+  "1 then 0: the second request went over the kept-alive connection" \
+  curl -s --max-time 5 -o /dev/null -o /dev/null -w '%{num_connects}\n' \
+  "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/status/204"
+
+step_sh "pipelining by hand: a slow request, then a quick one, in one write" \
+  "the delayed answer comes first: responses go out in the order of the requests" \
+  'exec 3<>/dev/tcp/127.0.0.1/$PORT
+   printf "GET /delay?ms=300 HTTP/1.1\r\nHost: d\r\n\r\nGET /status/200 HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n" >&3
+   timeout 5 cat <&3 | grep -a -E "^HTTP|^waited|^200 OK"'
+
+step_sh "slowloris: half a request head, then nothing (httpd runs with --header-timeout 1000)" \
+  "after a second: 408 Request Timeout, and the connection closed" \
+  'exec 3<>/dev/tcp/127.0.0.1/$PORT
+   printf "GET / HTTP/1.1\r\nHost: d\r\nX-Slow: " >&3
+   timeout 5 head -1 <&3'
+
+step "the access log: common log format plus the time each request took, in µs" \
+  "one line per request, the 408 included" \
+  cat "$DEMO_TMP/access.log"
