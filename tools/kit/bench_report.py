@@ -205,8 +205,8 @@ def json_document(cells: list[Cell], machine: dict, settings: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The chart: throughput, p99 latency and the share of connections served against the number of
-# connections, one line per model, log axes.
+# The chart: throughput, the server's CPU per round trip, p99 latency and the share of connections
+# served against the number of connections, one line per model, log axes.
 
 def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
     """The models that have a measured point, and gnuplot data: one block per model, in order."""
@@ -218,9 +218,16 @@ def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
             continue
         names.append(model)
         rows = [f"{c.connections} {c.requests_per_s:.1f} {c.latency_us('p99') / 1000:.4f} "
-                f"{100 * c.load.get('connections_served', 0) / c.connections:.1f}" for c in points]
-        blocks.append(f"# {model}: connections req/s p99_ms served_percent\n" + "\n".join(rows))
+                f"{100 * c.load.get('connections_served', 0) / c.connections:.1f} "
+                f"{cpu_point(c.server_cpu_us_per_rt)}" for c in points]
+        blocks.append(f"# {model}: connections req/s p99_ms served_percent server_cpu_us_per_rt\n"
+                      + "\n".join(rows))
     return names, "\n\n\n".join(blocks) + "\n"
+
+
+def cpu_point(microseconds: float | None) -> str:
+    """A point of the log-scale CPU panel: NaN (no point) when unknown or below one clock tick."""
+    return f"{microseconds:.3f}" if microseconds else "NaN"
 
 
 # One colour and one point shape per model: gnuplot's default cycle has eight colours, and two
@@ -240,9 +247,9 @@ def gnuplot_script(names: list[str], data: Path, png: Path, subtitle: str) -> st
         f"'{data}' index {i} using 1:{column} with linespoints lw 2 {series_style(i)} ps 1.3 "
         f"title '{name}'"
         for i, name in enumerate(names))
-    return f"""set terminal pngcairo size 1800,600 font 'DejaVu Sans,11'
+    return f"""set terminal pngcairo size 2000,1000 font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout 1,3 title "echo server models: closed-loop load on loopback\\n{subtitle}"
+set multiplot layout 2,2 title "echo server models: closed-loop load on loopback\\n{subtitle}"
 set logscale x 10
 set xlabel 'concurrent connections'
 set grid xtics ytics mytics
@@ -251,6 +258,8 @@ set xrange [5:20000]
 set logscale y 10
 set ylabel 'requests per second (higher is better)'
 plot {plots(2)}
+set ylabel 'server CPU per round trip, µs (lower is better)'
+plot {plots(5)}
 set ylabel 'p99 latency of completed round trips, ms (lower is better)'
 plot {plots(3)}
 unset logscale y
