@@ -332,7 +332,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def register(commands) -> None:
     """Adds `bench` to tools/syslab's subcommands."""
     p = commands.add_parser("bench", help="the echo server models side by side (build-bench/bench/)")
-    p.add_argument("--models", help="models to run, e.g. iterative,epoll (default: all; floor and iterative always)")
+    p.add_argument("--models",
+                   help="models to run, e.g. iterative,epoll (default: all; floor and iterative always)")
     p.add_argument("--levels", help=f"numbers of connections (default: {','.join(map(str, DEFAULT_LEVELS))})")
     p.add_argument("--seconds", type=float, help=f"measured seconds per cell (default {DEFAULT_SECONDS:g})")
     p.add_argument("--quick", action="store_true", help="a smoke test: 10 and 100 connections, 0.5 s each")
