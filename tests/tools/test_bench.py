@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from kit import bench, bench_report, bench_server  # noqa: E402
 from kit.bench_report import Cell  # noqa: E402
-from kit.bench_server import (Placement, cpu_per_round_trip_us, cpu_ticks, placement, pss_kb,  # noqa: E402
-                              status_fields)
+from kit.bench_server import (Placement, cpu_per_round_trip_us, placement, pss_kb,  # noqa: E402
+                              reaped_ticks, run_ns, status_fields)
 
 
 def measured(model: str, connections: int, rps: float, p99: float = 100.0, served: int = 1) -> Cell:
@@ -91,24 +91,30 @@ class Ratios(unittest.TestCase):
 
 class CpuPerRoundTrip(unittest.TestCase):
     # /proc/PID/stat of a server whose comm has a space and a parenthesis: utime 250, stime 120,
-    # cutime 30 and cstime 7 (fields 14 to 17) are all its CPU, with that of reaped children.
+    # cutime 30 and cstime 7 (fields 14 to 17); the last two are its reaped children's CPU.
     STAT = ("4242 (echo (srv) x) S 1 4242 4242 0 -1 4194560 300 0 0 0 250 120 30 7 20 0 3 0 "
             "12345 10000000 900 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n")
 
-    def test_utime_stime_and_the_reaped_childrens(self):
-        self.assertEqual(cpu_ticks(self.STAT), 250 + 120 + 30 + 7)
+    def test_the_reaped_childrens_ticks(self):
+        self.assertEqual(reaped_ticks(self.STAT), 30 + 7)
 
-    def test_ticks_over_round_trips_in_microseconds(self):
-        # 150 ticks of 10 ms = 1.5 s of CPU over 300,000 round trips: 5 µs each.
-        self.assertAlmostEqual(cpu_per_round_trip_us(150, 300_000, 100), 5.0)
-        self.assertAlmostEqual(cpu_per_round_trip_us(0, 1000, 100), 0.0)
-        self.assertIsNone(cpu_per_round_trip_us(10, 0, 100))
+    def test_a_threads_run_time_in_ns(self):
+        self.assertEqual(run_ns("83944620 839235 29\n"), 83_944_620)
+
+    def test_this_process_has_run(self):
+        self.assertGreater(bench_server.tree_cpu_ns(os.getpid()), 0)
+
+    def test_ns_over_round_trips_in_microseconds(self):
+        # 1.5 s of CPU over 300,000 round trips: 5 µs each.
+        self.assertAlmostEqual(cpu_per_round_trip_us(1_500_000_000, 300_000), 5.0)
+        self.assertAlmostEqual(cpu_per_round_trip_us(0, 1000), 0.0)
+        self.assertIsNone(cpu_per_round_trip_us(10, 0))
 
     def test_the_window_is_between_the_two_handshakes(self):
         sampler = bench_server.TreeSampler(os.getpid())
-        self.assertIsNone(sampler.window_ticks())
-        sampler.cpu_ticks = {"connected": 1000, "measured": 1234}
-        self.assertEqual(sampler.window_ticks(), 234)
+        self.assertIsNone(sampler.window_ns())
+        sampler.cpu_ns = {"connected": 1000, "measured": 1234}
+        self.assertEqual(sampler.window_ns(), 234)
 
     def test_ratios_against_the_floor_at_the_same_connections(self):
         cells = [measured("floor", 10, 90_000), measured("floor", 100, 90_000),

@@ -89,7 +89,7 @@ def size_text(kib: int) -> str:
 
 
 def cpu_text(microseconds: float | None) -> str:
-    """Server CPU per round trip: a clock tick is 10 ms, so small cells read 0 µs, not nothing."""
+    """Server CPU per round trip; a dash when the client counted none."""
     if microseconds is None:
         return "–"
     return f"{microseconds:.1f} µs" if microseconds < 100 else f"{microseconds:,.0f} µs"
@@ -173,17 +173,17 @@ def method_text(settings: dict) -> str:
             f"*served*: completed at least one round trip (a connection waiting in the listen "
             f"backlog is connected but not served). p50 and p99 are of completed round trips. "
             f"*vs {BASELINE}*: req/s divided by the {BASELINE} server's at the same number of "
-            f"connections, in this same run. *server CPU/rt*: the server's CPU time (utime + "
-            f"stime of every process and thread of its tree, and cutime + cstime of the children "
-            f"it reaped, from /proc/PID/stat in clock ticks of 10 ms) between the moment all "
+            f"connections, in this same run. *server CPU/rt*: the server's CPU time (the run "
+            f"time of every thread of every process of its tree, in ns from /proc/PID/task/TID/"
+            f"schedstat, and cutime + cstime of the children it reaped, from /proc/PID/stat) between the moment all "
             f"connections are established and the end of the measured time, divided by the round "
             f"trips the client counted: what one round trip costs the server, whatever the client "
             f"could drive; *vs {FLOOR}*: that divided by the {FLOOR} server's at the same number of "
             f"connections (tools/bench/echo_floor.cpp, the smallest correct epoll echo server: one "
             f"thread, level-triggered, no framework), so each model's cost shows as a multiple of "
             f"the least the kernel and the loop need; *client busy*: the load client's CPU time over "
-            f"the measured time. A child that exits in the window and is not waited for (not the "
-            f"case for the kit's servers) would be lost. *peak RSS*: the largest sum of VmRSS over the "
+            f"the measured time. A thread that ends in the window, or a child that is not waited "
+            f"for, would be lost (the kit's servers do neither then). *peak RSS*: the largest sum of VmRSS over the "
             f"server's process tree, sampled from /proc during the run; *peak PSS*: the same "
             f"with each shared page divided among the processes sharing it (smaps_rollup), the "
             f"memory a process model really holds; *threads*, *processes*: "
@@ -226,7 +226,7 @@ def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
 
 
 def cpu_point(microseconds: float | None) -> str:
-    """A point of the log-scale CPU panel: NaN (no point) when unknown or below one clock tick."""
+    """A point of the log-scale CPU panel: NaN (no point) when unknown or zero."""
     return f"{microseconds:.3f}" if microseconds else "NaN"
 
 

@@ -75,32 +75,52 @@ def pss_kb(text: str) -> int:
     return 0
 
 
-def cpu_ticks(stat: str) -> int:
-    """utime + stime + cutime + cstime (clock ticks) from the text of /proc/PID/stat: the CPU of
-    all the process's threads, live or exited, and of the children it has reaped (a child of the
-    fork model that ends inside the measured window is gone from /proc, but its parent's cutime
-    and cstime hold its time once it is waited for)."""
+def reaped_ticks(stat: str) -> int:
+    """cutime + cstime (clock ticks) from the text of /proc/PID/stat: the CPU of the children the
+    process has waited for (a child of the fork model that ends inside the measured window is gone
+    from /proc, but its time is here once it is reaped)."""
     fields = stat.rsplit(")", 1)[1].split()  # fields from the 3rd (state) on; comm may hold spaces
-    return sum(int(value) for value in fields[11:15])
+    return int(fields[13]) + int(fields[14])
 
 
-def tree_cpu_ticks(root: int) -> int:
-    """The CPU of the server's whole process tree so far, in clock ticks. A child that has exited
-    but is not reaped yet (a zombie) still shows its own time; one reaped is in its parent's."""
+def run_ns(schedstat: str) -> int:
+    """The time a thread has run (utime + stime, in ns) from /proc/PID/task/TID/schedstat. Not
+    utime + stime of /proc/PID/stat: those are rounded down to a 10 ms tick per process, and a
+    fork server's hundreds of children each run a few ms: the sum would lose nearly all of it."""
+    return int(schedstat.split()[0])
+
+
+def process_cpu_ns(pid: int, ticks_per_s: int) -> int:
+    """A process's live threads plus its reaped children, in ns."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            total += run_ns(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text())
+        except OSError:
+            continue  # the thread ended while we looked
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return total + reaped_ticks(stat) * 1_000_000_000 // ticks_per_s
+
+
+def tree_cpu_ns(root: int) -> int:
+    """The CPU of the server's process tree so far, in ns: every live thread's run time, and the
+    children reaped so far. Lost: threads that ended (their time moves to a counter that only
+    /proc/PID/stat shows, in ticks) and children not waited for; the kit's servers end neither
+    inside the measured window (their threads and children live as long as a connection)."""
     total = 0
     for pid in process_tree(root):
         try:
-            total += cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
+            total += process_cpu_ns(pid, TICKS_PER_S)
         except OSError:
             continue  # reaped while we looked: its time is in its parent's cutime from now on
     return total
 
 
-def cpu_per_round_trip_us(ticks: int, round_trips: int, ticks_per_s: int) -> float | None:
+def cpu_per_round_trip_us(nanoseconds: int, round_trips: int) -> float | None:
     """The server's CPU time per round trip in microseconds (None when nothing was served)."""
     if round_trips <= 0:
         return None
-    return ticks / ticks_per_s * 1e6 / round_trips
+    return nanoseconds / 1000 / round_trips
 
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -115,7 +135,7 @@ class TreeSampler:
         self.root = root
         self.peak_rss_kb = self.peak_pss_kb = self.threads = self.processes = 0
         self.hwm: dict[int, int] = {}
-        self.cpu_ticks: dict[str, int] = {}  # phase ("connected", "measured") -> tree_cpu_ticks
+        self.cpu_ns: dict[str, int] = {}  # phase ("connected", "measured") -> tree_cpu_ns
         self._stop = threading.Event()
         self._lock = threading.Lock()  # sample() runs on the sampling thread and at handshakes
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -140,14 +160,14 @@ class TreeSampler:
         """A sample; at a phase of the load client, also the tree's CPU so far."""
         with self._lock:
             if phase:
-                self.cpu_ticks[phase] = tree_cpu_ticks(self.root)
+                self.cpu_ns[phase] = tree_cpu_ns(self.root)
             self._sample()
 
-    def window_ticks(self) -> int | None:
+    def window_ns(self) -> int | None:
         """The server's CPU between the client's two handshakes: the measured window."""
-        if "connected" not in self.cpu_ticks or "measured" not in self.cpu_ticks:
+        if "connected" not in self.cpu_ns or "measured" not in self.cpu_ns:
             return None
-        return self.cpu_ticks["measured"] - self.cpu_ticks["connected"]
+        return self.cpu_ns["measured"] - self.cpu_ns["connected"]
 
     def _sample(self) -> None:
         rss = pss = threads = processes = 0
@@ -362,9 +382,9 @@ def run_server(server_command: list[str], load_command: list[str], timeout: floa
             drain(server.stdout)
             with TreeSampler(server.pid) as sampler:
                 cell.load = run_load(load_command, port, timeout, sampler, where.client)
-            cell.server_cpu_s = (sampler.window_ticks() or 0) / TICKS_PER_S
-            cell.server_cpu_us_per_rt = cpu_per_round_trip_us(
-                sampler.window_ticks() or 0, int(cell.load.get("requests", 0)), TICKS_PER_S)
+            cell.server_cpu_s = (sampler.window_ns() or 0) / 1e9
+            cell.server_cpu_us_per_rt = cpu_per_round_trip_us(sampler.window_ns() or 0,
+                                                              int(cell.load.get("requests", 0)))
             cell.peak_rss_kb, cell.peak_pss_kb = sampler.peak_rss_kb, sampler.peak_pss_kb
             cell.threads, cell.processes = sampler.threads, sampler.processes
             cell.hwm_sum_kb = sum(sampler.hwm.values())
