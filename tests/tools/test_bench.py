@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import unittest
 from pathlib import Path
@@ -17,9 +18,10 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from kit import bench, bench_report  # noqa: E402
+from kit import bench, bench_report, bench_server  # noqa: E402
 from kit.bench_report import Cell  # noqa: E402
-from kit.bench_server import pss_kb, status_fields  # noqa: E402
+from kit.bench_server import (Placement, cpu_per_round_trip_us, placement, pss_kb,  # noqa: E402
+                              reaped_ticks, run_ns, status_fields)
 
 
 def measured(model: str, connections: int, rps: float, p99: float = 100.0, served: int = 1) -> Cell:
@@ -30,13 +32,14 @@ def measured(model: str, connections: int, rps: float, p99: float = 100.0, serve
 
 
 class ModelTable(unittest.TestCase):
-    def test_the_kits_table_lists_every_model_with_iterative_first(self):
+    def test_the_kits_table_lists_every_model_with_the_floor_and_iterative_first(self):
         models = bench.read_models(bench.MODELS_FILE.read_text())
         self.assertEqual([m.name for m in models],
-                         ["iterative", "fork", "prefork", "threads", "pool", "select", "poll", "epoll",
+                         ["floor", "iterative", "fork", "prefork", "threads", "pool", "select", "poll", "epoll",
                           "epoll-threads"])
-        self.assertEqual(models[0].lab, "07-echo-server")
-        self.assertTrue(all(m.program == "echo-server" for m in models))
+        self.assertEqual((models[0].lab, models[0].program), (bench.KIT, "echo-floor"))
+        self.assertEqual(models[1].lab, "07-echo-server")
+        self.assertTrue(all(m.program == "echo-server" for m in models[1:]))
 
     def test_extra_arguments_and_cores(self):
         [model] = bench.read_models("pool  09-thread-models  echo-server  --threads {cores} --queue 64  # why\n")
@@ -46,10 +49,10 @@ class ModelTable(unittest.TestCase):
         with self.assertRaises(ValueError):
             bench.read_models("epoll 11-epoll\n")
 
-    def test_the_baseline_is_always_run_and_the_order_is_the_files(self):
+    def test_the_baselines_are_always_run_and_the_order_is_the_files(self):
         known = bench.read_models(bench.MODELS_FILE.read_text())
         chosen = bench.choose_models(known, ["epoll", "fork"])
-        self.assertEqual([m.name for m in chosen], ["iterative", "fork", "epoll"])
+        self.assertEqual([m.name for m in chosen], ["floor", "iterative", "fork", "epoll"])
         self.assertEqual(len(bench.choose_models(known, [])), len(known))
         with self.assertRaises(SystemExit):
             bench.choose_models(known, ["kqueue"])
@@ -58,6 +61,11 @@ class ModelTable(unittest.TestCase):
         [model] = bench.read_models("epoll 11-epoll echo-server\n")
         self.assertEqual(bench.program_target(model, "solution"), "solutions/11-epoll/echo-server")
         self.assertEqual(bench.program_target(model, "learner"), "labs/11-epoll/echo-server")
+
+    def test_the_floor_is_the_kits_own_program_on_either_side(self):
+        [model] = bench.read_models("floor kit echo-floor\n")
+        self.assertEqual(bench.program_target(model, "solution"), "tools/bench/echo-floor")
+        self.assertEqual(bench.program_target(model, "learner"), "tools/bench/echo-floor")
 
 
 class Ratios(unittest.TestCase):
@@ -81,12 +89,94 @@ class Ratios(unittest.TestCase):
         self.assertIsNone(cells[1].ratio)
 
 
+class CpuPerRoundTrip(unittest.TestCase):
+    # /proc/PID/stat of a server whose comm has a space and a parenthesis: utime 250, stime 120,
+    # cutime 30 and cstime 7 (fields 14 to 17); the last two are its reaped children's CPU.
+    STAT = ("4242 (echo (srv) x) S 1 4242 4242 0 -1 4194560 300 0 0 0 250 120 30 7 20 0 3 0 "
+            "12345 10000000 900 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n")
+
+    def test_the_reaped_childrens_ticks(self):
+        self.assertEqual(reaped_ticks(self.STAT), 30 + 7)
+
+    def test_a_threads_run_time_in_ns(self):
+        self.assertEqual(run_ns("83944620 839235 29\n"), 83_944_620)
+
+    def test_this_process_has_run(self):
+        self.assertGreater(bench_server.tree_cpu_ns(os.getpid()), 0)
+
+    def test_ns_over_round_trips_in_microseconds(self):
+        # 1.5 s of CPU over 300,000 round trips: 5 µs each.
+        self.assertAlmostEqual(cpu_per_round_trip_us(1_500_000_000, 300_000), 5.0)
+        self.assertAlmostEqual(cpu_per_round_trip_us(0, 1000), 0.0)
+        self.assertIsNone(cpu_per_round_trip_us(10, 0))
+
+    def test_the_window_is_between_the_two_handshakes(self):
+        sampler = bench_server.TreeSampler(os.getpid())
+        self.assertIsNone(sampler.window_ns())
+        sampler.cpu_ns = {"connected": 1000, "measured": 1234}
+        self.assertEqual(sampler.window_ns(), 234)
+
+    def test_ratios_against_the_floor_at_the_same_connections(self):
+        cells = [measured("floor", 10, 90_000), measured("floor", 100, 90_000),
+                 measured("epoll", 10, 80_000), measured("epoll", 100, 80_000),
+                 measured("threads", 1000, 10_000)]
+        for cell, us in zip(cells, [4.0, 5.0, 6.0, 15.0, 30.0]):
+            cell.server_cpu_us_per_rt = us
+        bench_report.set_ratios(cells)
+        self.assertEqual([c.cpu_ratio for c in cells], [1.0, 1.0, 1.5, 3.0, None])
+
+    def test_no_cpu_ratio_when_the_floor_used_no_measurable_cpu(self):
+        cells = [measured("floor", 10, 90_000), measured("epoll", 10, 80_000)]
+        cells[0].server_cpu_us_per_rt, cells[1].server_cpu_us_per_rt = 0.0, 6.0
+        bench_report.set_ratios(cells)
+        self.assertEqual([c.cpu_ratio for c in cells], [None, None])
+
+
+class Pinning(unittest.TestCase):
+    def test_two_cpus_client_on_0_server_on_1(self):
+        where = placement({0, 1})
+        self.assertEqual((where.client, where.server), ({0}, {1}))
+        self.assertTrue(where.pinned)
+        self.assertIn("the load client on CPU 0, the server on CPU 1", where.text(2))
+
+    def test_more_cpus_the_server_gets_all_but_the_clients(self):
+        where = placement({2, 3, 5, 7})
+        self.assertEqual((where.client, where.server), ({2}, {3, 5, 7}))
+
+    def test_one_cpu_no_pinning_and_it_says_so(self):
+        where = placement({3})
+        self.assertEqual(where, Placement(None, None))
+        self.assertFalse(where.pinned)
+        self.assertIn("not pinned", where.text(1))
+
+    def test_a_started_process_inherits_the_cpus_and_the_caller_keeps_its_own(self):
+        usable = os.sched_getaffinity(0)
+        target = frozenset({min(usable)})
+        with bench_server.affinity(target):
+            child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                                   capture_output=True, text=True, check=True)
+        self.assertEqual(child.stdout.strip(), str(sorted(target)))
+        self.assertEqual(os.sched_getaffinity(0), usable)
+
+    def test_the_servers_cores_are_its_own_when_pinned(self):
+        [model] = bench.read_models("epoll-threads 11-epoll echo-server --threads {cores}\n")
+        settings = bench.Settings(models=[], levels=[10], seconds=0.1, quick=True, connect_timeout=1.0,
+                                  build=Path("/b"), out=Path("/b/bench"))
+        commands = []
+        with mock.patch.object(bench, "run_server", lambda server, *rest: commands.append(server)):
+            bench.run_cell(model, 10, Path("/b/echo-server"), Path("/b/echo-load"), settings,
+                           Placement(frozenset({0}), frozenset({1, 2, 3})))
+        self.assertEqual(commands[0][-2:], ["--threads", "3"])
+
+
 class Table(unittest.TestCase):
     def test_a_measured_row(self):
         cell = measured("epoll", 10_000, 123_456.7, p99=2345.0, served=10_000)
-        cell.ratio = 10.5
+        cell.ratio, cell.server_cpu_us_per_rt, cell.cpu_ratio = 10.5, 7.25, 1.8
+        cell.load.update(duration_s=3.0, client_cpu_s=1.5)
         row = bench_report.table_row(cell)
-        self.assertEqual(row[:12], ["epoll", "10,000", "10,000", "10,000", "123,457", "10.50×",
+        self.assertEqual(row[:15], ["epoll", "10,000", "10,000", "10,000", "123,457", "10.50×",
+                                    "7.2 µs", "1.80×", "50%",
                                     "20 µs", "2.3 ms", "3.6 MiB", "1.0 MiB", "1", "1"])
         self.assertEqual(len(row), len(bench_report.HEADER))
 
@@ -157,7 +247,15 @@ class Chart(unittest.TestCase):
         names, data = bench_report.plot_data(cells)
         self.assertEqual(names, ["iterative"])
         rows = [line for line in data.splitlines() if line and not line.startswith("#")]
-        self.assertEqual(rows, ["10 20000.0 0.0500 10.0", "100 20000.0 0.1000 1.0"])
+        self.assertEqual(rows, ["10 20000.0 0.0500 10.0 NaN", "100 20000.0 0.1000 1.0 NaN"])
+
+    def test_the_cpu_panel_plots_the_server_cpu_per_round_trip(self):
+        cell = measured("floor", 10, 20_000, p99=50.0)
+        cell.server_cpu_us_per_rt = 4.5
+        _, data = bench_report.plot_data([cell])
+        self.assertIn("10 20000.0 0.0500 10.0 4.500", data)
+        script = bench_report.gnuplot_script(["floor"], Path("/b/models.dat"), Path("/b/models.png"), "m")
+        self.assertIn("index 0 using 1:5", script)
 
     def test_the_script_plots_every_model_on_log_axes(self):
         script = bench_report.gnuplot_script(["iterative", "epoll"], Path("/b/models.dat"),

@@ -27,14 +27,15 @@ from pathlib import Path
 from . import bench_report as report
 from . import build as build_mod
 from . import labs as labs_mod
-from .bench_report import BASELINE, Cell
-from .bench_server import ServerError, run_server
+from .bench_report import BASELINE, FLOOR, Cell
+from .bench_server import Placement, ServerError, placement, run_server
 
 MODELS_FILE = labs_mod.ROOT / "tools" / "bench" / "models.txt"
 DEFAULT_LEVELS = [10, 100, 1000, 10000]
 DEFAULT_SECONDS = 3.0
 SLIDES_IMAGE = labs_mod.ROOT / "slides" / "img" / "bench-models.png"
 LOAD_TARGET = "tools/bench/echo-load"
+KIT = "kit"  # the "lab" of a model that is the kit's own program in tools/bench (the floor)
 
 
 @dataclass
@@ -84,17 +85,19 @@ def read_models(text: str) -> list[Model]:
 
 
 def choose_models(known: list[Model], wanted: list[str]) -> list[Model]:
-    """The models asked for, in the file's order, with the baseline always first: every ratio is
-    against the iterative server of the same run."""
+    """The models asked for, in the file's order, with the floor and the baseline always: every
+    ratio is against the floor or the iterative server of the same run."""
     names = [model.name for model in known]
     unknown = [name for name in wanted if name not in names]
     if unknown:
         raise SystemExit(f"syslab bench: no model {', '.join(unknown)}; the models: {' '.join(names)}")
-    chosen = set(wanted or names) | {BASELINE}
+    chosen = set(wanted or names) | {BASELINE, FLOOR}
     return [model for model in known if model.name in chosen]
 
 
 def program_target(model: Model, side: str) -> str:
+    if model.lab == KIT:
+        return f"tools/bench/{model.program}"
     return f"{labs_mod.SIDE_DIRS[side]}/{model.lab}/{model.program}"
 
 
@@ -170,17 +173,18 @@ def fd_limit_raised():
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def run_cell(model: Model, connections: int, program: Path, load: Path, settings: Settings) -> Cell:
+def run_cell(model: Model, connections: int, program: Path, load: Path, settings: Settings,
+             where: Placement) -> Cell:
     cell = Cell(model.name, connections)
     load_command = [str(load), "--host", "127.0.0.1", "--connections", str(connections),
                     "--size", str(settings.message_bytes), "--duration", f"{settings.seconds:g}",
                     "--connect-timeout", f"{settings.connect_timeout_for(connections):g}",
                     "--connects-in-flight", str(settings.connects_in_flight)]
     server_command = [str(program), "--host", "127.0.0.1", "--port", "0", f"--model={model.name}",
-                      *model.server_args(len(os.sched_getaffinity(0)))]
+                      *model.server_args(len(where.server or os.sched_getaffinity(0)))]
     hard_timeout = settings.seconds + settings.connect_timeout_for(connections) + 20
     try:
-        run_server(server_command, load_command, hard_timeout, cell)
+        run_server(server_command, load_command, hard_timeout, cell, where)
     except ServerError as error:
         cell.status, cell.reason = "n/a", str(error)
     return cell
@@ -195,8 +199,8 @@ def progress_line(cell: Cell) -> str:
             f"{load['connections_served']:,} served)")
 
 
-def run_models(models: list[Model], settings: Settings, load: Path) -> list[Cell]:
-    listed = {lab.name for lab in labs_mod.all_labs()}
+def run_models(models: list[Model], settings: Settings, load: Path, where: Placement) -> list[Cell]:
+    listed = {lab.name for lab in labs_mod.all_labs()} | {KIT}
     cells: list[Cell] = []
     for model in models:
         if model.lab not in listed:
@@ -212,7 +216,7 @@ def run_models(models: list[Model], settings: Settings, load: Path) -> list[Cell
         program = settings.build / program_target(model, side())
         for connections in settings.levels:
             print(f"  {model.name:<14} {connections:>6,} connections ... ", end="", flush=True)
-            cell = run_cell(model, connections, program, load, settings)
+            cell = run_cell(model, connections, program, load, settings, where)
             print(progress_line(cell), flush=True)
             cells.append(cell)
     report.set_ratios(cells)
@@ -234,8 +238,7 @@ def write_outputs(cells: list[Cell], settings: Settings, machine: dict) -> list[
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
         return ["gnuplot is missing (bash tools/bootstrap.sh bench installs it): no models.png"]
-    cores = machine['cores'].split()[0]
-    subtitle = f"{machine['CPU']}, {cores} cores shared by client and server; {settings.seconds:g} s per point"
+    subtitle = f"{machine['CPU']}, {machine['placement']}; {settings.seconds:g} s per point"
     script = report.gnuplot_script(names, out / "models.dat", png, subtitle.replace('"', "'"))
     (out / "models.gp").write_text(script)
     result = subprocess.run([gnuplot, str(out / "models.gp")], capture_output=True, text=True)
@@ -259,9 +262,11 @@ def run_bench(settings: Settings, command: str, configure_build: bool = True) ->
     if failure:
         raise SystemExit(f"syslab bench: the load client does not build:\n{failure}")
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    where = placement(os.sched_getaffinity(0))
+    info = build_info(settings.build) | {"placement": where.text(len(os.sched_getaffinity(0)))}
     with fd_limit_raised():
-        machine = report.machine_description(labs_mod.ROOT, build_info(settings.build), command, started)
-        cells = run_models(models, settings, settings.build / LOAD_TARGET)
+        machine = report.machine_description(labs_mod.ROOT, info, command, started)
+        cells = run_models(models, settings, settings.build / LOAD_TARGET, where)
     problems = write_outputs(cells, settings, machine)
     if not problems and is_full_run(cells, settings, known):
         SLIDES_IMAGE.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +332,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def register(commands) -> None:
     """Adds `bench` to tools/syslab's subcommands."""
     p = commands.add_parser("bench", help="the echo server models side by side (build-bench/bench/)")
-    p.add_argument("--models", help="models to run, e.g. iterative,epoll (default: all; iterative always)")
+    p.add_argument("--models",
+                   help="models to run, e.g. iterative,epoll (default: all; floor and iterative always)")
     p.add_argument("--levels", help=f"numbers of connections (default: {','.join(map(str, DEFAULT_LEVELS))})")
     p.add_argument("--seconds", type=float, help=f"measured seconds per cell (default {DEFAULT_SECONDS:g})")
     p.add_argument("--quick", action="store_true", help="a smoke test: 10 and 100 connections, 0.5 s each")
@@ -337,7 +343,7 @@ def register(commands) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# make test's smoke test: QUICK, the iterative model only, in the build make test already has.
+# make test's smoke test: QUICK, the iterative model and the floor, in the build make test already has.
 
 def smoke_test() -> list[str]:
     build = labs_mod.BUILD
@@ -361,13 +367,15 @@ def smoke_problems(out: Path, cells: list[Cell]) -> list[str]:
     if not (out / "models.png").read_bytes().startswith(b"\x89PNG"):
         problems.append("models.png is not a PNG")
     table = (out / "models.md").read_text()
-    if "| iterative | 10 | 10 |" not in table or "closed-loop" not in table:
-        problems.append("models.md lacks the iterative row at 10 connections:\n" + table[:1500])
+    if "| iterative | 10 | 10 |" not in table or "| floor | 10 | 10 |" not in table or "closed-loop" not in table:
+        problems.append("models.md lacks the iterative or the floor row at 10 connections:\n" + table[:1500])
     document = json.loads((out / "models.json").read_text())
     for cell in document["cells"]:
         load = cell["load"]
         if cell["status"] != "ok" or load.get("requests", 0) <= 0 or load["latency_us"]["p50"] <= 0:
             problems.append(f"{cell['model']} at {cell['connections']}: no measurement: {cell}")
+        if cell["server_cpu_us_per_rt"] is None:
+            problems.append(f"{cell['model']} at {cell['connections']}: no server CPU per round trip: {cell}")
         if cell["peak_rss_kb"] <= 0 or cell["peak_pss_kb"] <= 0 or cell["processes"] < 1 or cell["threads"] < 1:
             problems.append(f"{cell['model']} at {cell['connections']}: nothing read from /proc: {cell}")
     return problems

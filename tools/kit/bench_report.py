@@ -12,7 +12,8 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-BASELINE = "iterative"
+BASELINE = "iterative"   # the req/s ratios are against it
+FLOOR = "floor"          # the server CPU ratios are against it: the smallest epoll echo server
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Cell:
     stopped_by: str = ""                # SIGTERM, or SIGKILL when SIGTERM was not enough
     notes: list[str] = field(default_factory=list)
     ratio: float | None = None          # req/s against the baseline at the same connections
+    server_cpu_s: float = 0.0           # utime+stime of the server's tree in the measured window
+    server_cpu_us_per_rt: float | None = None  # that divided by the round trips the client counted
+    cpu_ratio: float | None = None      # server CPU per round trip against the floor's, same connections
 
     @property
     def measured(self) -> bool:
@@ -55,6 +59,12 @@ def set_ratios(cells: list[Cell]) -> None:
     for cell in cells:
         base = baseline.get(cell.connections, 0.0)
         cell.ratio = cell.requests_per_s / base if cell.measured and base > 0 else None
+    floor = {cell.connections: cell.server_cpu_us_per_rt for cell in cells
+             if cell.model == FLOOR and cell.measured and cell.server_cpu_us_per_rt}
+    for cell in cells:
+        base = floor.get(cell.connections)
+        cell.cpu_ratio = (cell.server_cpu_us_per_rt / base
+                          if cell.measured and base and cell.server_cpu_us_per_rt is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -76,6 +86,13 @@ def size_text(kib: int) -> str:
     if kib <= 0:
         return "–"
     return f"{kib / 1024:.1f} MiB" if kib < 1024 * 1024 else f"{kib / 1024 / 1024:.2f} GiB"
+
+
+def cpu_text(microseconds: float | None) -> str:
+    """Server CPU per round trip; a dash when the client counted none."""
+    if microseconds is None:
+        return "–"
+    return f"{microseconds:.1f} µs" if microseconds < 100 else f"{microseconds:,.0f} µs"
 
 
 def ratio_text(ratio: float | None) -> str:
@@ -105,7 +122,8 @@ def client_busy(cell: Cell) -> float:
     return float(cell.load.get("client_cpu_s", 0.0)) / seconds if seconds > 0 else 0.0
 
 
-HEADER = ["model", "connections", "connected", "served", "req/s", f"vs {BASELINE}", "p50", "p99",
+HEADER = ["model", "connections", "connected", "served", "req/s", f"vs {BASELINE}",
+          "server CPU/rt", f"vs {FLOOR}", "client busy", "p50", "p99",
           "peak RSS", "peak PSS", "threads", "processes", "notes"]
 
 
@@ -121,6 +139,7 @@ def table_row(cell: Cell) -> list[str]:
             ["–"] * (len(HEADER) - 6) + [cell_notes(cell)]
     return [cell.model, count_text(cell.connections), connected, served,
             count_text(cell.requests_per_s), ratio_text(cell.ratio),
+            cpu_text(cell.server_cpu_us_per_rt), ratio_text(cell.cpu_ratio), f"{client_busy(cell):.0%}",
             latency_text(cell.latency_us("p50")), latency_text(cell.latency_us("p99")),
             size_text(cell.peak_rss_kb), size_text(cell.peak_pss_kb), str(cell.threads),
             str(cell.processes), cell_notes(cell)]
@@ -154,7 +173,17 @@ def method_text(settings: dict) -> str:
             f"*served*: completed at least one round trip (a connection waiting in the listen "
             f"backlog is connected but not served). p50 and p99 are of completed round trips. "
             f"*vs {BASELINE}*: req/s divided by the {BASELINE} server's at the same number of "
-            f"connections, in this same run. *peak RSS*: the largest sum of VmRSS over the "
+            f"connections, in this same run. *server CPU/rt*: the server's CPU time (the run "
+            f"time of every thread of every process of its tree, in ns from /proc/PID/task/TID/"
+            f"schedstat, and cutime + cstime of the children it reaped, from /proc/PID/stat) between the moment all "
+            f"connections are established and the end of the measured time, divided by the round "
+            f"trips the client counted: what one round trip costs the server, whatever the client "
+            f"could drive; *vs {FLOOR}*: that divided by the {FLOOR} server's at the same number of "
+            f"connections (tools/bench/echo_floor.cpp, the smallest correct epoll echo server: one "
+            f"thread, level-triggered, no framework), so each model's cost shows as a multiple of "
+            f"the least the kernel and the loop need; *client busy*: the load client's CPU time over "
+            f"the measured time. A thread that ends in the window, or a child that is not waited "
+            f"for, would be lost (the kit's servers do neither then). *peak RSS*: the largest sum of VmRSS over the "
             f"server's process tree, sampled from /proc during the run; *peak PSS*: the same "
             f"with each shared page divided among the processes sharing it (smaps_rollup), the "
             f"memory a process model really holds; *threads*, *processes*: "
@@ -176,8 +205,8 @@ def json_document(cells: list[Cell], machine: dict, settings: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The chart: throughput, p99 latency and the share of connections served against the number of
-# connections, one line per model, log axes.
+# The chart: throughput, the server's CPU per round trip, p99 latency and the share of connections
+# served against the number of connections, one line per model, log axes.
 
 def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
     """The models that have a measured point, and gnuplot data: one block per model, in order."""
@@ -189,9 +218,16 @@ def plot_data(cells: list[Cell]) -> tuple[list[str], str]:
             continue
         names.append(model)
         rows = [f"{c.connections} {c.requests_per_s:.1f} {c.latency_us('p99') / 1000:.4f} "
-                f"{100 * c.load.get('connections_served', 0) / c.connections:.1f}" for c in points]
-        blocks.append(f"# {model}: connections req/s p99_ms served_percent\n" + "\n".join(rows))
+                f"{100 * c.load.get('connections_served', 0) / c.connections:.1f} "
+                f"{cpu_point(c.server_cpu_us_per_rt)}" for c in points]
+        blocks.append(f"# {model}: connections req/s p99_ms served_percent server_cpu_us_per_rt\n"
+                      + "\n".join(rows))
     return names, "\n\n\n".join(blocks) + "\n"
+
+
+def cpu_point(microseconds: float | None) -> str:
+    """A point of the log-scale CPU panel: NaN (no point) when unknown or zero."""
+    return f"{microseconds:.3f}" if microseconds else "NaN"
 
 
 # One colour and one point shape per model: gnuplot's default cycle has eight colours, and two
@@ -211,9 +247,9 @@ def gnuplot_script(names: list[str], data: Path, png: Path, subtitle: str) -> st
         f"'{data}' index {i} using 1:{column} with linespoints lw 2 {series_style(i)} ps 1.3 "
         f"title '{name}'"
         for i, name in enumerate(names))
-    return f"""set terminal pngcairo size 1800,600 font 'DejaVu Sans,11'
+    return f"""set terminal pngcairo size 2000,1000 font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout 1,3 title "echo server models: closed-loop load on loopback\\n{subtitle}"
+set multiplot layout 2,2 title "echo server models: closed-loop load on loopback\\n{subtitle}"
 set logscale x 10
 set xlabel 'concurrent connections'
 set grid xtics ytics mytics
@@ -222,6 +258,8 @@ set xrange [5:20000]
 set logscale y 10
 set ylabel 'requests per second (higher is better)'
 plot {plots(2)}
+set ylabel 'server CPU per round trip, µs (lower is better)'
+plot {plots(5)}
 set ylabel 'p99 latency of completed round trips, ms (lower is better)'
 plot {plots(3)}
 unset logscale y
@@ -271,8 +309,8 @@ def machine_description(root: Path, build: dict, command: str, started: str) -> 
     memory_kib = int(memory[0]) if memory and memory[0].isdigit() else 0
     return {
         "CPU": first_match("/proc/cpuinfo", "model name"),
-        "cores": f"{len(os.sched_getaffinity(0))} usable ({os.cpu_count()} online), "
-                 f"shared by the load client and the server",
+        "cores": f"{len(os.sched_getaffinity(0))} usable ({os.cpu_count()} online)",
+        "placement": build.get("placement", "unknown"),
         "memory": f"{memory_kib / 1024 / 1024:.1f} GiB",
         "kernel": f"{platform.system()} {platform.release()}",
         "OS": os_release(),

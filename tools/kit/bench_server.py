@@ -4,6 +4,7 @@ when it does not stop) and say so. Everything has a deadline; nothing is left ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .bench_report import Cell
@@ -73,6 +75,57 @@ def pss_kb(text: str) -> int:
     return 0
 
 
+def reaped_ticks(stat: str) -> int:
+    """cutime + cstime (clock ticks) from the text of /proc/PID/stat: the CPU of the children the
+    process has waited for (a child of the fork model that ends inside the measured window is gone
+    from /proc, but its time is here once it is reaped)."""
+    fields = stat.rsplit(")", 1)[1].split()  # fields from the 3rd (state) on; comm may hold spaces
+    return int(fields[13]) + int(fields[14])
+
+
+def run_ns(schedstat: str) -> int:
+    """The time a thread has run (utime + stime, in ns) from /proc/PID/task/TID/schedstat. Not
+    utime + stime of /proc/PID/stat: those are rounded down to a 10 ms tick per process, and a
+    fork server's hundreds of children each run a few ms: the sum would lose nearly all of it."""
+    return int(schedstat.split()[0])
+
+
+def process_cpu_ns(pid: int, ticks_per_s: int) -> int:
+    """A process's live threads plus its reaped children, in ns."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            total += run_ns(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text())
+        except OSError:
+            continue  # the thread ended while we looked
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return total + reaped_ticks(stat) * 1_000_000_000 // ticks_per_s
+
+
+def tree_cpu_ns(root: int) -> int:
+    """The CPU of the server's process tree so far, in ns: every live thread's run time, and the
+    children reaped so far. Lost: threads that ended (their time moves to a counter that only
+    /proc/PID/stat shows, in ticks) and children not waited for; the kit's servers end neither
+    inside the measured window (their threads and children live as long as a connection)."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            total += process_cpu_ns(pid, TICKS_PER_S)
+        except OSError:
+            continue  # reaped while we looked: its time is in its parent's cutime from now on
+    return total
+
+
+def cpu_per_round_trip_us(nanoseconds: int, round_trips: int) -> float | None:
+    """The server's CPU time per round trip in microseconds (None when nothing was served)."""
+    if round_trips <= 0:
+        return None
+    return nanoseconds / 1000 / round_trips
+
+
+TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
 class TreeSampler:
     """Samples the tree in a thread until stopped, and whenever sample() is called; keeps the
     peaks. Sampling costs CPU that the server and the client share, so between samples the thread
@@ -82,6 +135,7 @@ class TreeSampler:
         self.root = root
         self.peak_rss_kb = self.peak_pss_kb = self.threads = self.processes = 0
         self.hwm: dict[int, int] = {}
+        self.cpu_ns: dict[str, int] = {}  # phase ("connected", "measured") -> tree_cpu_ns
         self._stop = threading.Event()
         self._lock = threading.Lock()  # sample() runs on the sampling thread and at handshakes
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -102,9 +156,18 @@ class TreeSampler:
             self.sample()
             self._stop.wait(max(0.5, 10 * (time.monotonic() - began)))
 
-    def sample(self) -> None:
+    def sample(self, phase: str = "") -> None:
+        """A sample; at a phase of the load client, also the tree's CPU so far."""
         with self._lock:
+            if phase:
+                self.cpu_ns[phase] = tree_cpu_ns(self.root)
             self._sample()
+
+    def window_ns(self) -> int | None:
+        """The server's CPU between the client's two handshakes: the measured window."""
+        if "connected" not in self.cpu_ns or "measured" not in self.cpu_ns:
+            return None
+        return self.cpu_ns["measured"] - self.cpu_ns["connected"]
 
     def _sample(self) -> None:
         rss = pss = threads = processes = 0
@@ -122,6 +185,54 @@ class TreeSampler:
         self.peak_pss_kb = max(self.peak_pss_kb, pss)
         self.threads = max(self.threads, threads)
         self.processes = max(self.processes, processes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where the server and the client run: on different CPUs when there are two, so that neither
+# takes the other's time and the server's CPU per round trip is its own.
+
+@dataclass(frozen=True)
+class Placement:
+    client: frozenset[int] | None   # None: not pinned
+    server: frozenset[int] | None
+
+    @property
+    def pinned(self) -> bool:
+        return self.server is not None
+
+    def text(self, usable: int) -> str:
+        if not self.pinned:
+            return f"not pinned: {usable} usable CPU, shared by the load client and the server"
+        return (f"pinned: the load client on CPU {cpu_list(self.client)}, the server on CPU "
+                f"{cpu_list(self.server)} ({usable} usable)")
+
+
+def cpu_list(cpus: frozenset[int]) -> str:
+    return ",".join(map(str, sorted(cpus)))
+
+
+def placement(usable: set[int]) -> Placement:
+    """With two or more usable CPUs, the client on the lowest and the server on all the others
+    (CPU 0 and CPU 1 on a two-core machine); with one, nobody is pinned."""
+    if len(usable) < 2:
+        return Placement(None, None)
+    first = min(usable)
+    return Placement(frozenset({first}), frozenset(usable - {first}))
+
+
+@contextlib.contextmanager
+def affinity(cpus: frozenset[int] | None):
+    """The calling thread runs on cpus while inside, so a process it starts inherits them from
+    its first instruction (affinity is per thread: the sampling thread is not moved)."""
+    if cpus is None:
+        yield
+        return
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, saved)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -218,14 +329,16 @@ def lines_until(stream, deadline: float):
         yield from (line for line in lines if line.strip())
 
 
-def run_load(load_command: list[str], port: int, timeout: float, sampler: TreeSampler) -> dict:
+def run_load(load_command: list[str], port: int, timeout: float, sampler: TreeSampler,
+             cpus: frozenset[int] | None = None) -> dict:
     """echo-load's JSON result. At its two handshakes (all connected; time up, nothing closed
     yet) the server's tree is sampled before the client goes on, so the peaks are never missed
     however slow sampling a large tree is. ServerError when it fails or overruns its deadline."""
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryFile() as errors:
-        client = subprocess.Popen(load_command + ["--port", str(port), "--handshake"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        with affinity(cpus):
+            client = subprocess.Popen(load_command + ["--port", str(port), "--handshake"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
         try:
             result = None
             for line in lines_until(client.stdout, deadline):
@@ -233,7 +346,7 @@ def run_load(load_command: list[str], port: int, timeout: float, sampler: TreeSa
                 if "phase" not in message:
                     result = message
                     continue
-                sampler.sample()
+                sampler.sample(message["phase"])
                 client.stdin.write(b"go\n")
                 client.stdin.flush()
             client.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -252,11 +365,13 @@ def run_load(load_command: list[str], port: int, timeout: float, sampler: TreeSa
         return result
 
 
-def run_server(server_command: list[str], load_command: list[str], timeout: float, cell: Cell) -> None:
+def run_server(server_command: list[str], load_command: list[str], timeout: float, cell: Cell,
+               where: Placement = Placement(None, None)) -> None:
     """Fills cell from one run of the load client against a fresh server."""
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(server_command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=log, start_new_session=True)
+        with affinity(where.server):
+            server = subprocess.Popen(server_command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=log, start_new_session=True)
         try:
             port = wait_listening(server, LISTEN_TIMEOUT)
         except ServerError as error:
@@ -266,7 +381,10 @@ def run_server(server_command: list[str], load_command: list[str], timeout: floa
         try:
             drain(server.stdout)
             with TreeSampler(server.pid) as sampler:
-                cell.load = run_load(load_command, port, timeout, sampler)
+                cell.load = run_load(load_command, port, timeout, sampler, where.client)
+            cell.server_cpu_s = (sampler.window_ns() or 0) / 1e9
+            cell.server_cpu_us_per_rt = cpu_per_round_trip_us(sampler.window_ns() or 0,
+                                                              int(cell.load.get("requests", 0)))
             cell.peak_rss_kb, cell.peak_pss_kb = sampler.peak_rss_kb, sampler.peak_pss_kb
             cell.threads, cell.processes = sampler.threads, sampler.processes
             cell.hwm_sum_kb = sum(sampler.hwm.values())
