@@ -25,7 +25,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
-    "             [--keepalive-timeout MS] [--grace MS] [--access-log FILE] [--quiet]\n"
+    "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
+    "             [--quiet]\n"
     "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
     "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
     "  finish the requests in flight (their responses say Connection: close), exit 0.\n"
@@ -39,6 +40,7 @@ constexpr std::string_view kUsage =
     "  --keepalive-timeout MS   close a connection idle between requests after MS ms\n"
     "                           (default 5000; 0: never)\n"
     "  --grace MS               after a stop, close what is still busy after MS ms (default 5000)\n"
+    "  --max-body BYTES         a request body above BYTES gets 413, unread (default 1 MiB)\n"
     "  --access-log FILE        the access log to FILE (appended) instead of stdout\n"
     "  --quiet                  no access log\n";
 
@@ -53,7 +55,7 @@ struct Options {
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
-  SYSLAB_TODO("put argv[i] (and its value) into options: --quiet, --root, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these");
+  SYSLAB_TODO("put argv[i] (and its value) into options: --quiet, --root, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --max-body (0 to 1 GiB) into the parser's limits, --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these");
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.

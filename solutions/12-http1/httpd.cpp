@@ -24,7 +24,8 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
-    "             [--keepalive-timeout MS] [--grace MS] [--access-log FILE] [--quiet]\n"
+    "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
+    "             [--quiet]\n"
     "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
     "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
     "  finish the requests in flight (their responses say Connection: close), exit 0.\n"
@@ -38,6 +39,7 @@ constexpr std::string_view kUsage =
     "  --keepalive-timeout MS   close a connection idle between requests after MS ms\n"
     "                           (default 5000; 0: never)\n"
     "  --grace MS               after a stop, close what is still busy after MS ms (default 5000)\n"
+    "  --max-body BYTES         a request body above BYTES gets 413, unread (default 1 MiB)\n"
     "  --access-log FILE        the access log to FILE (appended) instead of stdout\n"
     "  --quiet                  no access log\n";
 
@@ -60,7 +62,7 @@ std::chrono::milliseconds milliseconds_option(std::string_view option, std::stri
 
 // Puts one argument into options; false when it is not one of ours.
 bool take_argument(Options& options, int argc, char** argv, int& i) {
-  // BEGIN SOLUTION: put argv[i] (and its value) into options: --quiet, --root, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these
+  // BEGIN SOLUTION: put argv[i] (and its value) into options: --quiet, --root, --host, --port, --threads (0 to 256), --header-timeout (1 ms up), --keepalive-timeout and --grace (0 up), --max-body (0 to 1 GiB) into the parser's limits, --access-log; numbers through net::parse_number so a bad one is named; false for an argument that is none of these
   if (std::string_view(argv[i]) == "--quiet") {
     options.quiet = true;
   } else if (auto v = net::take_option_value("--root", argc, argv, i)) {
@@ -77,6 +79,9 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
     options.server.http.keepalive_timeout = milliseconds_option("--keepalive-timeout", *v, 0);
   } else if (auto v = net::take_option_value("--grace", argc, argv, i)) {
     options.server.grace = milliseconds_option("--grace", *v, 0);
+  } else if (auto v = net::take_option_value("--max-body", argc, argv, i)) {
+    options.server.http.limits.max_body =
+        static_cast<std::uint64_t>(net::parse_number("--max-body", *v, 0, 1LL << 30));
   } else if (auto v = net::take_option_value("--access-log", argc, argv, i)) {
     options.access_log = *v;
   } else {

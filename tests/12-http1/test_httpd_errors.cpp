@@ -100,6 +100,21 @@ SYSLAB_TEST(HttpdErrors, ErrorAfterPipelinedRequestsComesLast, 1,
   EXPECT_TRUE(client.closed_by_server());
 }
 
+SYSLAB_TEST(HttpdErrors, MaxBodyOptionSetsTheLimit, 1,
+            "--max-body BYTES goes into the parser's limits (Http1Options::limits.max_body)",
+            "A body of exactly BYTES is allowed; one byte more is 413, refused before it is read") {
+  auto server = start_httpd({"--max-body", "10"});
+  RawClient client(server->port());
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789");
+  const RawResponse fits = client.read_response();
+  EXPECT_EQ(fits.status, 200) << fits.head;
+  EXPECT_EQ(fits.body, "0123456789");
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\n");
+  const RawResponse over = client.read_response();
+  EXPECT_EQ(over.status, 413) << "--max-body 10 and a body of 11 bytes: " << over.head;
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 SYSLAB_TEST(HttpdTimeouts, SlowHeadIsCutWith408, 2,
             "Http1Connection::arm_header_timer: a timer from a request's first byte; when it "
             "fires before the request is complete, answer 408 and close (the slowloris attack)",
