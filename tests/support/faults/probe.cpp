@@ -78,26 +78,10 @@ void send_one_byte(int fd) {
   }
 }
 
-// Reads a non-blocking socket with one byte waiting, level-triggered and then edge-triggered.
-int probe_nonblocking() {
-  int fds[2];
-  if (make_socket_pair(fds, SOCK_NONBLOCK) != 0) return 1;
+// Sends one byte, then reads until it arrives, kCalls times; counts what each first read gave
+// ("label.full", "label.EAGAIN", ...). A real read always gets the byte at once.
+void count_first_reads(const int fds[2], const std::string& label, Counts& counts) {
   char byte = 0;
-  Counts counts;
-  for (int i = 0; i < kCalls; ++i) {  // one byte waits, so a real read always gets it
-    send_one_byte(fds[0]);
-    ssize_t got = -1;
-    std::string first;
-    while (got != 1) {
-      got = ::read(fds[1], &byte, 1);
-      if (first.empty()) first = outcome(got, 1);
-    }
-    ++counts["level." + first];
-  }
-  const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLET;
-  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fds[1], &event) != 0) return 1;
   for (int i = 0; i < kCalls; ++i) {
     send_one_byte(fds[0]);
     ssize_t got = -1;
@@ -106,8 +90,21 @@ int probe_nonblocking() {
       got = ::read(fds[1], &byte, 1);
       if (first.empty()) first = outcome(got, 1);
     }
-    ++counts["edge." + first];
+    ++counts[label + "." + first];
   }
+}
+
+// Reads a non-blocking socket with one byte waiting, level-triggered and then edge-triggered.
+int probe_nonblocking() {
+  int fds[2];
+  if (make_socket_pair(fds, SOCK_NONBLOCK) != 0) return 1;
+  Counts counts;
+  count_first_reads(fds, "level", counts);
+  const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLET;
+  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fds[1], &event) != 0) return 1;
+  count_first_reads(fds, "edge", counts);
   print(counts);
   ::close(epoll_fd);
   ::close(fds[0]);
