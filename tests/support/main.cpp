@@ -8,10 +8,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <string>
 #include <string_view>
 
+#include "syslab/report.hpp"
 #include "syslab/test.hpp"
 
 namespace {
@@ -86,6 +88,31 @@ class LeakCheck : public testing::EmptyTestEventListener {
   bool leaked_ = false;
 };
 
+// GoogleTest says "C++ exception with description ... thrown in the test body" but not which
+// exception. It reports the failure from inside its catch block, so the exception is still the
+// one being handled here: name its type for the runner ("syslab EXCEPTION: Suite.Test: TYPE:
+// WHAT"). (GoogleTest holds its own lock while it calls OnTestPartResult: the test's name is kept
+// from OnTestStart, since asking GoogleTest for it there would deadlock.)
+class ExceptionNamer : public testing::EmptyTestEventListener {
+  void OnTestStart(const testing::TestInfo& test) override {
+    test_ = std::string(test.test_suite_name()) + "." + test.name();
+  }
+
+  void OnTestPartResult(const testing::TestPartResult& result) override {
+    const std::string_view summary = result.summary();
+    if (!summary.starts_with("C++ exception with description") &&
+        !summary.starts_with("Unknown C++ exception")) {
+      return;
+    }
+    if (!std::current_exception()) return;
+    std::fprintf(stderr, "syslab EXCEPTION: %s: %s\n", test_.empty() ? "?" : test_.c_str(),
+                 syslab::test::current_exception_text().c_str());
+    std::fflush(stderr);
+  }
+
+  std::string test_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +125,7 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   auto* leak_check = new LeakCheck;  // GoogleTest owns and deletes listeners
   testing::UnitTest::GetInstance()->listeners().Append(leak_check);
+  testing::UnitTest::GetInstance()->listeners().Append(new ExceptionNamer);
   const int failed = RUN_ALL_TESTS();
   return failed != 0 || leak_check->leaked() ? 1 : 0;
 }

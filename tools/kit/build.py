@@ -36,9 +36,59 @@ class BuildResult:
                 found.append(line.strip())
         return found
 
+    def first_error_block(self) -> str:
+        """The first compiler error with what explains it: the context lines before it ("In
+        function", "In instantiation of", "required from"), the error, the source line it shows,
+        and its notes (the candidates, "required from"), up to the next error. Paths are made
+        relative to the repository. '' when the output holds no compiler error."""
+        lines = self.output.splitlines()
+        first = next((i for i, line in enumerate(lines) if ERROR_LINE.match(line)), None)
+        if first is None:
+            return ""
+        start = first
+        while start > 0 and CONTEXT_LINE.search(lines[start - 1]):
+            start -= 1
+        end = first + 1
+        while end < len(lines) and not ERROR_LINE.match(lines[end]) and \
+                not lines[end].startswith(("ninja:", "FAILED:", "[")):
+            end += 1
+        block = lines[start:end]
+        if end < len(lines) and ERROR_LINE.match(lines[end]):
+            while block and CONTEXT_LINE.search(block[-1]):  # they introduce the next error
+                block.pop()
+        return relative_to_root("\n".join(block).rstrip())
+
     def first_error(self) -> str:
         errors = self.errors()
         return errors[0] if errors else (self.output.strip().splitlines() or ["build failed"])[-1]
+
+
+# The lines GCC prints before an error to say where it happened and how it got there.
+CONTEXT_LINE = re.compile(r": In (?:member )?function|: In instantiation of|: In constructor|"
+                          r": In destructor|: At global scope|: In lambda function|"
+                          r"^In file included from|^\s+from \S+:\d+[,:]$|required from|"
+                          r"required by substitution|In substitution of")
+
+
+def relative_to_root(text: str) -> str:
+    """Compilers name sources relative to the build directory: '../labs/...' -> 'labs/...'."""
+    prefix = os.path.relpath(ROOT, BUILD) + "/"
+    return text.replace(prefix, "") if prefix != "./" else text
+
+
+def save_log(result: BuildResult, name: str, build_dir: Path = BUILD) -> str:
+    """Keeps a build's whole output in build/logs/NAME, for the errors not shown; returns the
+    path to print (relative to the repository where it can be), or '' if it cannot be written."""
+    path = build_dir / "logs" / name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(result.output)
+    except OSError:
+        return ""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 class Progress:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import build as build_mod
-from . import report
+from . import explain, report
 from .labs import BUILD, ROOT, Lab, all_labs, max_points_from_source
 from .runner import Outcome, TestCase, list_tests, run_case
 
@@ -40,6 +40,7 @@ class LabResult:
     built: bool
     build_output: build_mod.BuildResult | None = None
     outcomes: list[Outcome] = field(default_factory=list)
+    all_cases: list[TestCase] = field(default_factory=list)  # before TEST= chose some
 
     @property
     def score(self) -> int:
@@ -109,12 +110,39 @@ def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1
     built = build_mod.build_lab(lab, side, shown)
     if not built.ok:
         return LabResult(lab, False, built)
-    cases = list_tests(lab.test_binary(side))
-    if pattern:
-        cases = [c for c in cases if fnmatch.fnmatchcase(c.name, pattern) or c.name == pattern]
+    all_cases = list_tests(lab.test_binary(side))
+    cases = select_cases(all_cases, pattern)
     if before_run:
         before_run(cases)
-    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat, on_outcome))
+    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat, on_outcome),
+                     all_cases)
+
+
+def select_cases(cases: list[TestCase], pattern: str) -> list[TestCase]:
+    """The cases TEST= names, in GoogleTest's filter syntax: patterns separated by ':' ('*' and
+    '?' wildcards), then optionally '-' and patterns to leave out ('A.*:B.*-A.Slow'). A pattern
+    without a '.' names a whole suite ('UniqueFd' is 'UniqueFd.*')."""
+    if not pattern:
+        return cases
+    positive, _, negative = pattern.partition("-")
+
+    def patterns(text: str) -> list[str]:
+        found = [p.strip() for p in text.split(":") if p.strip()]
+        return [p if "." in p or p == "*" else p + ".*" for p in found]
+
+    wanted, unwanted = patterns(positive) or ["*"], patterns(negative)
+    return [c for c in cases
+            if any(fnmatch.fnmatchcase(c.name, p) for p in wanted)
+            and not any(fnmatch.fnmatchcase(c.name, p) for p in unwanted)]
+
+
+def suites_text(cases: list[TestCase]) -> str:
+    """'  UniqueFd (7 tests)' for each suite, in order: what TEST= can name."""
+    counts: dict[str, int] = {}
+    for case in cases:
+        suite = case.name.split(".", 1)[0]
+        counts[suite] = counts.get(suite, 0) + 1
+    return "\n".join(f"  {suite} ({n} test{'s' if n != 1 else ''})" for suite, n in counts.items())
 
 
 def rerun_command(lab: Lab, case: TestCase) -> str:
@@ -124,14 +152,33 @@ def rerun_command(lab: Lab, case: TestCase) -> str:
 def print_build_failure(result: LabResult) -> None:
     errors = result.build_output.errors()
     print(f"{report.verdict('BUILD')} lab {result.lab.number} {result.lab.topic} does not compile:")
-    if errors:
-        print(report.indent("\n".join(errors), limit=10))
+    block = result.build_output.first_error_block()
+    if block:
+        print(report.indent(explain.cap_lines(block), limit=30))
+        if len(errors) > 1:
+            print(report.dim(f"        ({len(errors) - 1} more error{'s' if len(errors) > 2 else ''}"
+                             " after it: fix this one first, the others often follow from it)"))
     else:
-        print(report.indent(result.build_output.output, limit=30))
+        print(report.indent(explain.cap_lines(result.build_output.output), limit=30))
+    log = build_mod.save_log(result.build_output, f"build-{result.lab.name}.log")
+    if log:
+        print(f"        the compiler's whole output: {log}")
     upstream = [up for up in result.lab.builds_on if any(f"labs/{up}/" in e for e in errors)]
     for up in upstream:
         print(f"        (that is lab {up}, which this lab builds on: "
               f"REFERENCE={up.split('-')[0]} builds it from the reference instead)")
+
+
+def print_hints(outcome: Outcome, lab: Lab, prefix: str = "  ") -> None:
+    """The verdict's own hint first (a LEAK, a CRASH, a HANG say much by themselves), then the
+    test's first hint."""
+    own = explain.verdict_hint(outcome.verdict, outcome.detail)
+    if own:
+        print(report.wrap(own, f"{prefix}{outcome.verdict.lower()}:  ", prefix + "       "))
+    if outcome.case.hints:
+        print(f"{prefix}hint:  {outcome.case.hints[0]}")
+        if len(outcome.case.hints) > 1:
+            print(report.dim(f"{prefix}       (more with: make hint LAB={lab.number})"))
 
 
 def print_outcome(outcome: Outcome) -> None:
@@ -173,19 +220,19 @@ def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
         print_build_failure(result)
         return 1
     if not result.outcomes:
-        print(f"no test of lab {lab.number} matches {pattern!r}")
+        print(f"no test of lab {lab.number} matches TEST={pattern}; its suites are:\n"
+              f"{suites_text(result.all_cases)}\n"
+              "TEST= takes a suite (UniqueFd), a test (UniqueFd.ReleaseGivesUpOwnershipWithoutClosing) "
+              "or GoogleTest's patterns (\"UniqueFd.*:DupFd.*\", \"UniqueFd.*-UniqueFd.Move*\")")
         return 1
     print(f"\nscore: {result.score}/{result.max_score}   ({summary_counts(result.outcomes)})")
     failure = result.first_failure()
     if failure is None:
         print(report.paint("every test passes.", "32"))
         return 0
-    print(f"\nfirst failure: {failure.case.name}")
+    print(f"\nfirst failure: {failure.case.name}  ({failure.verdict})")
     print(f"  re-run just that test:  {rerun_command(lab, failure.case)}")
-    if failure.case.hints:
-        print(f"  hint:  {failure.case.hints[0]}")
-        if len(failure.case.hints) > 1:
-            print(report.dim(f"         (more with: make hint LAB={lab.number})"))
+    print_hints(failure, lab)
     return 1
 
 
@@ -272,6 +319,9 @@ def hint(lab: Lab) -> int:
     state_path.write_text(json.dumps(state, indent=1))
     print(f"first failing test: {failure.case.name}  ({failure.verdict})")
     print(report.indent(failure.detail, prefix="  ", limit=6))
+    own = explain.verdict_hint(failure.verdict, failure.detail)
+    if own:
+        print("\n" + report.wrap(own, f"what this {failure.verdict} means: ", "  "))
     for number in range(1, tier + 1):
         print(f"\nhint {number} of {len(hints)}: {hints[number - 1]}")
     if tier < len(hints):

@@ -31,6 +31,19 @@ def dim(text: str) -> str:
 
 def indent(text: str, prefix: str = "        ", limit: int = 12) -> str:
     """The first `limit` lines of text, indented under a verdict line."""
-    lines = text.rstrip().splitlines()
+    lines = [cut(line) for line in text.rstrip().splitlines()]
     shown = lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
     return "\n".join(prefix + line for line in shown)
+
+
+LINE_WIDTH = 200  # a failure's line longer than this is cut: nobody reads 32,000 characters
+
+
+def cut(line: str, width: int = LINE_WIDTH) -> str:
+    return line if len(line) <= width else line[:width] + f"... ({len(line) - width} more characters)"
+
+
+def wrap(text: str, first: str, rest: str, width: int = 100) -> str:
+    """A long sentence wrapped under a label: first line after `first`, the others after `rest`."""
+    import textwrap
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest)

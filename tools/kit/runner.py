@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import explain
 from .labs import BUILD, ROOT
 
 DEFAULT_TIMEOUT = 10  # seconds per test case; a test can ask for more with SYSLAB_TIMEOUT
@@ -34,12 +35,7 @@ LEAK_MARKER = "syslab LEAK:"
 SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
                        r"WARNING: ThreadSanitizer:|FATAL: ThreadSanitizer")
 
-# The syscalls a test is most often blocked in, by x86-64 number (/proc/PID/syscall).
-SYSCALLS = {0: "read", 1: "write", 7: "poll", 23: "select", 34: "pause", 35: "nanosleep",
-            42: "connect", 43: "accept", 44: "sendto", 45: "recvfrom", 61: "wait4",
-            130: "rt_sigsuspend", 202: "futex", 230: "clock_nanosleep", 232: "epoll_wait",
-            247: "waitid", 257: "openat", 270: "pselect6", 271: "ppoll", 281: "epoll_pwait",
-            288: "accept4", 441: "epoll_pwait2"}
+SYSCALLS = explain.SYSCALLS  # the calls a test is most often blocked in, by x86-64 number
 
 # Each sanitizer reads its own variable and ignores the others', so one environment serves the
 # ASan+UBSan build and build-tsan alike. TSan only warns and goes on unless told otherwise: a
@@ -161,9 +157,10 @@ def decide(outcome: Outcome, returncode: int | None, failures: list[str] | None,
     output = outcome.output
     todo = [line for line in output.splitlines() if TODO_MARKER in line]
     leaks = [line.split(": ", 2)[-1] for line in output.splitlines() if LEAK_MARKER in line]
+    stuck = explain.parse_hang_marker(output, source_path)
     if returncode is None:
         outcome.verdict = "HANG"
-        outcome.detail = f"still running after {limit} s" + (f"; {blocked}" if blocked else "")
+        outcome.detail = f"still running after {limit} s" + (f": {blocked}" if blocked else "")
         if todo:
             outcome.detail += "\n" + todo[0].split(TODO_MARKER, 1)[1].strip()
     elif todo:
@@ -172,19 +169,34 @@ def decide(outcome: Outcome, returncode: int | None, failures: list[str] | None,
     elif returncode < 0 or (SANITIZER.search(output) and "LeakSanitizer" not in output):
         outcome.verdict = "CRASH"
         outcome.detail = crash_detail(returncode, output)
+    elif stuck and returncode != 0:
+        # The test's own bounded wait ran out (ForkedChild::wait, run_program): a hang, told
+        # like the runner's own deadline, not the assertion that followed it.
+        outcome.verdict = "HANG"
+        outcome.detail = stuck
     elif failures:
         outcome.verdict = "FAIL"
-        outcome.detail = relative_paths("\n".join(failures))
+        outcome.detail = failure_detail(outcome.case.name, failures, output)
     elif failures is None:
         outcome.verdict = "CRASH"
-        outcome.detail = (f"the test process exited with status {returncode} before the test "
-                          "finished (did something call exit()?)")
+        tail = explain.output_tail(output)
+        outcome.detail = (f"the test process exited with status {returncode} before its report "
+                          "was written" + ("; the end of its output:\n" + tail if tail else
+                                           " (it printed nothing: did something call exit()?)"))
     elif leaks or "LeakSanitizer" in output:
         outcome.verdict = "LEAK"
         outcome.detail = "\n".join(leaks) if leaks else sanitizer_excerpt(output)
     elif returncode != 0:
         outcome.verdict = "FAIL"
         outcome.detail = f"the test passed its assertions but the process exited {returncode}"
+
+
+def failure_detail(name: str, failures: list[str], output: str) -> str:
+    """GoogleTest's failure messages made readable (explain.readable), after what matters more:
+    an exception that escaped the test (named with its type), one that escaped a forked child."""
+    first = [explain.exception_summary(name, failures, output)] + explain.child_exceptions(output)
+    text = explain.readable(relative_paths("\n".join(failures)))
+    return "\n".join([line for line in first if line] + [text])
 
 
 def signal_name(number: int) -> str:
@@ -207,7 +219,8 @@ def crash_detail(returncode: int, output: str) -> str:
         head = f"ThreadSanitizer stopped it: {race.group(1).strip()}" if race else \
             "ThreadSanitizer stopped it"
     else:
-        head = "AddressSanitizer stopped it"
+        kind = re.search(r"ERROR: AddressSanitizer: ([\w-]+)", output)
+        head = "AddressSanitizer stopped it" + (f": {kind.group(1)}" if kind else "")
     excerpt = sanitizer_excerpt(output)
     return head + ("\n" + excerpt if excerpt else "")
 
@@ -222,8 +235,15 @@ def sanitizer_excerpt(output: str) -> str:
             ours = [f for f in frames if OUR_SOURCE.search(f) and "tests/support/" not in f]
             if "ThreadSanitizer" in line:
                 return tsan_excerpt(lines[index:], summary)
+            if "ERROR: AddressSanitizer" in line:
+                return relative_paths(explain.asan_excerpt(lines[index:], short_frame, is_ours))
             return "\n".join([relative_paths(line.strip())] + (ours or frames)[:6] + summary[:1])
-    return "\n".join(lines[-8:])
+    return explain.output_tail(output)
+
+
+def is_ours(frame: str) -> bool:
+    """A frame in the kit's sources other than the test library's."""
+    return bool(OUR_SOURCE.search(frame)) and "tests/support/" not in frame
 
 
 def tsan_excerpt(report: list[str], summary: list[str]) -> str:
@@ -262,37 +282,67 @@ def relative_paths(text: str) -> str:
 
 
 def where_blocked(pid: int) -> str:
-    """The system call each of the test's threads is blocked in, and our code's frame if gdb
-    can tell: 'blocked in read(2) (pipe_read) at labs/05-pipes/pipeline.cpp:42'."""
-    places = []
+    """Whether the test's threads were spinning or blocked (and in which system call), and 2-3
+    frames of the learner's code with the test's line that called them, if gdb can tell:
+    'blocked in read(2) (pipe_read)\n  at labs/02-fd-raii/fd_io.cpp:77 (fdio::read_some)\n...'."""
+    threads = sample_threads(pid)
+    text = explain.describe_threads(threads)
+    spinning = next((t.tid for t in threads if t.state == "R" and t.cpu_gained > 0), 0)
+    frames = explain.frames_text(explain.gdb_frames(gdb_backtrace(pid), source_path), spinning)
+    return text + (("\n" if text else "") + frames if frames else "")
+
+
+SAMPLE_SECONDS = 0.3  # how long the CPU time of a stuck test is watched: rising means spinning
+
+
+def sample_threads(pid: int) -> list[explain.ThreadState]:
+    """Each thread's state, system call and kernel wait channel, and the CPU it used over
+    SAMPLE_SECONDS (from /proc/PID/task/TID/{stat,syscall,wchan})."""
+    before = {tid: ticks for tid, (_, ticks) in thread_stats(pid).items()}
+    time.sleep(SAMPLE_SECONDS)
+    threads = []
+    for tid, (state, ticks) in thread_stats(pid).items():
+        task = Path(f"/proc/{pid}/task/{tid}")
+        try:
+            first = (task / "syscall").read_text().split()[0]
+            syscall = int(first) if first.lstrip("-").isdigit() and int(first) >= 0 else None
+        except (OSError, IndexError):
+            syscall = None
+        try:
+            wchan = (task / "wchan").read_text().strip()
+        except OSError:
+            wchan = ""
+        threads.append(explain.ThreadState(tid, state, syscall, "" if wchan == "0" else wchan,
+                                           ticks - before.get(tid, ticks)))
+    return threads
+
+
+def thread_stats(pid: int) -> dict[int, tuple[str, int]]:
+    """tid -> (state letter, utime + stime in clock ticks) of each thread of pid."""
+    stats = {}
     for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
         try:
-            number = int((task / "syscall").read_text().split()[0])
-            wchan = (task / "wchan").read_text().strip()
+            fields = task.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+            stats[int(task.name)] = (fields[0], int(fields[11]) + int(fields[12]))
         except (OSError, ValueError, IndexError):
             continue
-        name = SYSCALLS.get(number, f"syscall {number}")
-        places.append(f"{name}(2)" + (f" ({wchan})" if wchan and wchan != "0" else ""))
-    text = "blocked in " + ", ".join(dict.fromkeys(places)) if places else ""
-    frame = gdb_frame(pid)
-    return text + (f" at {frame}" if frame else "")
+    return stats
 
 
-def gdb_frame(pid: int) -> str:
-    """The innermost frame in the kit's own sources, from a gdb backtrace (when gdb exists)."""
+def gdb_backtrace(pid: int) -> str:
+    """gdb's backtrace of every thread of pid ('' when gdb is absent or cannot attach)."""
     if not shutil.which("gdb"):
         return ""
     try:
-        trace = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
-                               capture_output=True, text=True, timeout=15).stdout
+        return subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt"],
+                              capture_output=True, text=True, timeout=15).stdout
     except (subprocess.TimeoutExpired, OSError):
         return ""
-    for match in re.finditer(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\) at (\S+):(\d+)", trace):
-        function, path, line = match.groups()
-        if "/tests/support/" in path or "/labs/common/" in path:
-            continue
-        if any(part in path for part in ("labs/", "solutions/", "tests/", ".fresh/")):
-            relative = os.path.relpath(os.path.realpath(os.path.join(BUILD, path)), ROOT) \
-                if not os.path.isabs(path) else os.path.relpath(path, ROOT)
-            return f"{relative}:{line} ({function})"
-    return ""
+
+
+def source_path(path: str) -> str | None:
+    """A source path as gdb or a compiler names it (relative to the build directory, or
+    absolute), relative to the repository; None for a file outside it."""
+    full = os.path.realpath(path if os.path.isabs(path) else os.path.join(BUILD, path))
+    relative = os.path.relpath(full, ROOT)
+    return None if relative.startswith("..") else relative

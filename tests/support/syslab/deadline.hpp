@@ -12,15 +12,19 @@ using namespace std::chrono_literals;
 class Deadline {
  public:
   explicit Deadline(std::chrono::milliseconds budget)
-      : end_(std::chrono::steady_clock::now() + budget) {}
+      : end_(std::chrono::steady_clock::now() + budget), budget_(budget) {}
 
   [[nodiscard]] bool expired() const { return std::chrono::steady_clock::now() >= end_; }
 
   // Milliseconds left, for poll(2); 0 once expired.
   [[nodiscard]] int remaining_ms() const;
 
+  // The time it was given, for messages ("still running after 5000 ms").
+  [[nodiscard]] std::chrono::milliseconds budget() const { return budget_; }
+
  private:
   std::chrono::steady_clock::time_point end_;
+  std::chrono::milliseconds budget_;
 };
 
 // Calls condition() until it is true (returns true) or the deadline passes (returns false),

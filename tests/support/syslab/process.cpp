@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "syslab/files.hpp"
+#include "syslab/report.hpp"
 
 extern char** environ;
 
@@ -172,6 +173,8 @@ ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions
   std::optional<ExitStatus> status =
       drained ? wait_with_deadline(result.pid, pidfd, deadline) : std::nullopt;
   ::close(pidfd);
+  if (!status && options.report_hang)
+    report_stuck(result.pid, "the program " + argv[0], options.timeout);
   if (!status) {
     for (const pid_t pid : process_tree(result.pid)) ::kill(pid, SIGKILL);
     kill_and_reap(result.pid);
@@ -215,10 +218,10 @@ ForkedChild::ForkedChild(const std::function<int()>& body) {
     int code = kThrew;
     try {
       code = body();
-    } catch (const std::exception& error) {
-      std::fprintf(stderr, "child %d threw: %s\n", ::getpid(), error.what());
     } catch (...) {
-      std::fprintf(stderr, "child %d threw an unknown exception\n", ::getpid());
+      // One line the runner shows before the parent's assertions ("exited 70" says little).
+      std::fprintf(stderr, "syslab CHILD THREW: %d %s\n", ::getpid(),
+                   current_exception_text().c_str());
     }
     std::fflush(nullptr);
     ::_exit(code);  // not exit(): the parent's atexit handlers and GoogleTest must not run here
@@ -234,7 +237,11 @@ ForkedChild::~ForkedChild() {
 std::optional<ExitStatus> ForkedChild::wait(const Deadline& deadline) {
   if (pid_ <= 0) return std::nullopt;
   std::optional<ExitStatus> status = wait_with_deadline(pid_, pidfd_, deadline);
-  if (status) pid_ = -1;  // reaped: nothing left for the destructor
+  if (status) {
+    pid_ = -1;  // reaped: nothing left for the destructor
+  } else {
+    report_stuck(pid_, "the forked child", deadline.budget());
+  }
   return status;
 }
 

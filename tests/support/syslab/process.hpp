@@ -40,6 +40,9 @@ struct RunOptions {
   std::string input;  // written to the program's stdin, then closed
   std::chrono::milliseconds timeout = std::chrono::seconds(10);
   std::vector<std::string> extra_env;  // "NAME=value"
+  // At the deadline, tell the runner where the program was stuck (syslab/report.hpp) before
+  // killing it, so that the test is a HANG with the blocked call and line.
+  bool report_hang = true;
 };
 
 // Runs argv[0] (a path) with argv, captures stdout and stderr. At the deadline it kills the
@@ -56,7 +59,8 @@ std::string program_path(const std::string& name);
 class ForkedChild {
  public:
   // The child runs body() and _exits with its return value. An exception in the child is printed
-  // to stderr and gives exit code kThrew.
+  // to stderr ("syslab CHILD THREW: PID TYPE: WHAT", which the runner shows first) and gives exit
+  // code kThrew.
   explicit ForkedChild(const std::function<int()>& body);
   ~ForkedChild();
   ForkedChild(const ForkedChild&) = delete;
@@ -66,7 +70,7 @@ class ForkedChild {
 
   [[nodiscard]] pid_t pid() const { return pid_; }
   // Waits for the child to end; nullopt if the deadline passed first (the child is then left
-  // for the destructor to kill).
+  // for the destructor to kill, and where it was stuck is reported for the runner's HANG).
   std::optional<ExitStatus> wait(const Deadline& deadline);
 
  private:
