@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import kittest, learner, skeleton
+from . import configure, kittest, learner, skeleton
 from . import labs as labs_mod
 
 
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("test", help="the kit against its reference solutions")
     p.add_argument("--strict", action="store_true", help="labs/ must match the skeletons exactly")
     p.set_defaults(run=cmd_test)
+    configure.register(commands)
     for module in optional_modules():
         module.register(commands)
     return parser
