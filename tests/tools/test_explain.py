@@ -90,7 +90,7 @@ class CrashStacksAreLabelled(unittest.TestCase):
         outcome = outcome_of(ASAN_REPORT, 1, None)
         self.assertEqual(outcome.verdict, "CRASH")
         lines = outcome.detail.splitlines()
-        self.assertEqual(lines[0], "AddressSanitizer stopped it: heap-use-after-free")
+        self.assertEqual(lines[0], "AddressSanitizer stopped it: heap-use-after-free on address 0x6030")
         text = outcome.detail
         used, freed, allocated = (text.index("used at (read of 1 bytes, thread T0):"),
                                   text.index("freed at (thread T0):"),
@@ -267,6 +267,9 @@ class CompileErrors(unittest.TestCase):
         self.assertTrue(any("no known conversion for argument 1" in line for line in block))
         self.assertFalse(any("frobnicate" in line or "ids::other" in line for line in block))
         self.assertFalse(any(line.startswith(("ccache", "FAILED", "ninja")) for line in block))
+        self.assertIn("   40 |   return std::to_string(identity);", block, "the error's source line")
+        self.assertFalse(any("4086 |" in line or "included from" in line for line in block),
+                         "a note's quoted header line and include chain are left out")
 
     def test_template_context_is_kept(self) -> None:
         output = ("../x.hpp: In instantiation of 'void f(T) [with T = int]':\n"

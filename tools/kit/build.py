@@ -56,6 +56,13 @@ class BuildResult:
         if end < len(lines) and ERROR_LINE.match(lines[end]):
             while block and CONTEXT_LINE.search(block[-1]):  # they introduce the next error
                 block.pop()
+        # The error keeps the source line it quotes; its notes keep their text only (a list of
+        # candidates is long enough without a quoted header line and an include chain for each).
+        quoted = first - start + 1
+        while quoted < len(block) and SOURCE_EXCERPT.match(block[quoted]):
+            quoted += 1
+        block = block[:quoted] + [line for line in block[quoted:] if not SOURCE_EXCERPT.match(line)
+                                  and not INCLUDE_CHAIN.match(line)]
         return relative_to_root("\n".join(block).rstrip())
 
     def first_error(self) -> str:
@@ -68,6 +75,11 @@ CONTEXT_LINE = re.compile(r": In (?:member )?function|: In instantiation of|: In
                           r": In destructor|: At global scope|: In lambda function|"
                           r"^In file included from|^\s+from \S+:\d+[,:]$|required from|"
                           r"required by substitution|In substitution of")
+
+
+# "  112 |   return x;" and "      |          ^~~": GCC quoting the source under a message.
+SOURCE_EXCERPT = re.compile(r"^\s*(?:\d+\s)?\s*\|")
+INCLUDE_CHAIN = re.compile(r"^(?:In file included from |\s+from )\S+:\d+[,:]$")
 
 
 def relative_to_root(text: str) -> str:

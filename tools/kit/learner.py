@@ -185,7 +185,8 @@ def print_outcome(outcome: Outcome) -> None:
     points = f"{outcome.case.points if outcome.passed else 0}/{outcome.case.points}"
     print(f"  {report.verdict(outcome.verdict)} {outcome.case.name:<58} {points:>5}")
     if not outcome.passed:
-        print(report.indent(outcome.detail))
+        # A CRASH or a HANG shows labelled stacks (used, freed, allocated; or the stuck frames).
+        print(report.indent(outcome.detail, limit=16 if outcome.verdict in ("CRASH", "HANG") else 12))
 
 
 def summary_counts(outcomes: list[Outcome]) -> str:

@@ -219,7 +219,7 @@ def crash_detail(returncode: int, output: str) -> str:
         head = f"ThreadSanitizer stopped it: {race.group(1).strip()}" if race else \
             "ThreadSanitizer stopped it"
     else:
-        kind = re.search(r"ERROR: AddressSanitizer: ([\w-]+)", output)
+        kind = re.search(r"ERROR: AddressSanitizer: ([\w-]+(?: on address 0x[0-9a-f]+)?)", output)
         head = "AddressSanitizer stopped it" + (f": {kind.group(1)}" if kind else "")
     excerpt = sanitizer_excerpt(output)
     return head + ("\n" + excerpt if excerpt else "")

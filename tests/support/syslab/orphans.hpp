@@ -20,6 +20,7 @@
 #include "syslab/files.hpp"
 #include "syslab/proc.hpp"  // parent_of
 #include "syslab/process.hpp"
+#include "syslab/report.hpp"
 
 namespace syslab::test {
 
@@ -70,7 +71,10 @@ inline std::optional<ExitStatus> wait_for_pid(pid_t pid, const Deadline& deadlin
   if (pidfd < 0) return std::nullopt;
   const bool readable = wait_readable(static_cast<int>(pidfd), deadline);
   ::close(static_cast<int>(pidfd));
-  if (!readable) return std::nullopt;
+  if (!readable) {
+    report_stuck(pid, "process", deadline.budget());  // for the runner's HANG, if the test fails
+    return std::nullopt;
+  }
   int raw = 0;
   pid_t got;
   while ((got = ::waitpid(pid, &raw, WNOHANG)) < 0 && errno == EINTR) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "syslab/echo_client.hpp"  // fail
+#include "syslab/report.hpp"
 
 namespace syslab::test::echo {
 
@@ -40,6 +41,7 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::chrono::millise
   while (text.find('\n') == std::string::npos) {
     char buffer[256];
     if (!wait_readable(stdout_.get(), deadline)) {
+      report_stuck(pid_, "the server " + argv_[0] + ", before its \"listening on\" line", startup);
       stop(100ms);
       fail("server " + argv_[0] + ": no \"listening on\" line within " +
            std::to_string(startup.count()) + " ms; it printed: \"" + text + "\"");
