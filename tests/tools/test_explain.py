@@ -297,7 +297,28 @@ class CompileErrors(unittest.TestCase):
         text = printed.getvalue()
         self.assertIn("note: candidate", text)
         self.assertIn("1 more error after it", text)
-        self.assertIn("the compiler's whole output: ", text)
+        self.assertIn("the whole build log: ", text)
+
+
+class MesonErrorsInABuild(unittest.TestCase):
+    def test_a_failed_regeneration_shows_mesons_error_lines(self) -> None:
+        output = ("ninja: Entering directory `build'\n[0/1] Regenerating build files.\n"
+                  "The Meson build system\nVersion: 1.0.1\n" + "Message: x\n" * 40 +
+                  "../labs/02-fd-raii/meson.build:7:12: ERROR: Unknown variable \"lab_srcs\".\n"
+                  "A full log can be found at build/meson-logs/meson-log.txt\n"
+                  "FAILED: build.ninja\nninja: error: rebuilding 'build.ninja': subcommand failed\n")
+        result = learner.LabResult(learner.Lab("02-fd-raii"), False, build.BuildResult(False, output))
+        printed = io.StringIO()
+        with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(printed):
+            saved = build.save_log
+            build.save_log = lambda result, name: saved(result, name, Path(scratch))
+            try:
+                learner.print_build_failure(result)
+            finally:
+                build.save_log = saved
+        self.assertIn('labs/02-fd-raii/meson.build:7:12: ERROR: Unknown variable "lab_srcs".',
+                      printed.getvalue())
+        self.assertNotIn("Message: x", printed.getvalue())
 
 
 class FakeMeson:
@@ -333,11 +354,11 @@ class Reference(unittest.TestCase):
         self.assertEqual(meson.calls, [], "nothing is configured")
 
     def test_meson_errors_are_shown_and_the_failed_setting_is_undone(self) -> None:
-        meson = FakeMeson({"02"})
+        meson = FakeMeson({"02-fd-raii"})
         status, text = self.run_reference("02", meson)
         self.assertNotEqual(status, 0)
         self.assertIn("ERROR: Problem encountered: -Dreference needs the solution side", text)
-        self.assertEqual([call[-1] for call in meson.calls], ["-Dreference=02", "-Dreference="])
+        self.assertEqual([call[-1] for call in meson.calls], ["-Dreference=02-fd-raii", "-Dreference="])
         self.assertIn("the build is as it was", text)
 
     def test_an_unknown_lab_is_refused_before_meson_runs(self) -> None:
@@ -350,7 +371,7 @@ class Reference(unittest.TestCase):
     def test_a_good_setting_is_applied(self) -> None:
         meson = FakeMeson(set())
         self.assertEqual(self.run_reference("02,04", meson)[0], 0)
-        self.assertEqual(meson.calls[-1][-1], "-Dreference=02,04")
+        self.assertEqual(meson.calls[-1][-1], "-Dreference=02-fd-raii,04-fork-zombies")
 
 
 if __name__ == "__main__":

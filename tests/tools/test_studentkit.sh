@@ -100,6 +100,18 @@ if ((status != 0)); then ok "make check LAB=01 fails on the skeleton (exit $stat
 grep -q 'TODO' "$out" && ok "make check LAB=01 reports the TODO stubs" ||
   not_ok "make check LAB=01 reports the TODO stubs" "$out"
 
+# REFERENCE= needs solutions/: refused with one sentence, and nothing of it kept in the build.
+run reference make -C "$kit" --no-print-directory check LAB=01 REFERENCE=01 BUILD="$kit_build"
+if ((status != 0)) && grep -q 'no solutions/ directory' "$out"; then
+  ok "make check REFERENCE=01 is refused in the kit, saying why"
+else
+  not_ok "make check REFERENCE=01 is refused in the kit, saying why (exit $status)" "$out"
+fi
+kept=$(meson introspect --buildoptions "$kit_build" |
+  python3 -c 'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "reference"][0])')
+[[ "$kept" == "[]" ]] && ok "the refused REFERENCE= is not kept in the build" ||
+  not_ok "the refused REFERENCE= is not kept in the build (reference = $kept)"
+
 run test make -C "$kit" --no-print-directory test BUILD="$kit_build"
 if ((status != 0)); then ok "make test fails in the kit (exit $status)"; else not_ok "make test fails in the kit (it exited 0)" "$out"; fi
 grep -qi 'student kit' "$out" && ok "make test says that this is a student kit" ||

@@ -65,6 +65,12 @@ class BuildResult:
                                   and not INCLUDE_CHAIN.match(line)]
         return relative_to_root("\n".join(block).rstrip())
 
+    def meson_errors(self) -> str:
+        """meson's own 'ERROR:' lines, when regenerating the build failed (a mistake in a
+        meson.build, an option meson refuses), paths made relative; '' when there are none."""
+        return relative_to_root("\n".join(line.strip() for line in self.output.splitlines()
+                                          if "ERROR:" in line))
+
     def first_error(self) -> str:
         errors = self.errors()
         return errors[0] if errors else (self.output.strip().splitlines() or ["build failed"])[-1]

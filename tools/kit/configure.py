@@ -43,13 +43,15 @@ def set_reference(value: str, build_dir: Path = BUILD, run: Runner = run_meson,
         print("syslab: REFERENCE= builds labs from the reference solutions, and this kit has no "
               "solutions/ directory, so every lab is built from your own code.")
         return 2
+    names = []
     for name in wanted:
         try:
-            labs_mod.find_lab(name)
+            names.append(labs_mod.find_lab(name).name)  # 2, 02, fd-raii: meson gets 02-fd-raii
         except labs_mod.UnknownLab:
             print(f"syslab: REFERENCE={value}: there is no lab {name!r}; the labs are:\n"
                   f"{labs_mod.lab_list_text()}")
             return 2
+    wanted = list(dict.fromkeys(names))
     previous = list(build_mod.build_option("reference", build_dir) or [])
     if previous == wanted:
         return 0

@@ -152,7 +152,7 @@ def rerun_command(lab: Lab, case: TestCase) -> str:
 def print_build_failure(result: LabResult) -> None:
     errors = result.build_output.errors()
     print(f"{report.verdict('BUILD')} lab {result.lab.number} {result.lab.topic} does not compile:")
-    block = result.build_output.first_error_block()
+    block = result.build_output.first_error_block() or result.build_output.meson_errors()
     if block:
         print(report.indent(explain.cap_lines(block), limit=30))
         if len(errors) > 1:
@@ -162,7 +162,7 @@ def print_build_failure(result: LabResult) -> None:
         print(report.indent(explain.cap_lines(result.build_output.output), limit=30))
     log = build_mod.save_log(result.build_output, f"build-{result.lab.name}.log")
     if log:
-        print(f"        the compiler's whole output: {log}")
+        print(f"        the whole build log: {log}")
     upstream = [up for up in result.lab.builds_on if any(f"labs/{up}/" in e for e in errors)]
     for up in upstream:
         print(f"        (that is lab {up}, which this lab builds on: "
