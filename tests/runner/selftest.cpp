@@ -144,3 +144,12 @@ SYSLAB_TEST(Teaching, ExitWithoutReportShowsTheTail, 1, "a limit left lowered") 
   limit.rlim_cur = open_fds().size();
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
 }
+
+SYSLAB_TEST(Teaching, ASpinningChildIsNamedWhenTheTestWaitsForIt, 1, "the child is stuck") {
+  ForkedChild child([] {
+    spin_forever();
+    return 0;
+  });
+  EXPECT_TRUE(child.wait(Deadline(60s)).has_value());  // the runner's deadline comes first
+}
+SYSLAB_TIMEOUT(Teaching, ASpinningChildIsNamedWhenTheTestWaitsForIt, 2);

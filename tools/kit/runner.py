@@ -284,37 +284,82 @@ def relative_paths(text: str) -> str:
 def where_blocked(pid: int) -> str:
     """Whether the test's threads were spinning or blocked (and in which system call), and 2-3
     frames of the learner's code with the test's line that called them, if gdb can tell:
-    'blocked in read(2) (pipe_read)\n  at labs/02-fd-raii/fd_io.cpp:77 (fdio::read_some)\n...'."""
-    threads = sample_threads(pid)
-    text = explain.describe_threads(threads)
-    spinning = next((t.tid for t in threads if t.state == "R" and t.cpu_gained > 0), 0)
-    frames = explain.frames_text(explain.gdb_frames(gdb_backtrace(pid), source_path), spinning)
-    return text + (("\n" if text else "") + frames if frames else "")
+    'blocked in read(2) (pipe_read)\n  at labs/02-fd-raii/fd_io.cpp:77 (fdio::read_some)\n...'.
+    The test often waits for a process it started (a program, a server, a forked child) that is
+    the one stuck: the first few of its descendants are described the same way. Their CPU use is
+    watched first; then the test's process group is stopped, so that nothing moves (nor kills
+    the child being looked at) while gdb reads the stacks."""
+    processes = [pid] + descendants(pid)[:CHILDREN_SHOWN]
+    names = {p: process_name(p) for p in processes}
+    samples = sample_threads(processes)
+    try:
+        os.killpg(pid, signal.SIGSTOP)
+    except (ProcessLookupError, PermissionError):
+        pass
+    parts = []
+    for process in processes:
+        threads = samples.get(process, [])
+        text = explain.describe_threads(threads)
+        spinning = next((t.tid for t in threads if t.state == "R" and t.cpu_gained > 0), 0)
+        frames = explain.frames_text(explain.gdb_frames(gdb_backtrace(process), source_path),
+                                     spinning)
+        text += ("\n" if text else "") + frames if frames else ""
+        if process == pid:
+            parts.append(text)
+        elif text:
+            parts.append(f"its child process {process} ({names[process]}): {text}")
+    return "\n".join(part for part in parts if part)
+
+
+CHILDREN_SHOWN = 2
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes pid started, and theirs, parents first (from /proc/PID/task/TID/children)."""
+    found, index = [pid], 0
+    while index < len(found):
+        for children in Path(f"/proc/{found[index]}/task").glob("*/children"):
+            try:
+                found.extend(int(word) for word in children.read_text().split())
+            except (OSError, ValueError):
+                continue
+        index += 1
+    return found[1:]
+
+
+def process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
 
 
 SAMPLE_SECONDS = 0.3  # how long the CPU time of a stuck test is watched: rising means spinning
 
 
-def sample_threads(pid: int) -> list[explain.ThreadState]:
+def sample_threads(pids: list[int]) -> dict[int, list[explain.ThreadState]]:
     """Each thread's state, system call and kernel wait channel, and the CPU it used over
-    SAMPLE_SECONDS (from /proc/PID/task/TID/{stat,syscall,wchan})."""
-    before = {tid: ticks for tid, (_, ticks) in thread_stats(pid).items()}
+    SAMPLE_SECONDS (from /proc/PID/task/TID/{stat,syscall,wchan}), for each process."""
+    before = {pid: {tid: ticks for tid, (_, ticks) in thread_stats(pid).items()} for pid in pids}
     time.sleep(SAMPLE_SECONDS)
-    threads = []
-    for tid, (state, ticks) in thread_stats(pid).items():
-        task = Path(f"/proc/{pid}/task/{tid}")
-        try:
-            first = (task / "syscall").read_text().split()[0]
-            syscall = int(first) if first.lstrip("-").isdigit() and int(first) >= 0 else None
-        except (OSError, IndexError):
-            syscall = None
-        try:
-            wchan = (task / "wchan").read_text().strip()
-        except OSError:
-            wchan = ""
-        threads.append(explain.ThreadState(tid, state, syscall, "" if wchan == "0" else wchan,
-                                           ticks - before.get(tid, ticks)))
-    return threads
+    found = {}
+    for pid in pids:
+        threads = []
+        for tid, (state, ticks) in thread_stats(pid).items():
+            task = Path(f"/proc/{pid}/task/{tid}")
+            try:
+                first = (task / "syscall").read_text().split()[0]
+                syscall = int(first) if first.lstrip("-").isdigit() and int(first) >= 0 else None
+            except (OSError, IndexError):
+                syscall = None
+            try:
+                wchan = (task / "wchan").read_text().strip()
+            except OSError:
+                wchan = ""
+            threads.append(explain.ThreadState(tid, state, syscall, "" if wchan == "0" else wchan,
+                                               ticks - before[pid].get(tid, ticks)))
+        found[pid] = threads
+    return found
 
 
 def thread_stats(pid: int) -> dict[int, tuple[str, int]]:

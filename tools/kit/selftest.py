@@ -36,6 +36,8 @@ EXPECTED = {
     "Teaching.OwnBoundedWaitIsAHang": (
         "HANG", ("the forked child", "blocked in read(2)", "tests/runner/selftest.cpp:")),
     "Teaching.SpinningIsToldFromBlocked": ("HANG", ("spinning", "spin_forever")),
+    "Teaching.ASpinningChildIsNamedWhenTheTestWaitsForIt": (
+        "HANG", ("blocked in poll(2)", "its child process", "spinning", "spin_forever")),
     "Teaching.UseAfterFreeShowsWhereItWasFreed": (
         "CRASH", ("heap-use-after-free", "used at", "freed at", "allocated at")),
     "Teaching.LongStringMismatchIsSummarised": (
