@@ -14,7 +14,8 @@
 #include <system_error>
 
 #include "child_process.hpp"
-#include "syslab/proc.hpp"  // process_group_of, count_of
+#include "syslab/proc.hpp"    // process_group_of, count_of
+#include "syslab/report.hpp"  // report_stuck
 #include "syslab/test.hpp"
 
 namespace fork_zombies_test {
@@ -23,8 +24,8 @@ using namespace syslab::test;
 using namespace std::chrono_literals;
 
 // Waits for child to end (watching a pidfd until the deadline), then reaps it with the lab's
-// wait(). nullopt, with a test failure, when it does not end in time; it is left to the
-// ChildProcess destructor then.
+// wait(). nullopt, with a test failure, when it does not end in time (and where it was stuck,
+// for the runner's HANG); it is left to the ChildProcess destructor then.
 inline std::optional<proc::WaitStatus> wait_within(proc::ChildProcess& child,
                                                    std::chrono::milliseconds budget = 5s) {
   if (!child.ok()) {
@@ -35,6 +36,7 @@ inline std::optional<proc::WaitStatus> wait_within(proc::ChildProcess& child,
   if (pidfd < 0) throw std::system_error(errno, std::generic_category(), "pidfd_open");
   const OwnedFd owned(static_cast<int>(pidfd));
   if (!wait_readable(owned.get(), Deadline(budget))) {
+    report_stuck(child.pid(), "the child", budget);  // the runner's HANG: where it is stuck
     ADD_FAILURE() << "child " << child.pid() << " did not end within " << budget.count() << " ms";
     return std::nullopt;
   }
