@@ -58,7 +58,8 @@ def leak_hint(detail: str) -> str:
     children = re.findall(r"child process (\d+) (was never waited for|was left running)", detail)
     if fds:
         listed = ", ".join(f"fd {fd} ({target})" for fd, target in fds[:3])
-        return (f"close on every path: {listed} was still open when the test ended. Every fd "
+        verb = "was" if len(fds) == 1 else "were"
+        return (f"close on every path: {listed} {verb} still open when the test ended. Every fd "
                 "you open must be closed on every way out of the function, the early returns, "
                 "the error paths and exceptions too; an owning type whose destructor closes it "
                 "does that for you (find where that target is opened).")
