@@ -253,6 +253,29 @@ SYSLAB_TEST(ChildProcess, TerminateEscalatesToSigkill, 3,
   EXPECT_FALSE(deadline.expired()) << "terminating took longer than the deadline";
 }
 
+SYSLAB_TEST(ChildProcess, TerminateContinuesAStoppedChild, 2,
+            "a stopped child (SIGSTOP, or Ctrl-Z) does not act on SIGTERM: the signal stays "
+            "pending until the child is continued",
+            "terminate must send SIGCONT as well as SIGTERM, or a stopped child that would have "
+            "finished politely is killed with SIGKILL at the end of the grace period",
+            "kill(SIGTERM) then kill(SIGCONT): the child wakes up with SIGTERM waiting for it") {
+  TestPipe said = make_pipe();
+  ChildProcess polite = proc::fork_child([&] { return finish_on_sigterm(said); });
+  const pid_t pid = polite.pid();
+  char ready;
+  ASSERT_TRUE(receive_exact(said.read_end.get(), &ready, 1, Deadline(5s)));
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(poll_until(Deadline(5s), [pid] { return process_state(pid) == 'T'; }))
+      << "the child did not stop: state " << process_state(pid);
+  const proc::WaitStatus status = polite.terminate(3s);
+  EXPECT_EQ(status.describe(), "exited 0")
+      << "the child was stopped (state T) and finishes on SIGTERM once it runs: terminate must "
+         "continue it (SIGCONT), not wait out the grace period and kill it";
+  said.write_end.reset();
+  EXPECT_EQ(receive_all(said.read_end.get(), Deadline(5s)), "bye")
+      << "the stopped child never got to act on SIGTERM";
+}
+
 SYSLAB_TEST(ChildProcess, MoveAndReleaseHandOverOwnership, 2,
             "the move constructor and release() are given; a moved-from object owns nothing",
             "move assignment first ends the child the target owned (its kill policy), then takes "
