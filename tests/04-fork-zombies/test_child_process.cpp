@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -52,6 +53,16 @@ int finish_on_sigterm(TestPipe& said) {
   int signal = 0;
   ::sigwait(&term, &signal);
   return send(said.write_end.get(), "bye") ? 0 : 3;
+}
+
+// An exit handler that marks the fd g_atexit_mark when it runs in a process other than the one
+// that registered it: a fork_child child that ends with exit() instead of _exit() runs it.
+int g_atexit_mark = -1;
+pid_t g_atexit_owner = -1;
+void mark_atexit_in_a_child() {
+  if (g_atexit_mark >= 0 && ::getpid() != g_atexit_owner) {
+    (void)send(g_atexit_mark, "the parent's atexit handler ran in the child\n");
+  }
 }
 
 // Temporarily points this process's stderr at a pipe, to see what a child prints there.
@@ -318,6 +329,10 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
   ASSERT_NE(buffered, nullptr);
   ASSERT_EQ(std::setvbuf(buffered.get(), nullptr, _IOFBF, 4096), 0);
   std::fputs("written before fork\n", buffered.get());  // still in the buffer
+  static const bool registered = std::atexit(mark_atexit_in_a_child) == 0;
+  ASSERT_TRUE(registered);
+  g_atexit_owner = ::getpid();
+  g_atexit_mark = marks.write_end.get();
   std::optional<proc::WaitStatus> status;
   {
     ChildProcess child = proc::fork_child([] { return 5; });
@@ -325,11 +340,15 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
     (void)send(marks.write_end.get(), "after fork_child\n");
     status = wait_within(child);
   }
+  g_atexit_mark = -1;
   buffered.reset();  // fclose flushes what is left
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
   EXPECT_EQ(count_of(text, "after fork_child\n"), 1) << text;
   EXPECT_EQ(count_of(text, "written before fork\n"), 1) << text;
+  EXPECT_EQ(count_of(text, "atexit handler ran in the child"), 0)
+      << "the child ended with exit(), which runs the parent's atexit handlers (and static "
+         "destructors): end it with _exit()";
   ASSERT_TRUE(status);
   EXPECT_EQ(status->describe(), "exited 5");
 }

@@ -77,8 +77,9 @@ SYSLAB_TEST(
     Pipeline, EofNeedsEveryWriteEndClosed, 3,
     "read(2) returns 0 (EOF) only when every write end of the pipe is closed, in every "
     "process: one copy left in the parent and the next stage waits for ever",
-    "close the parent's copies of both ends right after each spawn, not at the end: a stage "
-    "spawned later would inherit them otherwise (unless they are close-on-exec)",
+    "this test lists the fds the parent holds when start_pipeline returns: there must be none "
+    "of the pipeline's; and the pipes must be close-on-exec (fdio::make_pipe), or a stage "
+    "spawned later inherits, through exec, the ends the parent still holds at its fork",
     "when start_pipeline returns, the parent must hold no end of any pipe it made: "
     "next.write_end.reset() after the spawn, and the read end only until the next stage "
     "has been spawned") {
