@@ -177,8 +177,64 @@ SYSLAB_TEST(
   }
 }
 
+SYSLAB_TEST(Supervisor, StopDuringTheBackoffEndsItAtOnce, 2,
+            "a SIGTERM while the supervisor waits out a back-off (no child runs) ends it at once: "
+            "nothing to forward, nothing to restart, exit 0",
+            "the back-off must be a poll timeout (restart_at_), never a sleep: a supervisor asleep "
+            "for the back-off hears no signal until it wakes",
+            "on_stop_request with no child running: cancel the restart (restart_at_.reset()) and "
+            "finish(kSupervisorOk)") {
+  Launched run(supervisor({"--backoff-ms", "60000", "--max-backoff-ms", "60000", "--", "sh", "-c",
+                           "ulimit -c 0; echo ready; kill -SEGV $$"}));
+  ASSERT_TRUE(run.wait_for_stderr("restarting in 60000 ms", Deadline(10s)))
+      << "the crash was not reported with a back-off of 60000 ms:\n"
+      << run.err();
+  ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
+  const std::optional<ExitStatus> status = run.wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value())
+      << "the supervisor did not stop within 10 s of a SIGTERM sent during a 60 s back-off: is "
+         "it sleeping instead of polling its signalfd with a timeout?\n"
+      << run.err();
+  EXPECT_TRUE(status->success()) << "a stop with no child running exits 0: " << *status << "\n"
+                                 << run.err();
+  EXPECT_EQ(lines_with(run.err(), " started"), 1) << "nothing may be restarted after SIGTERM:\n"
+                                                  << run.err();
+}
+
+SYSLAB_TEST(Supervisor, ForwardedStopReachesAStoppedChild, 2,
+            "a stopped child (kill -STOP, or Ctrl-Z) does not act on a forwarded SIGTERM that it "
+            "handles: the signal waits, pending, until the child is continued",
+            "after forwarding the stop signal to the group, send SIGCONT to the group too; "
+            "without it the child is killed at the end of the grace period instead of finishing",
+            "signal_group(child_.pid(), signal), then signal_group(child_.pid(), SIGCONT)") {
+  const SubreaperGuard subreaper;  // the script's own child, orphaned when sh ends, comes to us
+  ReapOnExit cleanup;
+  Launched run(supervisor({"--grace-ms", "5000", "--", "sh", "-c",
+                           "trap 'exit 0' TERM; sleep 100 & echo ready $!; wait"}));
+  ASSERT_TRUE(run.wait_for_stdout("\n", Deadline(10s))) << "the child never said ready:\n"
+                                                        << run.err();
+  cleanup.add(static_cast<pid_t>(number_after(run.out(), "ready ")));
+  ASSERT_TRUE(run.wait_for_stderr(" started", Deadline(10s))) << run.err();
+  const pid_t child = static_cast<pid_t>(number_after(run.err(), "child "));
+  ASSERT_GT(child, 0) << run.err();
+  ASSERT_EQ(::kill(-child, SIGSTOP), 0);
+  ASSERT_TRUE(poll_until(Deadline(5s), [child] { return process_state(child) == 'T'; }))
+      << "the child did not stop";
+
+  ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
+  const std::optional<ExitStatus> status = run.wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value()) << "the supervisor did not stop:\n" << run.err();
+  EXPECT_TRUE(run.err().find("child " + std::to_string(child) + " exited 0") != std::string::npos)
+      << "the child was stopped, and exits 0 on SIGTERM once it runs: the supervisor must "
+         "continue its group (SIGCONT) after forwarding, not wait out the grace period:\n"
+      << run.err();
+  EXPECT_TRUE(status->success()) << "the supervisor " << *status << "\n" << run.err();
+}
+
 SYSLAB_TIMEOUT(Supervisor, HelpUsageErrorsAndACleanExit, 30);
 SYSLAB_TIMEOUT(Supervisor, RestartsCrashesWithGrowingBackoff, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigtermToTheChildsGroupAndExitsZero, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigintToo, 30);
 SYSLAB_TIMEOUT(Supervisor, EscalatesOnASecondSigtermOrAtTheDeadline, 30);
+SYSLAB_TIMEOUT(Supervisor, StopDuringTheBackoffEndsItAtOnce, 30);
+SYSLAB_TIMEOUT(Supervisor, ForwardedStopReachesAStoppedChild, 30);
