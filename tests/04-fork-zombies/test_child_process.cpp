@@ -322,7 +322,8 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
             "in the child, call body() and then _exit(2): never return from fork_child",
             "exit(3) would run the parent's atexit handlers and flush its stdio buffers a second "
             "time; _exit does neither",
-            "fflush(nullptr) before fork(), so that the child inherits no unwritten output") {
+            "fflush(nullptr) before fork(), so that the child inherits no unwritten output, and "
+            "again in the child before _exit(), or what the child itself printed is lost") {
   TestPipe marks = make_pipe();
   std::unique_ptr<FILE, int (*)(FILE*)> buffered(
       ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w"), &std::fclose);
@@ -335,7 +336,10 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
   g_atexit_mark = marks.write_end.get();
   std::optional<proc::WaitStatus> status;
   {
-    ChildProcess child = proc::fork_child([] { return 5; });
+    ChildProcess child = proc::fork_child([&] {
+      std::fputs("written by the child\n", buffered.get());  // buffered: _exit does not flush
+      return 5;
+    });
     // A child that returned from fork_child would get here too and write this a second time.
     (void)send(marks.write_end.get(), "after fork_child\n");
     status = wait_within(child);
@@ -345,7 +349,13 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
   EXPECT_EQ(count_of(text, "after fork_child\n"), 1) << text;
-  EXPECT_EQ(count_of(text, "written before fork\n"), 1) << text;
+  EXPECT_EQ(count_of(text, "written before fork\n"), 1)
+      << "the parent's unwritten output must be written once: flush stdio before fork\n"
+      << text;
+  EXPECT_EQ(count_of(text, "written by the child\n"), 1)
+      << "what the child printed (still in its stdio buffer) must reach the pipe: flush in the "
+         "child before _exit\n"
+      << text;
   EXPECT_EQ(count_of(text, "atexit handler ran in the child"), 0)
       << "the child ended with exit(), which runs the parent's atexit handlers (and static "
          "destructors): end it with _exit()";
