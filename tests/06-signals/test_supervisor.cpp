@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "signals_test_util.hpp"
@@ -21,6 +22,14 @@ std::vector<std::string> supervisor(std::vector<std::string> args) {
   args.insert(args.begin(), program_path("supervisor"));
   return args;
 }
+
+// The hex mask of one "SigBlk:" or "SigIgn:" line of a /proc/PID/status text (0 if absent).
+unsigned long long status_mask(const std::string& status, const std::string& key) {
+  const auto at = status.find("\n" + key + ":");
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + key.size() + 2), nullptr, 16);
+}
+
+bool in_mask(unsigned long long mask, int signal) { return ((mask >> (signal - 1)) & 1U) != 0; }
 
 // The lines of text that contain needle.
 int lines_with(const std::string& text, std::string_view needle) { return count_of(text, needle); }
@@ -177,6 +186,29 @@ SYSLAB_TEST(
   }
 }
 
+SYSLAB_TEST(Supervisor, CommandStartsWithDefaultSignalsAndAnEmptyMask, 2,
+            "the supervisor blocks SIGCHLD, SIGTERM and SIGINT for its signalfd, and may itself "
+            "have been started with SIGPIPE ignored: a mask and SIG_IGN both survive exec",
+            "a command started with SIGTERM blocked cannot be stopped by the forwarded SIGTERM; "
+            "one started with SIGPIPE ignored never dies of SIGPIPE",
+            "spawn the command with reset_signals = true: SIG_DFL for every signal and an empty "
+            "mask, set in the child just before exec") {
+  const ScopedIgnoreSigpipe started_so;  // the supervisor inherits SIG_IGN, as from a Python parent
+  const ProgramResult run = run_program(supervisor({"--", "cat", "/proc/self/status"}));
+  ASSERT_TRUE(run.status.success()) << run.status << "\n" << run.err;
+  ASSERT_NE(run.out.find("\nSigBlk:"), std::string::npos) << run.out;
+  const unsigned long long blocked = status_mask(run.out, "SigBlk");
+  const std::pair<int, const char*> watched[] = {
+      {SIGCHLD, "SIGCHLD"}, {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGPIPE, "SIGPIPE"}};
+  for (const auto& [signal, name] : watched) {
+    EXPECT_FALSE(in_mask(blocked, signal))
+        << "the command started with " << name << " blocked (SigBlk " << std::hex << blocked
+        << "): the supervisor's mask was inherited through exec";
+  }
+  EXPECT_FALSE(in_mask(status_mask(run.out, "SigIgn"), SIGPIPE))
+      << "the command started with SIGPIPE ignored, as the supervisor had it: reset the signals";
+}
+
 SYSLAB_TEST(Supervisor, StopDuringTheBackoffEndsItAtOnce, 2,
             "a SIGTERM while the supervisor waits out a back-off (no child runs) ends it at once: "
             "nothing to forward, nothing to restart, exit 0",
@@ -236,5 +268,6 @@ SYSLAB_TIMEOUT(Supervisor, RestartsCrashesWithGrowingBackoff, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigtermToTheChildsGroupAndExitsZero, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigintToo, 30);
 SYSLAB_TIMEOUT(Supervisor, EscalatesOnASecondSigtermOrAtTheDeadline, 30);
+SYSLAB_TIMEOUT(Supervisor, CommandStartsWithDefaultSignalsAndAnEmptyMask, 30);
 SYSLAB_TIMEOUT(Supervisor, StopDuringTheBackoffEndsItAtOnce, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardedStopReachesAStoppedChild, 30);
