@@ -27,11 +27,12 @@ struct BrokenPipeWrite {
   std::optional<fdio::IoResult> result;
 };
 
-// Forks a writer that makes a pipe, closes its read end (the only one), sets SIGPIPE as asked and
-// writes into the pipe with fdio::write_all; the writer sends back write_all's result if it
-// survives. With kDefault the writer is killed by SIGPIPE and result is empty; with kIgnore it
-// exits 0 and result is kPeerClosed with error EPIPE. Throws syslab::SystemError when pipe2 or
-// fork fails.
+// Forks a writer that makes a pipe, closes its read end (the only one), sets SIGPIPE as asked
+// (and unblocks it there: the caller's mask, inherited through fork, may block it; the caller's
+// own mask and disposition are left alone) and writes into the pipe with fdio::write_all; the
+// writer sends back write_all's result if it survives. With kDefault the writer is killed by
+// SIGPIPE and result is empty; with kIgnore it exits 0 and result is kPeerClosed with error EPIPE.
+// Throws syslab::SystemError when pipe2 or fork fails.
 [[nodiscard]] BrokenPipeWrite write_after_reader_closed(SigpipeAction action);
 
 }  // namespace pipes

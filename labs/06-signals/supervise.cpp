@@ -130,7 +130,7 @@ void Supervisor::on_child_exit(pid_t pid, const proc::WaitStatus& status) {
 }
 
 void Supervisor::on_stop_request(int signal) {
-  SYSLAB_TODO("first request: cancel any restart, forward the signal to the child's group (or finish if none runs); second: kill the group");
+  SYSLAB_TODO("first request: cancel any restart, forward the signal to the child's group and continue it (SIGCONT), or finish if none runs; second: kill the group");
 }
 
 void Supervisor::kill_group(std::string_view why) {

@@ -91,6 +91,7 @@ class ChildProcess {
   void kill(int signal);
 
   // SIGTERM, up to grace for the child to end by itself, then SIGKILL: returns how it ended.
+  // A stopped child is continued (SIGCONT) too: stopped, it could not act on SIGTERM.
   // Afterwards this owns nothing. Throws as wait() does.
   WaitStatus terminate(std::chrono::milliseconds grace = kDefaultGrace);
 
@@ -131,6 +132,9 @@ struct SpawnOptions {
   // Standard input, output and error of the child: dup2'd onto 0, 1 and 2 in the child. -1 (the
   // default) leaves the parent's. The parent keeps its fds open: close your copies after spawn
   // (a pipe's write end that stays open in the parent means the reader never sees EOF).
+  // Each names the caller's fd as it is before the child changes anything: stdout_fd = 1 keeps
+  // the caller's stdout, and stdout_fd = a pipe with stderr_fd = 1 sends stderr to the caller's
+  // stdout, not into the pipe.
   fdio::BorrowedFd stdin_fd{-1};
   fdio::BorrowedFd stdout_fd{-1};
   fdio::BorrowedFd stderr_fd{-1};
@@ -150,7 +154,9 @@ struct SpawnOptions {
   // parent ignores (SIG_IGN) and its blocked signals are inherited through exec.
   bool reset_signals = true;
 
-  // argv[0] without a '/' is searched for in $PATH, as a shell does.
+  // argv[0] without a '/' is searched for in $PATH, as execvp(3) does: a match that cannot be
+  // executed (EACCES) does not end the search; if nothing runs, the error is EACCES when such a
+  // match was found, ENOENT when none was.
   bool search_path = true;
 
   // The kill policy of the returned ChildProcess.

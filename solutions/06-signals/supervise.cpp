@@ -199,19 +199,22 @@ void Supervisor::on_child_exit(pid_t pid, const proc::WaitStatus& status) {
 
 // [slide:on_stop_request]
 void Supervisor::on_stop_request(int signal) {
-  // BEGIN SOLUTION: first request: cancel any restart, forward the signal to the child's group (or finish if none runs); second: kill the group
+  // BEGIN SOLUTION: first request: cancel any restart, forward the signal to the child's group and continue it (SIGCONT), or finish if none runs; second: kill the group
   const std::string name = proc::signal_name(signal);
   switch (shutdown_.request_stop(Clock::now())) {
-    case GracefulShutdown::Action::kStopAccepting:
+    case GracefulShutdown::Action::kStopAccepting: {
       restart_at_.reset();
       if (!child_.ok()) {  // between runs: nothing to stop
         report("got {}; not restarting", name);
         return finish(kSupervisorOk);
       }
       report("got {}; forwarding it to group {}", name, child_.pid());
-      // The child is not reaped yet, so its group id cannot have been reused.
-      if (!signal_group(child_.pid(), signal)) report("group {} is gone already", child_.pid());
+      // The child is not reaped yet, so its group id cannot have been reused. SIGCONT follows:
+      // a stopped process (kill -STOP, Ctrl-Z) acts on a signal it handles only once continued.
+      if (!signal_group(child_.pid(), signal)) return report("group {} is gone", child_.pid());
+      [[maybe_unused]] const bool continued = signal_group(child_.pid(), SIGCONT);
       return;
+    }
     case GracefulShutdown::Action::kKillWorkers:
       return kill_group(fmt::format("got {} again", name));
     case GracefulShutdown::Action::kNothing: return;

@@ -60,7 +60,8 @@ class UsageError : public std::invalid_argument {
 [[nodiscard]] std::chrono::milliseconds backoff_delay(int restart, std::chrono::milliseconds first,
                                                       std::chrono::milliseconds max);
 
-// Runs the supervisor until the command ends for good or a stop request has ended it; reports
+// Runs the supervisor until the command ends for good or a stop request has ended it (a stop
+// request is forwarded to the command's group, followed by SIGCONT for a stopped group); reports
 // each start and exit on stderr ("supervisor: child 1234 killed by SIGSEGV; restarting in 200
 // ms"). Returns kSupervisorOk or kSupervisorFailed. Blocks SIGCHLD, SIGTERM and SIGINT in the
 // calling thread while it runs. Throws syslab::SystemError when the command cannot be started.

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -52,6 +53,16 @@ int finish_on_sigterm(TestPipe& said) {
   int signal = 0;
   ::sigwait(&term, &signal);
   return send(said.write_end.get(), "bye") ? 0 : 3;
+}
+
+// An exit handler that marks the fd g_atexit_mark when it runs in a process other than the one
+// that registered it: a fork_child child that ends with exit() instead of _exit() runs it.
+int g_atexit_mark = -1;
+pid_t g_atexit_owner = -1;
+void mark_atexit_in_a_child() {
+  if (g_atexit_mark >= 0 && ::getpid() != g_atexit_owner) {
+    (void)send(g_atexit_mark, "the parent's atexit handler ran in the child\n");
+  }
 }
 
 // Temporarily points this process's stderr at a pipe, to see what a child prints there.
@@ -253,6 +264,29 @@ SYSLAB_TEST(ChildProcess, TerminateEscalatesToSigkill, 3,
   EXPECT_FALSE(deadline.expired()) << "terminating took longer than the deadline";
 }
 
+SYSLAB_TEST(ChildProcess, TerminateContinuesAStoppedChild, 2,
+            "a stopped child (SIGSTOP, or Ctrl-Z) does not act on SIGTERM: the signal stays "
+            "pending until the child is continued",
+            "terminate must send SIGCONT as well as SIGTERM, or a stopped child that would have "
+            "finished politely is killed with SIGKILL at the end of the grace period",
+            "kill(SIGTERM) then kill(SIGCONT): the child wakes up with SIGTERM waiting for it") {
+  TestPipe said = make_pipe();
+  ChildProcess polite = proc::fork_child([&] { return finish_on_sigterm(said); });
+  const pid_t pid = polite.pid();
+  char ready;
+  ASSERT_TRUE(receive_exact(said.read_end.get(), &ready, 1, Deadline(5s)));
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  ASSERT_TRUE(poll_until(Deadline(5s), [pid] { return process_state(pid) == 'T'; }))
+      << "the child did not stop: state " << process_state(pid);
+  const proc::WaitStatus status = polite.terminate(3s);
+  EXPECT_EQ(status.describe(), "exited 0")
+      << "the child was stopped (state T) and finishes on SIGTERM once it runs: terminate must "
+         "continue it (SIGCONT), not wait out the grace period and kill it";
+  said.write_end.reset();
+  EXPECT_EQ(receive_all(said.read_end.get(), Deadline(5s)), "bye")
+      << "the stopped child never got to act on SIGTERM";
+}
+
 SYSLAB_TEST(ChildProcess, MoveAndReleaseHandOverOwnership, 2,
             "the move constructor and release() are given; a moved-from object owns nothing",
             "move assignment first ends the child the target owned (its kill policy), then takes "
@@ -288,25 +322,43 @@ SYSLAB_TEST(ForkChild, ChildNeverReturnsToTheCaller, 2,
             "in the child, call body() and then _exit(2): never return from fork_child",
             "exit(3) would run the parent's atexit handlers and flush its stdio buffers a second "
             "time; _exit does neither",
-            "fflush(nullptr) before fork(), so that the child inherits no unwritten output") {
+            "fflush(nullptr) before fork(), so that the child inherits no unwritten output, and "
+            "again in the child before _exit(), or what the child itself printed is lost") {
   TestPipe marks = make_pipe();
   std::unique_ptr<FILE, int (*)(FILE*)> buffered(
       ::fdopen(::fcntl(marks.write_end.get(), F_DUPFD_CLOEXEC, 3), "w"), &std::fclose);
   ASSERT_NE(buffered, nullptr);
   ASSERT_EQ(std::setvbuf(buffered.get(), nullptr, _IOFBF, 4096), 0);
   std::fputs("written before fork\n", buffered.get());  // still in the buffer
+  static const bool registered = std::atexit(mark_atexit_in_a_child) == 0;
+  ASSERT_TRUE(registered);
+  g_atexit_owner = ::getpid();
+  g_atexit_mark = marks.write_end.get();
   std::optional<proc::WaitStatus> status;
   {
-    ChildProcess child = proc::fork_child([] { return 5; });
+    ChildProcess child = proc::fork_child([&] {
+      std::fputs("written by the child\n", buffered.get());  // buffered: _exit does not flush
+      return 5;
+    });
     // A child that returned from fork_child would get here too and write this a second time.
     (void)send(marks.write_end.get(), "after fork_child\n");
     status = wait_within(child);
   }
+  g_atexit_mark = -1;
   buffered.reset();  // fclose flushes what is left
   marks.write_end.reset();
   const std::string text = receive_all(marks.read_end.get(), Deadline(5s));
   EXPECT_EQ(count_of(text, "after fork_child\n"), 1) << text;
-  EXPECT_EQ(count_of(text, "written before fork\n"), 1) << text;
+  EXPECT_EQ(count_of(text, "written before fork\n"), 1)
+      << "the parent's unwritten output must be written once: flush stdio before fork\n"
+      << text;
+  EXPECT_EQ(count_of(text, "written by the child\n"), 1)
+      << "what the child printed (still in its stdio buffer) must reach the pipe: flush in the "
+         "child before _exit\n"
+      << text;
+  EXPECT_EQ(count_of(text, "atexit handler ran in the child"), 0)
+      << "the child ended with exit(), which runs the parent's atexit handlers (and static "
+         "destructors): end it with _exit()";
   ASSERT_TRUE(status);
   EXPECT_EQ(status->describe(), "exited 5");
 }

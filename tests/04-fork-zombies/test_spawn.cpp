@@ -1,14 +1,17 @@
 // Lab 04, task 7: spawn, fork + exec. A failed exec comes back to the parent as an exception with
 // the child's errno, through a close-on-exec pipe; the set-up between fork and exec (fds, process
 // group, directory, environment, signals) is checked through /proc and the program's output.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -87,6 +90,86 @@ class IgnoreUsr1BlockUsr2 {
   struct sigaction old_usr1_ {};
   sigset_t old_mask_{};
 };
+
+// Points one of this process's standard fds at target for a scope (stdout flushed first), and
+// puts the original back at the end of the scope or on an exception: for a spawn that must find
+// the caller's own 0 or 1 as its source.
+class ScopedStandardFd {
+ public:
+  ScopedStandardFd(int standard_fd, int target)
+      : fd_(standard_fd), saved_(::fcntl(standard_fd, F_DUPFD_CLOEXEC, 3)) {
+    std::fflush(stdout);
+    if (::dup2(target, fd_) < 0) ADD_FAILURE() << "dup2 onto fd " << fd_ << " failed";
+  }
+  ~ScopedStandardFd() { restore(); }
+  ScopedStandardFd(const ScopedStandardFd&) = delete;
+  ScopedStandardFd& operator=(const ScopedStandardFd&) = delete;
+
+  // The original back on the fd (closed, if it was not open before).
+  void restore() {
+    if (restored_) return;
+    restored_ = true;
+    std::fflush(stdout);
+    if (saved_.get() >= 0) {
+      ::dup2(saved_.get(), fd_);
+      saved_.reset();
+    } else {
+      ::close(fd_);
+    }
+  }
+
+ private:
+  int fd_;
+  OwnedFd saved_;
+  bool restored_ = false;
+};
+
+// Sets $PATH for a scope; the old value (or its absence) comes back at the end.
+class ScopedPath {
+ public:
+  explicit ScopedPath(const std::string& path) {
+    if (const char* old = std::getenv("PATH")) old_ = old;
+    ::setenv("PATH", path.c_str(), 1);
+  }
+  ~ScopedPath() {
+    if (old_) {
+      ::setenv("PATH", old_->c_str(), 1);
+    } else {
+      ::unsetenv("PATH");
+    }
+  }
+  ScopedPath(const ScopedPath&) = delete;
+  ScopedPath& operator=(const ScopedPath&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
+// A shell script at path that prints `says`, with the given mode (0644: found, not executable).
+void write_script(const std::string& path, const std::string& says, mode_t mode) {
+  write_file(path, "#!/bin/sh\necho " + says + "\n");
+  ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
+}
+
+// What a spawned program wrote to a pipe on its stdout, and how it ended ("" and a test failure
+// if spawn threw).
+std::string spawned_output(const std::vector<std::string>& argv) {
+  TestPipe out = make_pipe();
+  SpawnOptions options;
+  options.stdout_fd = lend(out.write_end);
+  ChildProcess child;
+  try {
+    child = proc::spawn(argv, options);
+  } catch (const syslab::SystemError& error) {
+    ADD_FAILURE() << "spawn of " << argv[0] << " threw: " << error.what();
+    return "";
+  }
+  out.write_end.reset();
+  std::string text = receive_all(out.read_end.get(), Deadline(5s));
+  const std::optional<proc::WaitStatus> status = wait_within(child);
+  if (status && !status->success()) text += "(" + status->describe() + ")";
+  return text;
+}
 
 }  // namespace
 
@@ -211,8 +294,8 @@ SYSLAB_TEST(Spawn, ResetsSignalsOnlyWhenAsked, 2,
             "SIG_DFL)",
             "reset_signals: sigaction(SIG_DFL) for every signal 1..NSIG-1 (some fail: that is "
             "fine), then an empty mask just before execve",
-            "block every signal in the parent around fork, so that no handler runs in the child "
-            "before the reset") {
+            "sigaction fails for SIGKILL, SIGSTOP and a few signals glibc keeps: skip those and "
+            "go on (a loop that stops at the first failure resets nothing above 9)") {
   const IgnoreUsr1BlockUsr2 changed;
   const std::string reset = spawned_status({});
   EXPECT_FALSE(has_signal(status_mask(reset, "SigIgn"), SIGUSR1))
@@ -228,4 +311,119 @@ SYSLAB_TEST(Spawn, ResetsSignalsOnlyWhenAsked, 2,
       << "without reset_signals the child keeps what the parent ignores";
   EXPECT_TRUE(has_signal(status_mask(inherited, "SigBlk"), SIGUSR2))
       << "without reset_signals the child keeps the parent's mask";
+}
+
+SYSLAB_TEST(Spawn, RedirectOntoTheSameFdKeepsIt, 2,
+            "stdin_fd = 0 and stdout_fd = 1 are allowed: the caller's own 0 and 1 are then what "
+            "the program gets, and they must still be open when it runs",
+            "dup2(fd, fd) does nothing and returns fd: closing \"the old fd\" after it closes the "
+            "very fd the program was to get",
+            "do not close the sources in the child (they are the caller's, and close-on-exec "
+            "or not is the caller's business); copy each above 2 first (F_DUPFD_CLOEXEC, 3), "
+            "then dup2 the copies onto 0, 1 and 2: the copies vanish at exec") {
+  const ScopedIgnoreSigpipe no_sigpipe;  // a cat that lost its stdin must not kill the test
+  TestPipe in = make_pipe(), out = make_pipe();
+  ChildProcess cat;
+  {
+    ScopedStandardFd stdin_is_a_pipe(STDIN_FILENO, in.read_end.get());
+    ScopedStandardFd stdout_is_a_pipe(STDOUT_FILENO, out.write_end.get());
+    SpawnOptions options;
+    options.stdin_fd = fdio::BorrowedFd(STDIN_FILENO);  // the source is the target already
+    options.stdout_fd = fdio::BorrowedFd(STDOUT_FILENO);
+    cat = proc::spawn({"cat"}, options);
+  }  // this process's own 0 and 1 are back
+  in.read_end.reset();
+  out.write_end.reset();
+  [[maybe_unused]] const bool sent = send(in.write_end.get(), "through fds 0 and 1\n");
+  in.write_end.reset();
+  EXPECT_EQ(receive_all(out.read_end.get(), Deadline(5s)), "through fds 0 and 1\n")
+      << "cat was spawned with stdin_fd = 0 and stdout_fd = 1 (the caller's own): it must read "
+         "and write them; was fd 0 or 1 closed in the child after dup2(fd, fd)?";
+  const std::optional<proc::WaitStatus> status = wait_within(cat);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(status->success()) << "cat " << *status << " (see its complaint above)";
+}
+
+SYSLAB_TEST(Spawn, RedirectsThatOverlapEachGetTheirOwnSource, 2,
+            "each of 0, 1 and 2 must get the fd the caller named, as it was before the child "
+            "changed anything: stdout_fd = a pipe with stderr_fd = 1 sends stderr to the "
+            "caller's fd 1, not into the pipe",
+            "dup2 one after the other (the pipe onto 1, then 1 onto 2) reads fd 1 after the first "
+            "dup2 overwrote it; stdin_fd = 1 with stdout_fd = 0 is the same trap, twice",
+            "copy every source above 2 first (F_DUPFD_CLOEXEC, 3), then dup2 the copies onto 0, "
+            "1 and 2: no dup2 can overwrite a source any more") {
+  const ScopedIgnoreSigpipe no_sigpipe;  // a cat that lost its stdin must not kill the test
+  {
+    TestPipe callers_stdout = make_pipe(), out = make_pipe();
+    ChildProcess sh;
+    {
+      ScopedStandardFd stdout_is_a_pipe(STDOUT_FILENO, callers_stdout.write_end.get());
+      SpawnOptions options;
+      options.stdout_fd = lend(out.write_end);
+      options.stderr_fd = fdio::BorrowedFd(STDOUT_FILENO);  // the caller's stdout, as it is now
+      sh = proc::spawn({"sh", "-c", "echo to-stdout; echo to-stderr >&2"}, options);
+    }
+    callers_stdout.write_end.reset();
+    out.write_end.reset();
+    EXPECT_EQ(receive_all(out.read_end.get(), Deadline(5s)), "to-stdout\n")
+        << "stdout_fd was a pipe: only stdout belongs in it";
+    EXPECT_EQ(receive_all(callers_stdout.read_end.get(), Deadline(5s)), "to-stderr\n")
+        << "stderr_fd = 1 means the caller's fd 1 (another pipe here), not the child's new 1";
+    const std::optional<proc::WaitStatus> status = wait_within(sh);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(status->success()) << "sh " << *status;
+  }
+  {
+    // Crossed: the program reads the caller's fd 1 and writes the caller's fd 0.
+    TestPipe to_cat = make_pipe(), from_cat = make_pipe();
+    ChildProcess cat;
+    {
+      ScopedStandardFd zero_is_a_write_end(STDIN_FILENO, from_cat.write_end.get());
+      ScopedStandardFd one_is_a_read_end(STDOUT_FILENO, to_cat.read_end.get());
+      SpawnOptions options;
+      options.stdin_fd = fdio::BorrowedFd(STDOUT_FILENO);
+      options.stdout_fd = fdio::BorrowedFd(STDIN_FILENO);
+      cat = proc::spawn({"cat"}, options);
+    }
+    to_cat.read_end.reset();
+    from_cat.write_end.reset();
+    [[maybe_unused]] const bool sent = send(to_cat.write_end.get(), "crossed\n");
+    to_cat.write_end.reset();
+    EXPECT_EQ(receive_all(from_cat.read_end.get(), Deadline(5s)), "crossed\n")
+        << "stdin_fd = 1 and stdout_fd = 0: cat must read what was the caller's 1 and write "
+           "what was its 0";
+    const std::optional<proc::WaitStatus> status = wait_within(cat);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(status->success()) << "cat " << *status;
+  }
+}
+
+SYSLAB_TEST(Spawn, PathSearchGoesPastANonExecutableMatch, 2,
+            "execvp(3): a file in $PATH that exists but cannot be executed (EACCES) does not end "
+            "the search: a later directory may hold a program of that name that runs",
+            "when no candidate runs, the error is EACCES if one was found but not executable, "
+            "and ENOENT only if none was found: the last candidate's error is not the answer",
+            "in the loop over the candidates: on EACCES remember it and go on; on ENOENT or "
+            "ENOTDIR go on; on anything else (ENOEXEC, E2BIG, ...) stop and report it") {
+  TempDir dir;
+  const std::string denied = dir / "denied", runs = dir / "runs", empty = dir / "empty";
+  for (const std::string& each : {denied, runs, empty}) ASSERT_EQ(::mkdir(each.c_str(), 0755), 0);
+  write_script(denied + "/syslab-probe", "from-the-first-match", 0644);
+  write_script(runs + "/syslab-probe", "from-the-second-match", 0755);
+  {
+    const ScopedPath path(denied + ":" + runs);
+    EXPECT_EQ(spawned_output({"syslab-probe"}), "from-the-second-match\n")
+        << "PATH=" << denied << ":" << runs
+        << ": the first syslab-probe is not executable, the second is; execvp runs the second";
+  }
+  {
+    const ScopedPath path(denied + ":" + empty);
+    const syslab::SystemError error = spawn_error({"syslab-probe"});
+    EXPECT_EQ(error.code().value(), EACCES)
+        << "PATH=" << denied << ":" << empty
+        << ": found, but not executable, in the first directory, and absent from the last: "
+           "execvp reports EACCES, not the last error (ENOENT)\n"
+        << error.what();
+  }
+  EXPECT_TRUE(child_pids().empty()) << "a failed spawn must reap its child";
 }

@@ -156,6 +156,40 @@ SYSLAB_TEST(Capture, ChildThatStopsReadingDoesNotKillTheCaller, 2,
          "capture|its mask bit|a SIGPIPE left pending";
 }
 
+SYSLAB_TEST(Capture, LeavesTheCallersBlockedSigpipeAsItWas, 2,
+            "a caller that blocks SIGPIPE, with a SIGPIPE of its own pending, must find both as "
+            "they were after capture: the mask is the caller's, and so is that signal",
+            "restore the mask you saved (SIG_SETMASK with the old set), do not SIG_UNBLOCK: "
+            "unblocking delivers the caller's pending SIGPIPE, which kills it",
+            "take back a pending SIGPIPE with sigtimedwait only if it was not pending before "
+            "your write: look with sigpending when you block it") {
+  const ChildAnswer answer = ask_child([] {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGPIPE, &dfl, nullptr);
+    sigset_t sigpipe;
+    ::sigemptyset(&sigpipe);
+    ::sigaddset(&sigpipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
+    ::raise(SIGPIPE);  // the caller's own, pending: not capture's to take
+    const pipes::Captured never_reads = pipes::capture({"true"}, std::string(1024 * 1024, 'a'));
+    sigset_t blocked, pending;
+    ::pthread_sigmask(SIG_BLOCK, nullptr, &blocked);
+    ::sigpending(&pending);
+    return never_reads.status.describe() + "|" +
+           (sigismember(&blocked, SIGPIPE) == 1 ? "blocked" : "unblocked") + "|" +
+           (sigismember(&pending, SIGPIPE) == 1 ? "pending" : "none");
+  });
+  ASSERT_TRUE(answer.text)
+      << answer.problem
+      << " (killed by SIGPIPE: capture unblocked SIGPIPE, and the caller's pending one was "
+         "delivered)";
+  EXPECT_EQ(*answer.text, "exited 0|blocked|pending")
+      << "expected: true's status|SIGPIPE still blocked in the caller|the caller's SIGPIPE still "
+         "pending (\"none\": capture took a signal it did not cause)";
+}
+
 SYSLAB_TEST(Capture, ChildHoldsOnlyItsOwnEnds, 2,
             "the child must hold each of its three pipes once, on 0, 1 and 2; any other copy of an "
             "end keeps a pipe open (pipe2 with O_CLOEXEC: exec closes the extra copies)",
@@ -199,3 +233,4 @@ SYSLAB_TIMEOUT(Capture, FeedsInputWhileReadingOutput, 30);
 SYSLAB_TIMEOUT(Capture, MegabytesOnBothOutputsDoNotDeadlock, 30);
 SYSLAB_TIMEOUT(Capture, ChildThatStopsReadingDoesNotKillTheCaller, 30);
 SYSLAB_TIMEOUT(Capture, ChildHoldsOnlyItsOwnEnds, 30);
+SYSLAB_TIMEOUT(Capture, LeavesTheCallersBlockedSigpipeAsItWas, 30);

@@ -113,7 +113,34 @@ SYSLAB_TEST(BrokenPipe, IgnoredSigpipeGivesEpipe, 2,
          "(kDefault writer|kIgnore writer|kIgnore result|error is EPIPE)";
 }
 
+SYSLAB_TEST(BrokenPipe, CallerBlockingSigpipeDoesNotSaveTheWriter, 2,
+            "the writer inherits its parent's signal mask through fork: if the caller blocks "
+            "SIGPIPE, the signal stays pending in the writer and its write fails with EPIPE",
+            "in the writer, after setting SIGPIPE's action, unblock it: "
+            "pthread_sigmask(SIG_UNBLOCK, {SIGPIPE})",
+            "only in the child: the caller's own mask must still block SIGPIPE afterwards") {
+  const ChildAnswer answer = ask_child([] {
+    sigset_t sigpipe;
+    ::sigemptyset(&sigpipe);
+    ::sigaddset(&sigpipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);  // as a program with threads may
+    const pipes::BrokenPipeWrite outcome =
+        pipes::write_after_reader_closed(pipes::SigpipeAction::kDefault);
+    sigset_t after;
+    ::pthread_sigmask(SIG_BLOCK, nullptr, &after);
+    return outcome.writer.describe() + "|" +
+           (outcome.result ? fdio::to_string(*outcome.result) : "none") + "|" +
+           (::sigismember(&after, SIGPIPE) == 1 ? "blocked" : "unblocked");
+  });
+  ASSERT_TRUE(answer.text) << answer.problem;
+  EXPECT_EQ(*answer.text, "killed by SIGPIPE|none|blocked")
+      << "expected: with kDefault the writer dies of SIGPIPE even though its parent blocks "
+         "SIGPIPE, and the parent's mask is left as it was (writer status|result|the caller's "
+         "SIGPIPE mask bit afterwards)";
+}
+
 // The tests above wait with deadlines of 10 s, so that a hang fails there and says what is
 // stuck; the runner's own deadline must be longer. (Declared after the tests they name.)
 SYSLAB_TIMEOUT(BrokenPipe, DefaultSigpipeKillsTheWriter, 30);
 SYSLAB_TIMEOUT(BrokenPipe, IgnoredSigpipeGivesEpipe, 30);
+SYSLAB_TIMEOUT(BrokenPipe, CallerBlockingSigpipeDoesNotSaveTheWriter, 30);

@@ -77,8 +77,9 @@ SYSLAB_TEST(
     Pipeline, EofNeedsEveryWriteEndClosed, 3,
     "read(2) returns 0 (EOF) only when every write end of the pipe is closed, in every "
     "process: one copy left in the parent and the next stage waits for ever",
-    "close the parent's copies of both ends right after each spawn, not at the end: a stage "
-    "spawned later would inherit them otherwise (unless they are close-on-exec)",
+    "this test lists the fds the parent holds when start_pipeline returns: there must be none "
+    "of the pipeline's; and the pipes must be close-on-exec (fdio::make_pipe), or a stage "
+    "spawned later inherits, through exec, the ends the parent still holds at its fork",
     "when start_pipeline returns, the parent must hold no end of any pipe it made: "
     "next.write_end.reset() after the spawn, and the read end only until the next stage "
     "has been spawned") {
@@ -192,15 +193,34 @@ SYSLAB_TEST(Pipeline, YesHeadEndsBySigpipe, 2,
             "left, because its next write raises SIGPIPE (PIPESTATUS 141 in bash: 128 + 13)",
             "if yes runs for ever, a read end of its pipe is still open: in the parent (close it "
             "as soon as head is spawned) or in another stage (close-on-exec)",
-            "the stages must get SIGPIPE's default action even when the parent ignores it: spawn "
-            "resets every signal to SIG_DFL unless SpawnOptions.reset_signals is false") {
-  const ScopedIgnoreSigpipe parent_ignores;  // as a test runner or a Python parent may
-  const Ran ran = run_with_deadline({{"yes"}, {"head", "-1"}});
-  ASSERT_TRUE(ran.out) << kNoEof;
-  EXPECT_EQ(*ran.out, "y\n");
-  ASSERT_TRUE(ran.statuses) << "yes | head -1 did not end: yes never got SIGPIPE. "
-                            << kStillRunning;
-  EXPECT_EQ(*ran.statuses, (Statuses{killed_by(SIGPIPE), exited(0)})) << "yes | head -1";
+            "the stages must get SIGPIPE's default action and an empty mask even when the parent "
+            "ignores or blocks it: spawn resets every signal to SIG_DFL and empties the mask "
+            "unless SpawnOptions.reset_signals is false") {
+  {
+    const ScopedIgnoreSigpipe parent_ignores;  // as a test runner or a Python parent may
+    const Ran ran = run_with_deadline({{"yes"}, {"head", "-1"}});
+    ASSERT_TRUE(ran.out) << kNoEof;
+    EXPECT_EQ(*ran.out, "y\n");
+    ASSERT_TRUE(ran.statuses) << "yes | head -1 did not end: yes never got SIGPIPE. "
+                              << kStillRunning;
+    EXPECT_EQ(*ran.statuses, (Statuses{killed_by(SIGPIPE), exited(0)}))
+        << "yes | head -1, with SIGPIPE ignored in the parent";
+  }
+  const ChildAnswer blocked = ask_child([] {  // a blocked signal must not outlive the test
+    sigset_t sigpipe;
+    ::sigemptyset(&sigpipe);
+    ::sigaddset(&sigpipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &sigpipe, nullptr);
+    const Ran ran = run_with_deadline({{"yes"}, {"head", "-1"}});
+    if (!ran.statuses) return std::string("still running at the deadline");
+    std::string text;
+    for (const proc::WaitStatus& status : *ran.statuses) text += status.describe() + "|";
+    return text;
+  });
+  ASSERT_TRUE(blocked.text) << blocked.problem;
+  EXPECT_EQ(*blocked.text, "killed by SIGPIPE|exited 0|")
+      << "yes | head -1, with SIGPIPE blocked in the parent: the mask is inherited through exec, "
+         "and yes, with SIGPIPE blocked, gets EPIPE instead (exits 1) unless spawn empties it";
 }
 
 SYSLAB_TEST(

@@ -49,7 +49,9 @@ SYSLAB_TEST(
       << "pipeline --pipefail false true";
   EXPECT_EQ(pipeline({"sh -c 'kill -TERM $$'"}).status.code, 143) << "killed by SIGTERM: 128 + 15";
 
-  // The test runner ignores SIGPIPE and the program inherits that: its stages must not.
+  // The program inherits an ignored SIGPIPE (as from a Python parent, or a shell's trap ''):
+  // its stages must not. (The runner itself starts the tests with SIGPIPE at its default.)
+  const ScopedIgnoreSigpipe ignored;
   const ProgramResult yes_head = pipeline({"yes", "head -1", "--status"});
   EXPECT_EQ(yes_head.status.code, 0) << yes_head.status << "\n" << yes_head.err;
   EXPECT_EQ(yes_head.out, "y\n");

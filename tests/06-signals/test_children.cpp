@@ -135,7 +135,8 @@ SYSLAB_TEST(
     "standard signals do not queue: 100 children ending while SIGCHLD is pending make one SIGCHLD",
     "so one notification must reap every ended child: loop on waitpid(-1, WNOHANG) until it "
     "returns 0 or ECHILD",
-    "a handler that reaps one child per SIGCHLD leaves 99 zombies here") {
+    "a reap_children that reaps one child per call (one call per SIGCHLD, as here) leaves 99 "
+    "zombies") {
   const SignalStateGuard guard;
   ReapOnExit cleanup;
   sig::SignalFd sigchld({SIGCHLD});  // blocked from here on: notifications wait in the signalfd

@@ -167,5 +167,108 @@ SYSLAB_TEST(WorkerPool, SecondSigtermKillsTheWorkers, 3,
       << "jobs were started after the SIGTERM";
 }
 
+namespace {
+
+constexpr std::size_t kEndingTogether = 20;
+
+// A pool of 21 workers running 21 jobs at once, in a child process: 20 jobs wait on `together`
+// and one on `last`, each after writing a byte to `started`. The pool's log goes to `log`.
+struct CrowdedPool {
+  TestPipe started = make_pipe();
+  TestPipe together = make_pipe();
+  TestPipe last = make_pipe();
+  TestPipe log = make_pipe();
+  std::string log_text;
+  std::optional<ForkedChild> pool;
+
+  CrowdedPool() {
+    pool.emplace([this] {
+      started.read_end.reset();
+      together.write_end.reset();
+      last.write_end.reset();
+      log.read_end.reset();
+      const auto waits_on = [this](const TestPipe& gate) {
+        return [this, &gate] {
+          write_line(started.write_end.get(), "S");
+          char byte;
+          while (::read(gate.read_end.get(), &byte, 1) < 0 && errno == EINTR) {
+          }
+          return 0;
+        };
+      };
+      std::vector<sig::Job> jobs(kEndingTogether, waits_on(together));
+      jobs.push_back(waits_on(last));
+      sig::PoolOptions options;
+      options.workers = jobs.size();
+      options.grace = std::chrono::minutes(1);
+      options.log = [this](const std::string& line) { write_line(log.write_end.get(), line); };
+      return sig::run_worker_pool(jobs, options).exit_code();
+    });
+    started.write_end.reset();
+    together.read_end.reset();
+    last.read_end.reset();
+    log.write_end.reset();
+  }
+
+  // The pool's children that are zombies now.
+  [[nodiscard]] std::size_t zombies() const {
+    std::size_t count = 0;
+    for (const pid_t child : children_of(pool->pid())) count += process_state(child) == 'Z';
+    return count;
+  }
+};
+
+}  // namespace
+
+SYSLAB_TEST(WorkerPool, ManyWorkersEndingAtOnceLeaveNoZombie, 3,
+            "20 workers end while the pool is stopped: their 20 SIGCHLDs arrive as one (a "
+            "standard signal does not queue), and all 20 must be reaped, then the pool must still "
+            "stop cleanly",
+            "one SIGCHLD (one byte in the self-pipe) can stand for any number of exits: do not "
+            "waitpid once per byte or once per wake-up",
+            "reap_workers: reap_children() (waitpid(-1, WNOHANG) until it returns 0 or ECHILD) on "
+            "every wake-up, whatever the bytes said") {
+  CrowdedPool test;
+  const std::size_t workers = kEndingTogether + 1;
+  ASSERT_EQ(read_bytes(test.started.read_end.get(), 2 * workers, Deadline(10s)).size(), 2 * workers)
+      << "all 21 jobs should have started (21 workers)";
+  const pid_t pool = test.pool->pid();
+  ASSERT_EQ(children_of(pool).size(), workers);
+
+  // Stopped, the pool cannot take a signal: the 20 SIGCHLDs of the exits below become one
+  // pending SIGCHLD, delivered when it is continued.
+  ASSERT_EQ(::kill(pool, SIGSTOP), 0);
+  ASSERT_TRUE(poll_until(Deadline(5s), [pool] { return process_state(pool) == 'T'; }));
+  test.together.write_end.reset();  // 20 jobs end together
+  ASSERT_TRUE(poll_until(Deadline(10s), [&] { return test.zombies() == kEndingTogether; }))
+      << "the 20 jobs did not end: " << test.zombies() << " zombies";
+  ASSERT_EQ(::kill(pool, SIGCONT), 0);
+
+  const bool reaped = poll_until(
+      Deadline(5s), [&] { return test.zombies() == 0 && children_of(pool).size() == 1; });
+  EXPECT_TRUE(reaped) << test.zombies() << " of the " << kEndingTogether
+                      << " workers that ended together are still zombies 5 s after the pool "
+                         "was continued: their exits came as ONE SIGCHLD; reap until waitpid "
+                         "says 0, on every wake-up\n"
+                      << test.log_text;
+
+  // Then a clean stop: SIGTERM, the last job finishes, the pool exits 0.
+  ASSERT_EQ(::kill(pool, SIGTERM), 0);
+  EXPECT_TRUE(read_until(test.log.read_end.get(), test.log_text, "stopping", Deadline(10s)))
+      << "the pool did not log a stop after SIGTERM:\n"
+      << test.log_text;
+  test.last.write_end.reset();
+  const std::optional<ExitStatus> status = test.pool->wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value())
+      << "the pool did not end after its last job finished (does it still count workers it "
+         "never reaped?)\n"
+      << test.log_text;
+  EXPECT_TRUE(status->success()) << "the pool " << *status << "\n" << test.log_text;
+  [[maybe_unused]] const bool to_eof =
+      read_until(test.log.read_end.get(), test.log_text, "\x01", Deadline(10s));
+  EXPECT_EQ(count_of(test.log_text, "exited 0"), static_cast<int>(workers)) << test.log_text;
+}
+
 SYSLAB_TIMEOUT(WorkerPool, SigtermLetsRunningJobsFinishAndExitsZero, 30);
 SYSLAB_TIMEOUT(WorkerPool, SecondSigtermKillsTheWorkers, 30);
+SYSLAB_TIMEOUT(WorkerPool, ManyWorkersEndingAtOnceLeaveNoZombie, 30);

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "signals_test_util.hpp"
@@ -21,6 +22,14 @@ std::vector<std::string> supervisor(std::vector<std::string> args) {
   args.insert(args.begin(), program_path("supervisor"));
   return args;
 }
+
+// The hex mask of one "SigBlk:" or "SigIgn:" line of a /proc/PID/status text (0 if absent).
+unsigned long long status_mask(const std::string& status, const std::string& key) {
+  const auto at = status.find("\n" + key + ":");
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + key.size() + 2), nullptr, 16);
+}
+
+bool in_mask(unsigned long long mask, int signal) { return ((mask >> (signal - 1)) & 1U) != 0; }
 
 // The lines of text that contain needle.
 int lines_with(const std::string& text, std::string_view needle) { return count_of(text, needle); }
@@ -177,8 +186,88 @@ SYSLAB_TEST(
   }
 }
 
+SYSLAB_TEST(Supervisor, CommandStartsWithDefaultSignalsAndAnEmptyMask, 2,
+            "the supervisor blocks SIGCHLD, SIGTERM and SIGINT for its signalfd, and may itself "
+            "have been started with SIGPIPE ignored: a mask and SIG_IGN both survive exec",
+            "a command started with SIGTERM blocked cannot be stopped by the forwarded SIGTERM; "
+            "one started with SIGPIPE ignored never dies of SIGPIPE",
+            "spawn the command with reset_signals = true: SIG_DFL for every signal and an empty "
+            "mask, set in the child just before exec") {
+  const ScopedIgnoreSigpipe started_so;  // the supervisor inherits SIG_IGN, as from a Python parent
+  const ProgramResult run = run_program(supervisor({"--", "cat", "/proc/self/status"}));
+  ASSERT_TRUE(run.status.success()) << run.status << "\n" << run.err;
+  ASSERT_NE(run.out.find("\nSigBlk:"), std::string::npos) << run.out;
+  const unsigned long long blocked = status_mask(run.out, "SigBlk");
+  const std::pair<int, const char*> watched[] = {
+      {SIGCHLD, "SIGCHLD"}, {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGPIPE, "SIGPIPE"}};
+  for (const auto& [signal, name] : watched) {
+    EXPECT_FALSE(in_mask(blocked, signal))
+        << "the command started with " << name << " blocked (SigBlk " << std::hex << blocked
+        << "): the supervisor's mask was inherited through exec";
+  }
+  EXPECT_FALSE(in_mask(status_mask(run.out, "SigIgn"), SIGPIPE))
+      << "the command started with SIGPIPE ignored, as the supervisor had it: reset the signals";
+}
+
+SYSLAB_TEST(Supervisor, StopDuringTheBackoffEndsItAtOnce, 2,
+            "a SIGTERM while the supervisor waits out a back-off (no child runs) ends it at once: "
+            "nothing to forward, nothing to restart, exit 0",
+            "the back-off must be a poll timeout (restart_at_), never a sleep: a supervisor asleep "
+            "for the back-off hears no signal until it wakes",
+            "on_stop_request with no child running: cancel the restart (restart_at_.reset()) and "
+            "finish(kSupervisorOk)") {
+  Launched run(supervisor({"--backoff-ms", "60000", "--max-backoff-ms", "60000", "--", "sh", "-c",
+                           "ulimit -c 0; echo ready; kill -SEGV $$"}));
+  ASSERT_TRUE(run.wait_for_stderr("restarting in 60000 ms", Deadline(10s)))
+      << "the crash was not reported with a back-off of 60000 ms:\n"
+      << run.err();
+  ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
+  const std::optional<ExitStatus> status = run.wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value())
+      << "the supervisor did not stop within 10 s of a SIGTERM sent during a 60 s back-off: is "
+         "it sleeping instead of polling its signalfd with a timeout?\n"
+      << run.err();
+  EXPECT_TRUE(status->success()) << "a stop with no child running exits 0: " << *status << "\n"
+                                 << run.err();
+  EXPECT_EQ(lines_with(run.err(), " started"), 1) << "nothing may be restarted after SIGTERM:\n"
+                                                  << run.err();
+}
+
+SYSLAB_TEST(Supervisor, ForwardedStopReachesAStoppedChild, 2,
+            "a stopped child (kill -STOP, or Ctrl-Z) does not act on a forwarded SIGTERM that it "
+            "handles: the signal waits, pending, until the child is continued",
+            "after forwarding the stop signal to the group, send SIGCONT to the group too; "
+            "without it the child is killed at the end of the grace period instead of finishing",
+            "signal_group(child_.pid(), signal), then signal_group(child_.pid(), SIGCONT)") {
+  const SubreaperGuard subreaper;  // the script's own child, orphaned when sh ends, comes to us
+  ReapOnExit cleanup;
+  Launched run(supervisor({"--grace-ms", "5000", "--", "sh", "-c",
+                           "trap 'exit 0' TERM; sleep 100 & echo ready $!; wait"}));
+  ASSERT_TRUE(run.wait_for_stdout("\n", Deadline(10s))) << "the child never said ready:\n"
+                                                        << run.err();
+  cleanup.add(static_cast<pid_t>(number_after(run.out(), "ready ")));
+  ASSERT_TRUE(run.wait_for_stderr(" started", Deadline(10s))) << run.err();
+  const pid_t child = static_cast<pid_t>(number_after(run.err(), "child "));
+  ASSERT_GT(child, 0) << run.err();
+  ASSERT_EQ(::kill(-child, SIGSTOP), 0);
+  ASSERT_TRUE(poll_until(Deadline(5s), [child] { return process_state(child) == 'T'; }))
+      << "the child did not stop";
+
+  ASSERT_EQ(::kill(run.pid(), SIGTERM), 0);
+  const std::optional<ExitStatus> status = run.wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value()) << "the supervisor did not stop:\n" << run.err();
+  EXPECT_TRUE(run.err().find("child " + std::to_string(child) + " exited 0") != std::string::npos)
+      << "the child was stopped, and exits 0 on SIGTERM once it runs: the supervisor must "
+         "continue its group (SIGCONT) after forwarding, not wait out the grace period:\n"
+      << run.err();
+  EXPECT_TRUE(status->success()) << "the supervisor " << *status << "\n" << run.err();
+}
+
 SYSLAB_TIMEOUT(Supervisor, HelpUsageErrorsAndACleanExit, 30);
 SYSLAB_TIMEOUT(Supervisor, RestartsCrashesWithGrowingBackoff, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigtermToTheChildsGroupAndExitsZero, 30);
 SYSLAB_TIMEOUT(Supervisor, ForwardsSigintToo, 30);
 SYSLAB_TIMEOUT(Supervisor, EscalatesOnASecondSigtermOrAtTheDeadline, 30);
+SYSLAB_TIMEOUT(Supervisor, CommandStartsWithDefaultSignalsAndAnEmptyMask, 30);
+SYSLAB_TIMEOUT(Supervisor, StopDuringTheBackoffEndsItAtOnce, 30);
+SYSLAB_TIMEOUT(Supervisor, ForwardedStopReachesAStoppedChild, 30);
