@@ -199,12 +199,15 @@ SYSLAB_TEST(HttpdFlowControl, PipelinedFloodBehindASlowResponseIsBounded, 2,
         << "the server must stop reading while its queue of requests is full";
     EXPECT_LT(rss_kib(server->pid()) - before, 16 * 1024) << "sent " << sent << " bytes";
   }
+  // 200 KiB of requests: more than one read takes before the queue is full, so the rest is
+  // read only if reading resumes.
   RawClient client(server->port());
   std::string pipelined = get("/delay?ms=200");
-  for (int i = 0; i < 100; ++i) pipelined += get("/");
+  const std::string padded = get("/", "X-Pad: " + std::string(1000, 'p') + "\r\n");
+  for (int i = 0; i < 200; ++i) pipelined += padded;
   client.send(pipelined);
   EXPECT_EQ(client.read_response().status, 200);
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 200; ++i) {
     ASSERT_EQ(client.read_response().body, "hello\n") << "the response to request " << i + 2;
   }
 }
