@@ -250,12 +250,12 @@ void Http1Connection::stop() {
   if (!ended_ && !responding_ && queue_.empty()) end_connection();
 }
 
+// Given code: every connection arms it when it opens. When to arm it and when to cancel it is
+// yours to decide, in parse_input; what happens when it fires, in header_timed_out.
 void Http1Connection::arm_header_timer() {
-  // BEGIN SOLUTION: a connection timer after options_.header_timeout that calls header_timed_out
   cancel_timer(header_timer_);
   header_timer_ =
       conn_.start_timer(options_.header_timeout, with_http1<&Http1Connection::header_timed_out>);
-  // END SOLUTION
 }
 
 void Http1Connection::arm_keepalive_timer() {
