@@ -335,8 +335,8 @@ def cmd_http_bench(args: argparse.Namespace) -> int:
     build = Path(args.build).resolve()
     settings = bench_http.HttpSettings(build=build, out=Path(args.out).resolve() if args.out else build / "bench",
                                        side=side(), quick=args.quick)
-    print(f"syslab bench http1: {len(settings.files())} files x {len(settings.loads())} loads x 4 servers, "
-          "one worker each")
+    print(f"syslab bench http1: {len(settings.files())} files x {len(settings.loads('small'))} loads x 4 "
+          "servers, one worker each")
     configure(build)
     cells, problems = bench_http.run_http_bench(settings, command_text(sys.argv[1:]), ninja, build_info(build))
     if cells:

@@ -45,6 +45,10 @@ STOP_TIMEOUT = 10.0
 FILES = [("small", "small.html", 1024), ("64 KiB", "64k.bin", 64 * 1024), ("1 MiB", "1m.bin", 1 << 20)]
 # h2load's scenarios: (connections, requests, requests pipelined per connection).
 H2LOAD = [(10, 100, 1), (10, 100, 5), (50, 5000, 1), (50, 5000, 5), (100, 10000, 1), (100, 10000, 5)]
+# The 1 MiB file gets a tenth of the requests (n100 stays): at loopback's few hundred MB/s on a
+# small machine, c100 n10000 would be 10 GiB and half a minute per cell, and the CPU per request
+# is as clear from a thousand.
+REQUESTS_DIVISOR = {"1 MiB": 10}
 WRK_CONNECTIONS = [10, 100]
 WRK_SECONDS = 2.0
 
@@ -315,8 +319,7 @@ def client_command(load: str, port: int, path: str, settings: "HttpSettings") ->
     words = {word[0]: word[1:] for word in load.split() if word[0] in "cnm" and word[1:].isdigit()}
     if load.startswith("wrk"):
         return ["wrk", "-t", "1", "-c", words["c"], "-d", f"{settings.wrk_seconds:g}s", "--latency", url]
-    return ["h2load", "--h1", "-t", "1", "-c", words["c"], "-n", str(settings.requests(int(words["n"]))),
-            "-m", words["m"], url]
+    return ["h2load", "--h1", "-t", "1", "-c", words["c"], "-n", words["n"], "-m", words["m"], url]
 
 
 def fill_from_client(cell: HttpCell, load: str, text: str) -> None:
@@ -457,7 +460,8 @@ def method_text(settings: "HttpSettings") -> str:
             f"`sendfile on`) and *h2o* (`num-threads: 1`, no access log), every one serving the same "
             f"files from a temp dir: small ({FILES[0][2]:,} bytes), 64 KiB and 1 MiB. Every cell is "
             f"a fresh server, asked for its file once before the load. *cN nR mM*: `h2load --h1 -t 1` "
-            f"with N connections, R requests in all, M requests pipelined per connection; "
+            f"with N connections, R requests in all (a tenth for the 1 MiB file, whose bytes, not "
+            f"its requests, take the time), M requests pipelined per connection; "
             f"*wrk cN*: `wrk -t 1 -c N -d {settings.wrk_seconds:g}s --latency`, the only source of "
             f"p50/p99 (h2load gives none). *req/s*: the client's; *CPU/req*: the server's CPU time "
             f"over the client's run (every thread of its process tree, in ns from /proc/PID/task/TID/"
@@ -479,8 +483,13 @@ def markdown(cells: list[HttpCell], machine: dict, settings: "HttpSettings") -> 
     return "\n".join(lines) + "\n"
 
 
+def scenario(load: str) -> str:
+    """A load without its number of requests ("c50 m1"), the same for every file: the chart's x."""
+    return " ".join(word for word in load.split() if not (word[0] == "n" and word[1:].isdigit()))
+
+
 def chart_loads(cells: list[HttpCell]) -> list[str]:
-    return list(dict.fromkeys(c.load for c in cells))
+    return list(dict.fromkeys(scenario(c.load) for c in cells))
 
 
 def plot_data(cells: list[HttpCell]) -> tuple[list[tuple[str, str]], str]:
@@ -493,7 +502,7 @@ def plot_data(cells: list[HttpCell]) -> tuple[list[tuple[str, str]], str]:
             if not points:
                 continue
             series.append((label, server))
-            rows = [f'{loads.index(c.load)} "{c.load}" {c.requests_per_s:.1f} '
+            rows = [f'{loads.index(scenario(c.load))} "{scenario(c.load)}" {c.requests_per_s:.1f} '
                     f'{report.cpu_point(c.cpu_us_per_request)}' for c in points]
             blocks.append(f"# {label} {server}: index load req/s cpu_us_per_request\n" + "\n".join(rows))
     return series, "\n\n\n".join(blocks) + "\n"
@@ -537,12 +546,14 @@ class HttpSettings:
     quick: bool = False
     wrk_seconds: float = WRK_SECONDS
 
-    def requests(self, n: int) -> int:
-        """QUICK: a tenth of the requests (at least one per connection, so 100)."""
-        return max(100, n // 10) if self.quick else n
+    def requests(self, n: int, file: str) -> int:
+        """The requests of a scenario for this file: fewer for the 1 MiB file, a tenth for QUICK;
+        never under 100 (one per connection at least)."""
+        n //= REQUESTS_DIVISOR.get(file, 1)
+        return max(100, n // 10 if self.quick else n)
 
-    def loads(self) -> list[str]:
-        return ([f"c{c} n{n} m{m}" for c, n, m in H2LOAD]
+    def loads(self, file: str) -> list[str]:
+        return ([f"c{c} n{self.requests(n, file)} m{m}" for c, n, m in H2LOAD]
                 + [f"wrk c{c}" for c in WRK_CONNECTIONS])
 
     def files(self) -> list[tuple[str, str, int]]:
@@ -554,7 +565,7 @@ class HttpSettings:
     def as_json(self) -> dict:
         return {"build": str(self.build), "side": self.side, "quick": self.quick,
                 "wrk_seconds": self.wrk_seconds, "files": [list(f) for f in self.files()],
-                "h2load": H2LOAD, "wrk_connections": WRK_CONNECTIONS}
+                "loads": {file: self.loads(file) for file, _, _ in self.files()}}
 
 
 def server_cpu(where: Placement) -> Placement:
@@ -574,7 +585,7 @@ def run_all(servers: list[Server], settings: HttpSettings, where: Placement) -> 
         root = Path(temp)
         write_files(root)
         for file in settings.files():
-            for load in settings.loads():
+            for load in settings.loads(file[0]):
                 for server in servers:
                     print(f"  {file[0]:<7} {load:<16} {server.name:<6} ... ", end="", flush=True)
                     cell = run_cell(server, file, load, root, settings, where)
