@@ -455,7 +455,9 @@ def targets(cells: list[HttpCell], server: str = "httpd") -> list[str]:
 def method_text(settings: "HttpSettings") -> str:
     return (f"Servers, each with one worker and pinned to one CPU, the clients pinned to another: "
             f"*floor* (tools/bench/http_floor.cpp: one epoll loop that answers every request head, "
-            f"found by its empty line, with a canned 200 holding the file's bytes; no parsing), "
+            f"found by its empty line, with a canned 200 holding the file's bytes, sent by writev from "
+            f"memory: a copy, so on the large files, where httpd and nginx use sendfile, it is no "
+            f"floor; no parsing), "
             f"*httpd* (lab 12, `--quiet`), *nginx* (`worker_processes 1`, `access_log off`, "
             f"`sendfile on`) and *h2o* (`num-threads: 1`, no access log), every one serving the same "
             f"files from a temp dir: small ({FILES[0][2]:,} bytes), 64 KiB and 1 MiB. Every cell is "
@@ -527,7 +529,7 @@ set output '{png}'
 set multiplot layout 2,3 title "HTTP/1.1: one worker each, h2load --h1 and wrk on loopback\\n{subtitle}"
 set logscale y 10
 set grid xtics ytics mytics
-set key top left
+set key outside top center horizontal
 set xrange [-0.5:{len(loads) - 0.5}]
 set xtics ({xtics}) rotate by 30 right
 {chr(10).join(panels)}
