@@ -396,7 +396,11 @@ def smoke_test() -> list[str]:
         settings = Settings(models=[BASELINE], levels=[10, 100], seconds=0.5, quick=True,
                             connect_timeout=1.0, build=build, out=Path(out))
         cells, problems = run_bench(settings, "tools/syslab bench --quick (make test)", configure_build=False)
-        return problems + smoke_problems(Path(out), cells)
+        problems += smoke_problems(Path(out), cells)
+    if "12-http1" in {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}:
+        from . import bench_http
+        problems += [f"HTTP/1.1: {problem}" for problem in bench_http.smoke_test(build, side(), ninja)]
+    return problems
 
 
 def smoke_problems(out: Path, cells: list[Cell]) -> list[str]:

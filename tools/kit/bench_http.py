@@ -50,7 +50,7 @@ H2LOAD = [(10, 100, 1), (10, 100, 5), (50, 5000, 1), (50, 5000, 5), (100, 10000,
 # is as clear from a thousand.
 REQUESTS_DIVISOR = {"1 MiB": 10}
 WRK_CONNECTIONS = [10, 100]
-WRK_SECONDS = 2.0
+WRK_SECONDS = 2
 
 
 @dataclass
@@ -546,7 +546,7 @@ class HttpSettings:
     out: Path
     side: str
     quick: bool = False
-    wrk_seconds: float = WRK_SECONDS
+    wrk_seconds: int = WRK_SECONDS  # wrk takes whole seconds
 
     def requests(self, n: int, file: str) -> int:
         """The requests of a scenario for this file: fewer for the 1 MiB file, a tenth for QUICK;
@@ -680,3 +680,37 @@ def client_versions() -> str:
         return lines[0].strip() if lines else "?"
     return (f"{first(['h2load', '--version'])}; {first(['wrk', '--version'])}; "
             f"{first(['nginx', '-v'])}; {first(['h2o', '--version'])}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# make test's smoke test: the section end to end in a few seconds, in the build make test has.
+
+SMOKE_LOADS = ["c10 n100 m1", "wrk c10"]
+
+
+def smoke_test(build: Path, side: str, ninja) -> list[str]:
+    """The floor and httpd (nginx and h2o too when installed) on the small file, one h2load and
+    one short wrk load each: every cell measured, the outputs written."""
+    if missing_clients():
+        return [f"{' and '.join(missing_clients())} missing: the HTTP/1.1 section cannot run"]
+    for target in (FLOOR_TARGET, f"{labs_mod.SIDE_DIRS[side]}/{HTTPD_LAB}/httpd"):
+        failure = ninja(build, target)
+        if failure:
+            return [f"{target} does not build:\n{failure}"]
+    with tempfile.TemporaryDirectory(prefix="syslab-bench-http-smoke-") as temp:
+        root = Path(temp)
+        settings = HttpSettings(build=build, out=root / "out", side=side, quick=True, wrk_seconds=1)
+        write_files(root)
+        where = server_cpu(placement(os.sched_getaffinity(0)))
+        cells = [run_cell(server, FILES[0], load, root, settings, where)
+                 for load in SMOKE_LOADS for server in known_servers(build, side)]
+        set_ratios(cells)
+        machine = report.machine_description(labs_mod.ROOT, {"placement": where.text(2)}, "make test", "now")
+        problems = write_outputs(cells, settings, machine)
+        if not problems and not (settings.out / "http1.png").read_bytes().startswith(b"\x89PNG"):
+            problems.append("http1.png is not a PNG")
+    for cell in cells:
+        optional = cell.server in ("nginx", "h2o") and "not installed" in cell.reason
+        if not optional and (not cell.measured or not cell.cpu_us_per_request or cell.peak_rss_kb <= 0):
+            problems.append(f"{cell.server} under {cell.load}: not measured: {dataclasses.asdict(cell)}")
+    return problems
