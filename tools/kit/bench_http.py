@@ -529,9 +529,9 @@ set output '{png}'
 set multiplot layout 2,3 title "HTTP/1.1: one worker each, h2load --h1 and wrk on loopback\\n{subtitle}"
 set logscale y 10
 set grid xtics ytics mytics
-set key outside top center horizontal
+set key below center horizontal
 set xrange [-0.5:{len(loads) - 0.5}]
-set xtics ({xtics}) rotate by 30 right
+set xtics ({xtics})
 {chr(10).join(panels)}
 unset multiplot
 """
