@@ -9,7 +9,7 @@ SYSLAB := $(PYTHON) tools/syslab
 export SYSLAB_BUILD := $(abspath $(BUILD))
 
 # Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
-# make bench: MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
+# make bench: BENCH=echo,http1 MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
 LAB ?=
 FORMAT ?= text
 REPEAT ?= 1
@@ -37,7 +37,8 @@ help:
 	@echo "  make slides             render every deck to HTML (and PDF where Chromium is present)"
 	@echo "  make slides-update      refresh the decks' code from the solutions (slides-check: only look)"
 	@echo "  make slides-fit         measure every slide in headless Chromium (needs chromium)"
-	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads"
+	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads;"
+	@echo "                          then httpd beside nginx, h2o and a floor (BENCH=http1: only that)"
 	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"
@@ -113,7 +114,8 @@ slides-fit: bootstrap
 # Its own release build without sanitizers (BENCH_BUILD), configured by tools/kit/bench.py.
 BENCH_BUILD ?= build-bench
 bench: bootstrap fresh
-	@$(SYSLAB) bench --build $(BENCH_BUILD) $(if $(MODELS),--models '$(MODELS)') \
+	@$(SYSLAB) bench --build $(BENCH_BUILD) $(if $(BENCH),--sections '$(BENCH)') \
+	  $(if $(MODELS),--models '$(MODELS)') \
 	  $(if $(LEVELS),--levels '$(LEVELS)') $(if $(BENCH_SECONDS),--seconds '$(BENCH_SECONDS)') \
 	  $(if $(filter-out 0,$(QUICK)),--quick)
 

@@ -51,6 +51,9 @@ npm                 cmd:npm                         -
 '
 group_bench='
 gnuplot-nox|gnuplot-qt|gnuplot-x11  cmd:gnuplot     -
+wrk                 cmd:wrk                         -
+nginx-light         file:/usr/sbin/nginx            -
+h2o                 cmd:h2o                         -
 '
 group_format='
 clang-format        cmd:clang-format                -

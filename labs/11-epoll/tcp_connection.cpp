@@ -138,11 +138,31 @@ void Connection::pause_reading() {
 }
 
 void Connection::resume_reading() {
+  if (input_paused_) return;  // the protocol's pause outlasts flow control's: resume_input ends it
   reading_ = true;
   update_interest();
   // Bytes may have waited in the socket all along: edge-triggered, no new edge would come for
   // them (EPOLL_CTL_MOD happens to report a ready fd again, but the reader should not count on it).
   handle_readable();
+}
+
+void Connection::pause_input() {
+  loop_.assert_in_loop_thread("Connection::pause_input");
+  input_paused_ = true;
+  if (reading_) pause_reading();
+}
+
+void Connection::resume_input() {
+  loop_.assert_in_loop_thread("Connection::resume_input");
+  if (!input_paused_) return;
+  input_paused_ = false;
+  loop_.queue_in_loop([self = shared_from_this()] {
+    // Still open, not paused again meanwhile, and not at EOF; handle_readable pauses at once
+    // again if the output is above the high-water mark.
+    if (self->connected() && !self->input_paused_ && !self->reading_ && !self->peer_done_) {
+      self->resume_reading();
+    }
+  });
 }
 
 void Connection::update_interest() {

@@ -93,6 +93,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_after_output();
   // Closes now, pending output or not.
   void close() { handle_close(); }
+  // The protocol holds all the input it can for now (lab 12: a full queue of pipelined requests):
+  // reading stops until resume_input, whatever the output does meanwhile, and the peer's bytes
+  // wait in the kernel's socket buffers, which are bounded, instead of ours.
+  void pause_input();
+  // Reading goes on from a later turn of the loop (never inside the caller, which may be in the
+  // middle of handling input), with the bytes that waited in the socket.
+  void resume_input();
 
   // Runs callback after delay, on the loop thread, unless cancel_timer or the close comes first.
   // The loop's timer holds only a weak_ptr: it can never run on a freed connection.
@@ -164,6 +171,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IoBuffer input_;
   OutputQueue output_;
   bool reading_ = false;          // reading wanted: not paused by flow control, not at EOF
+  bool input_paused_ = false;     // the protocol paused reading (pause_input)
   bool peer_done_ = false;        // EOF seen: close once output_ is empty
   bool close_requested_ = false;  // close_after_output was called
   bool write_shut_ = false;       // the write side is shut down: lingering for the peer's EOF

@@ -1,6 +1,10 @@
 // Lab 12: the HTTP/1.1 server on lab 11's reactor, and its graceful stop.
 #include "http_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <ctime>
 #include <vector>
@@ -56,6 +60,11 @@ void HttpServer::connection_changed(const ConnectionPtr& conn) {
     open_.erase(conn->id());
     return;
   }
+  // A response often goes out in two writes (the head, then a file by sendfile): Nagle's algorithm
+  // would hold a small second one until the client acknowledges the first, and a client that
+  // delays its ACK (they all do) makes that 40 ms per request.
+  const int on = 1;
+  (void)::setsockopt(conn->fd().get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   auto http = std::make_shared<Http1Connection>(*conn, handler_, options_.http, log_);
   conn->set_context(http);
   conn->on_drained(on_http1_drained);

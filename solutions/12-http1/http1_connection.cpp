@@ -17,6 +17,9 @@ namespace {
 
 // Parsed requests waiting behind the one being answered; beyond this, bytes wait unparsed.
 constexpr std::size_t kMaxQueued = 16;
+// Bytes read but not parsed (the queue is full, or a 100 Continue is due) beyond which the
+// socket is not read (limit_input).
+constexpr std::size_t kMaxUnparsed = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
@@ -65,6 +68,21 @@ void Http1Connection::on_input(reactor::IoBuffer& input) {
   cancel_timer(keepalive_timer_);
   parse_input();
   answer_queued();
+  limit_input();
+}
+
+void Http1Connection::limit_input() {
+  // A client may pipeline megabytes behind a slow response: with the queue full, what it sends
+  // would pile up in unparsed_ without end. Not reading leaves it in the socket's buffers, whose
+  // size the kernel bounds, and TCP's flow control stops the client.
+  const bool full = queue_.size() >= kMaxQueued || unparsed_.size() >= kMaxUnparsed;
+  if (full && !input_paused_ && !ended_) {
+    input_paused_ = true;
+    conn_.pause_input();
+  } else if (!full && input_paused_) {
+    input_paused_ = false;
+    conn_.resume_input();
+  }
 }
 
 void Http1Connection::parse_input() {
@@ -196,6 +214,7 @@ void Http1Connection::on_drained() {
     continue_stream();
   }
   if (!responding_) answer_queued();
+  limit_input();
 }
 
 void Http1Connection::finish_response() {
@@ -218,6 +237,10 @@ void Http1Connection::end_connection() {
   unparsed_.clear();
   cancel_timer(header_timer_);
   cancel_timer(keepalive_timer_);
+  if (input_paused_) {  // what the peer still sends is read and dropped until its EOF
+    input_paused_ = false;
+    conn_.resume_input();
+  }
   conn_.close_after_output();
 }
 
@@ -227,12 +250,12 @@ void Http1Connection::stop() {
   if (!ended_ && !responding_ && queue_.empty()) end_connection();
 }
 
+// Given code: every connection arms it when it opens. When to arm it and when to cancel it is
+// yours to decide, in parse_input; what happens when it fires, in header_timed_out.
 void Http1Connection::arm_header_timer() {
-  // BEGIN SOLUTION: a connection timer after options_.header_timeout that calls header_timed_out
   cancel_timer(header_timer_);
   header_timer_ =
       conn_.start_timer(options_.header_timeout, with_http1<&Http1Connection::header_timed_out>);
-  // END SOLUTION
 }
 
 void Http1Connection::arm_keepalive_timer() {

@@ -90,6 +90,7 @@ class Http1Connection {
   void continue_stream();                       // one piece of the stream
   void finish_response();                       // log; close or wait for the next request
   void end_connection();                        // no more responses: close after the output
+  void limit_input();                           // the socket is read only while the queue has room
   void arm_header_timer();
   void arm_keepalive_timer();
   void cancel_timer(reactor::Connection::TimerHandle& handle);
@@ -108,6 +109,7 @@ class Http1Connection {
   reactor::IoBuffer unparsed_;
   std::deque<Pending> queue_;
   bool waiting_for_continue_ = false;  // the parser stopped at a head that expects 100
+  bool input_paused_ = false;          // limit_input stopped the reading
 
   // The response being sent.
   bool responding_ = false;

@@ -127,6 +127,27 @@ SYSLAB_TEST(HttpdTimeouts, SlowHeadIsCutWith408, 2,
   EXPECT_TRUE(client.closed_by_server());
 }
 
+SYSLAB_TEST(HttpdTimeouts, SlowBodyIsCutWith408, 2,
+            "The header timer runs from a request's first byte to its last, body included: a "
+            "body that trickles in is cut at the same deadline as a head that does",
+            "Do not re-arm the timer when bytes come: a slowloris client sends one byte well "
+            "within each timeout, and its request never ends.") {
+  auto server = start_httpd({"--header-timeout", "300"});
+  RawClient client(server->port());
+  client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+  // One body byte every 50 ms (the whole body would take 50 s), until the server answers. A
+  // server that counted 300 ms from the last byte would never answer.
+  const Deadline give_up(std::chrono::seconds(10));
+  while (!give_up.expired() &&
+         echo::wait_for(client.fd(), POLLIN, Deadline(std::chrono::milliseconds(50))) == 0) {
+    client.send("x");
+  }
+  const RawResponse response = client.read_response(false, std::chrono::milliseconds(100));
+  EXPECT_EQ(response.status, 408) << response.head;
+  EXPECT_TRUE(client.closed_by_server());
+}
+SYSLAB_TIMEOUT(HttpdTimeouts, SlowBodyIsCutWith408, 30);
+
 SYSLAB_TEST(HttpdTimeouts, IdleKeepAliveConnectionIsClosed, 1,
             "Http1Connection::arm_keepalive_timer: when nothing is in flight, a timer that closes "
             "the connection if it is still idle when it fires",
@@ -160,3 +181,34 @@ SYSLAB_TEST(HttpdFlowControl, NeverReadingClientIsBounded, 2,
   EXPECT_LT(rss_kib(server->pid()) - before, 32 * 1024) << "sent " << sent << " bytes of requests";
 }
 SYSLAB_TIMEOUT(HttpdFlowControl, NeverReadingClientIsBounded, 30);
+
+SYSLAB_TEST(HttpdFlowControl, PipelinedFloodBehindASlowResponseIsBounded, 2,
+            "Http1Connection::limit_input: while kMaxQueued requests wait (or kMaxUnparsed "
+            "bytes), stop reading the socket (reactor::Connection::pause_input), and read again "
+            "once the queue has room (resume_input)",
+            "A client may pipeline megabytes of requests behind a slow response: the kernel's "
+            "socket buffers, which are bounded, must hold them, not the server's memory.",
+            "Paused is not stopped: the requests behind a slow one are all answered in the end.") {
+  auto server = start_httpd();
+  const long before = rss_kib(server->pid());
+  {
+    RawClient flood(server->port());
+    flood.send(get("/delay?ms=20000"));
+    const std::size_t sent = send_requests_until_full(flood.fd(), get("/"), 256 << 20);
+    EXPECT_LT(sent, std::size_t{64} << 20)
+        << "the server must stop reading while its queue of requests is full";
+    EXPECT_LT(rss_kib(server->pid()) - before, 16 * 1024) << "sent " << sent << " bytes";
+  }
+  // 200 KiB of requests: more than one read takes before the queue is full, so the rest is
+  // read only if reading resumes.
+  RawClient client(server->port());
+  std::string pipelined = get("/delay?ms=200");
+  const std::string padded = get("/", "X-Pad: " + std::string(1000, 'p') + "\r\n");
+  for (int i = 0; i < 200; ++i) pipelined += padded;
+  client.send(pipelined);
+  EXPECT_EQ(client.read_response().status, 200);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(client.read_response().body, "hello\n") << "the response to request " << i + 2;
+  }
+}
+SYSLAB_TIMEOUT(HttpdFlowControl, PipelinedFloodBehindASlowResponseIsBounded, 30);

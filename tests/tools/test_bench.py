@@ -11,6 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
@@ -18,7 +19,7 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from kit import bench, bench_report, bench_server  # noqa: E402
+from kit import bench, bench_http, bench_report, bench_server  # noqa: E402
 from kit.bench_report import Cell  # noqa: E402
 from kit.bench_server import (Placement, cpu_per_round_trip_us, placement, pss_kb,  # noqa: E402
                               reaped_ticks, run_ns, status_fields)
@@ -327,6 +328,112 @@ class CommandLine(unittest.TestCase):
         with mock.patch.dict(os.environ, {}, clear=True):
             self.assertEqual(bench.command_text(argv),
                              "tools/syslab bench --build build-bench --models iterative,epoll --quick")
+
+
+H2LOAD_OUTPUT = """starting benchmark...
+finished in 1.23s, 8130.08 req/s, 5.12MB/s
+requests: 10000 total, 10000 started, 10000 done, 9990 succeeded, 10 failed, 0 errored, 0 timeout
+status codes: 9990 2xx, 0 3xx, 10 4xx, 0 5xx
+                     min         max         mean         sd        +/- sd
+time for request:       51us      2.31ms       180us       60us    91.00%
+"""
+
+WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:8080/small.html
+  1 threads and 10 connections
+  Latency Distribution
+     50%  142.00us
+     75%  200.00us
+     90%    1.10ms
+     99%    9.70ms
+  28134 requests in 2.00s, 30.1MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:  14067.00
+"""
+
+
+def http_cell(server: str, cpu: float, rps: float = 1000.0, file: str = "small", load: str = "c10 n100 m1"):
+    return bench_http.HttpCell(server, file, load, requests=100, requests_per_s=rps, cpu_us_per_request=cpu)
+
+
+class HttpSection(unittest.TestCase):
+    def test_h2load_counts_only_2xx_as_answered(self):
+        result = bench_http.parse_h2load(H2LOAD_OUTPUT)
+        self.assertEqual(result, {"requests_per_s": 8130.08, "requests": 9990, "failed": 10, "mean_us": 180.0})
+
+    def test_wrk_percentiles_and_failures(self):
+        result = bench_http.parse_wrk(WRK_OUTPUT)
+        self.assertEqual(result["requests_per_s"], 14067.0)
+        self.assertEqual((result["p50_us"], result["p99_us"]), (142.0, 9700.0))
+        self.assertEqual((result["requests"], result["failed"]), (28130, 7))
+
+    def test_a_client_without_a_result_is_an_error(self):
+        with self.assertRaises(bench_http.CellError):
+            bench_http.parse_h2load("connect failed\n")
+        with self.assertRaises(bench_http.CellError):
+            bench_http.parse_wrk("unable to connect\n")
+
+    def test_durations(self):
+        self.assertEqual(bench_http.duration_us("2.00s"), 2e6)
+        self.assertEqual(bench_http.duration_us("1.5ms"), 1500.0)
+        with self.assertRaises(bench_http.CellError):
+            bench_http.duration_us("fast")
+
+    def test_ratios_against_nginx_and_the_floor_of_the_same_file_and_load(self):
+        cells = [http_cell("floor", 10.0), http_cell("httpd", 25.0, 500.0), http_cell("nginx", 20.0),
+                 http_cell("httpd", 40.0, file="1 MiB")]
+        bench_http.set_ratios(cells)
+        self.assertEqual((cells[1].cpu_ratio, cells[1].floor_ratio, cells[1].rps_ratio), (1.25, 2.5, 0.5))
+        self.assertIsNone(cells[3].cpu_ratio)  # no nginx cell for the 1 MiB file
+
+    def test_the_targets_name_the_loads_that_miss_them(self):
+        cells = [http_cell("floor", 10.0), http_cell("httpd", 15.0), http_cell("nginx", 20.0),
+                 http_cell("floor", 10.0, load="wrk c10"), http_cell("httpd", 30.0, load="wrk c10"),
+                 http_cell("nginx", 20.0, load="wrk c10")]
+        bench_http.set_ratios(cells)
+        over_nginx, over_floor = bench_http.targets(cells)
+        self.assertIn("1 of 2 loads (not: wrk c10)", over_nginx)
+        self.assertIn("1 of 2 loads (not: wrk c10)", over_floor)
+
+    def test_client_commands(self):
+        settings = bench_http.HttpSettings(build=Path("b"), out=Path("o"), side="solution")
+        self.assertEqual(bench_http.client_command("c50 n5000 m5", 80, "small.html", settings),
+                         ["h2load", "--h1", "-t", "1", "-c", "50", "-n", "5000", "-m", "5",
+                          "http://127.0.0.1:80/small.html"])
+        self.assertEqual(bench_http.client_command("wrk c10", 80, "1m.bin", settings)[:6],
+                         ["wrk", "-t", "1", "-c", "10", "-d"])
+        self.assertEqual(settings.requests(10000, "small"), 10000)
+        self.assertEqual(settings.requests(10000, "1 MiB"), 1000)
+        self.assertEqual(settings.requests(100, "1 MiB"), 100)
+        self.assertIn("c100 n1000 m5", settings.loads("1 MiB"))
+        quick = bench_http.HttpSettings(build=Path("b"), out=Path("o"), side="solution", quick=True)
+        self.assertEqual(quick.requests(100, "small"), 100)
+        self.assertEqual(quick.requests(10000, "small"), 1000)
+
+    def test_the_chart_puts_a_scenario_at_one_x_for_every_file(self):
+        self.assertEqual(bench_http.scenario("c100 n1000 m5"), "c100 m5")
+        self.assertEqual(bench_http.scenario("wrk c10"), "wrk c10")
+
+    def test_nginx_and_h2o_run_one_worker_in_the_temp_dir_without_an_access_log(self):
+        with tempfile.TemporaryDirectory() as temp:
+            nginx = bench_http.write_nginx_conf(Path(temp), 8080).read_text()
+            h2o = bench_http.write_h2o_conf(Path(temp), 8080).read_text()
+        for line in ("daemon off;", "worker_processes 1;", "access_log off;", f"pid {temp}/nginx.pid;",
+                     "listen 127.0.0.1:8080;"):
+            self.assertIn(line, nginx)
+        self.assertIn("num-threads: 1", h2o)
+        self.assertNotIn("access-log", h2o)
+
+    def test_a_row_and_the_chart_data(self):
+        cells = [http_cell("nginx", 20.0), bench_http.HttpCell("h2o", "small", "c10 n100 m1", status="n/a",
+                                                                reason="h2o is not installed")]
+        bench_http.set_ratios(cells)
+        table = bench_http.markdown_table(cells)
+        self.assertIn("| small | c10 n100 m1 | nginx | 1,000 | 1.00× | – | – | 20.0 µs | 1.00× |", table)
+        self.assertIn("| small | c10 n100 m1 | h2o | n/a |", table)
+        series, data = bench_http.plot_data(cells)
+        self.assertEqual(series, [("small", "nginx")])
+        self.assertIn('0 "c10 m1" 1000.0 20.000', data)
 
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ def command_text(argv: list[str]) -> str:
     """How this run was started: the make command when make started it, else tools/syslab."""
     if "MAKELEVEL" not in os.environ:
         return shlex.join(["tools/syslab", *argv])
-    names = {"--models": "MODELS", "--levels": "LEVELS", "--seconds": "BENCH_SECONDS", "--build": "BENCH_BUILD"}
+    names = {"--sections": "BENCH", "--models": "MODELS", "--levels": "LEVELS", "--seconds": "BENCH_SECONDS", "--build": "BENCH_BUILD"}
     words = ["make", "bench"]
     for flag, value in zip(argv, argv[1:] + [""]):
         if flag == "--build" and Path(value).name == "build-bench":
@@ -315,7 +315,43 @@ def command_text(argv: list[str]) -> str:
     return shlex.join(words)
 
 
+SECTIONS = ["echo", "http1"]
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    sections = parse_list(args.sections or "") or SECTIONS
+    unknown = [name for name in sections if name not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"syslab bench: no section {', '.join(unknown)}; the sections: {' '.join(SECTIONS)}")
+    status = cmd_echo_bench(args) if "echo" in sections else 0
+    if "http1" in sections:
+        status = max(status, cmd_http_bench(args))
+    return status
+
+
+def cmd_http_bench(args: argparse.Namespace) -> int:
+    """The HTTP/1.1 section: httpd beside nginx, h2o and the floor (tools/kit/bench_http.py)."""
+    from . import bench_http
+    build = Path(args.build).resolve()
+    settings = bench_http.HttpSettings(build=build, out=Path(args.out).resolve() if args.out else build / "bench",
+                                       side=side(), quick=args.quick)
+    print(f"syslab bench http1: {len(settings.files())} files x {len(settings.loads('small'))} loads x 4 "
+          "servers, one worker each")
+    configure(build)
+    cells, problems = bench_http.run_http_bench(settings, command_text(sys.argv[1:]), ninja, build_info(build))
+    if cells:
+        print()
+        print(bench_http.plain_table(cells))
+        for line in bench_http.targets(cells):
+            print(line)
+        print(f"\nwritten to {rel(settings.out)}: http1.md, http1.json"
+              + (", http1.png" if (settings.out / "http1.png").is_file() else ""))
+    for problem in problems:
+        print(f"syslab bench: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_echo_bench(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     print(f"syslab bench: {', '.join(map(str, settings.levels))} connections, "
           f"{settings.seconds:g} s each, closed-loop, {settings.message_bytes}-byte messages")
@@ -331,7 +367,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     """Adds `bench` to tools/syslab's subcommands."""
-    p = commands.add_parser("bench", help="the echo server models side by side (build-bench/bench/)")
+    p = commands.add_parser("bench", help="the echo server models, then HTTP/1.1 servers, side by side "
+                                          "(build-bench/bench/)")
+    p.add_argument("--sections", help=f"sections to run, e.g. http1 (default: {','.join(SECTIONS)})")
     p.add_argument("--models",
                    help="models to run, e.g. iterative,epoll (default: all; floor and iterative always)")
     p.add_argument("--levels", help=f"numbers of connections (default: {','.join(map(str, DEFAULT_LEVELS))})")
@@ -358,7 +396,11 @@ def smoke_test() -> list[str]:
         settings = Settings(models=[BASELINE], levels=[10, 100], seconds=0.5, quick=True,
                             connect_timeout=1.0, build=build, out=Path(out))
         cells, problems = run_bench(settings, "tools/syslab bench --quick (make test)", configure_build=False)
-        return problems + smoke_problems(Path(out), cells)
+        problems += smoke_problems(Path(out), cells)
+    if "12-http1" in {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}:
+        from . import bench_http
+        problems += [f"HTTP/1.1: {problem}" for problem in bench_http.smoke_test(build, side(), ninja)]
+    return problems
 
 
 def smoke_problems(out: Path, cells: list[Cell]) -> list[str]:

@@ -305,7 +305,8 @@ def extra_phases():
         pass
     try:
         from . import bench
-        phases.append(("bench smoke test", "make bench runs end to end (QUICK=1, the iterative model)",
+        phases.append(("bench smoke test", "make bench runs end to end (QUICK=1, the iterative model; "
+                       "httpd, nginx, h2o and the floor on one load each)",
                        bench.smoke_test))
     except ImportError:
         pass
