@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "syslab/faults.hpp"
 #include "syslab/test.hpp"
 
 namespace {
@@ -86,6 +87,15 @@ class LeakCheck : public testing::EmptyTestEventListener {
   bool leaked_ = false;
 };
 
+// Under fault injection, faults reach the test's body only: GoogleTest's own output, its report
+// to the runner and the leak check run with faults paused. Appended after LeakCheck, so that its
+// OnTestStart runs after LeakCheck's and its OnTestEnd before (GoogleTest calls the *End events
+// in the reverse order).
+class FaultsInTestBodyOnly : public testing::EmptyTestEventListener {
+  void OnTestStart(const testing::TestInfo&) override { syslab::test::resume_faults(); }
+  void OnTestEnd(const testing::TestInfo&) override { syslab::test::pause_faults(); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,9 +105,11 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  syslab::test::pause_faults();  // resumed for each test's body only
   testing::InitGoogleTest(&argc, argv);
   auto* leak_check = new LeakCheck;  // GoogleTest owns and deletes listeners
   testing::UnitTest::GetInstance()->listeners().Append(leak_check);
+  testing::UnitTest::GetInstance()->listeners().Append(new FaultsInTestBodyOnly);
   const int failed = RUN_ALL_TESTS();
   return failed != 0 || leak_check->leaked() ? 1 : 0;
 }
