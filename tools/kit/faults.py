@@ -311,8 +311,11 @@ def check_reference_under_faults(seed: int | None = None) -> list[str]:
     built = build_library()
     if not built.ok:
         return ["the fault library does not compile:\n" + built.output[-3000:]]
+    if seed is None and os.environ.get("SYSLAB_FAULTS_SEED"):
+        seed = int(os.environ["SYSLAB_FAULTS_SEED"], 0)  # to repeat a run of make test
     run = FaultRun(seed if seed is not None else pick_seed())
-    print(f"  {run.describe()}  (make check LAB=NN REFERENCE=NN {run.make_arguments()} repeats a lab)")
+    print(f"  {run.describe()}  (SYSLAB_FAULTS_SEED={run.seed} make test repeats it; "
+          f"make check LAB=NN REFERENCE=NN {run.make_arguments()} one lab)")
     from .learner import print_outcome
     problems = []
     for lab in fault_labs():
