@@ -306,8 +306,10 @@ def check_learner(lab: Lab, cases: list[TestCase], run: FaultRun, repeat: int = 
 
 def check_reference_under_faults(seed: int | None = None) -> list[str]:
     """make test's phase: every fault lab's solution passes its selected tests under faults from
-    one seed (printed), and every suite it selects saw faults (else the selection is stale: a
-    suite that makes no call that can be faulted belongs in faults.txt, with that reason)."""
+    one seed (printed), and each lab's tests saw faults (else the run proves nothing). A suite
+    that saw none under this seed is named, for the author to look at: one that makes no call a
+    fault reaches belongs in faults.txt with that reason (whether a few calls are faulted depends
+    on the seed, so that is a notice, not a failure)."""
     built = build_library()
     if not built.ok:
         return ["the fault library does not compile:\n" + built.output[-3000:]]
@@ -333,11 +335,14 @@ def check_reference_under_faults(seed: int | None = None) -> list[str]:
             if not outcome.passed:
                 print_outcome(outcome)
                 problems.append(f"{lab.name} {outcome.case.name} fails under faults ({run.make_arguments()})")
-        problems += [f"{lab.name}: no fault reached the tests of suite {suite} "
-                     f"(under {run.make_arguments()}): leave it out in tests/{lab.name}/{FAULTS_FILE} "
-                     "with the reason, or make it call what faults reach"
-                     for suite in unfaulted_suites(outcomes)]
         made = sum(getattr(o, "faults_made", 0) for o in outcomes)
+        if outcomes and made == 0:
+            problems.append(f"{lab.name}: no fault reached any of its tests ({run.make_arguments()}): "
+                            "is the fault library preloaded, and are the tests paused throughout?")
+        quiet = unfaulted_suites(outcomes)
+        if quiet:
+            print(report.dim(f"  {lab.name}: no fault reached suite {', '.join(quiet)} with this seed "
+                             f"(one that makes no call a fault reaches belongs in tests/{lab.name}/{FAULTS_FILE})"))
         print(f"  {lab.name:<22} {sum(o.passed for o in outcomes)}/{len(outcomes)} pass under "
               f"faults ({made} faults made; {len(skipped)} tests left out)")
     return problems

@@ -169,9 +169,13 @@ bool can_be_interrupted(int fd, int flags = 0) {
   return ::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode);
 }
 
+// EAGAIN only on a pipe or a socket: on an eventfd it would mean a full counter, and a writer
+// that takes it for "already signalled" would lose the wake-up the kernel never loses.
 bool can_be_eagain(int fd, int flags = 0) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= edge_triggered.size() || edge_triggered[fd])
     return false;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) return false;
   const int status = ::fcntl(fd, F_GETFL);
   return (status >= 0 && (status & O_NONBLOCK) != 0) || (flags & MSG_DONTWAIT) != 0;
 }
