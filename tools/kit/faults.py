@@ -197,7 +197,8 @@ def left_out(lab: Lab) -> list[tuple[str, str]]:
         if not words:
             continue
         if len(words) < 2:
-            raise ValueError(f"{path.relative_to(ROOT)}:{number}: a line is \"Suite.Test reason\" "
+            shown = os.path.relpath(path, ROOT)
+            raise ValueError(f"{shown}:{number}: a line is \"Suite.Test reason\" "
                              "(a pattern such as Suite.* is allowed): the reason is missing")
         entries.append((words[0], words[1].strip()))
     return entries
