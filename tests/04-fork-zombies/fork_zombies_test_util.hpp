@@ -15,7 +15,7 @@
 
 #include "child_process.hpp"
 #include "syslab/faults.hpp"  // FaultsPaused: the helpers are the test's plumbing
-#include "syslab/proc.hpp"  // process_group_of, count_of
+#include "syslab/proc.hpp"    // process_group_of, count_of
 #include "syslab/test.hpp"
 
 namespace fork_zombies_test {

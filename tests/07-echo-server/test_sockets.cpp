@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "socket.hpp"
-#include "syslab/faults.hpp"  // without_faults: the test's own one-byte checks
 #include "syslab/error.hpp"
+#include "syslab/faults.hpp"  // without_faults: the test's own one-byte checks
 #include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 

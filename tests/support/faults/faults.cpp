@@ -17,14 +17,14 @@
 // every lab, and the learner's code is tested exactly as it was compiled.
 //
 // Faults are made only where the kernel could make them: EINTR only from a call that would
-// sleep (a blocking fd that is not a regular file, waitpid without WNOHANG); short reads and writes on pipes,
-// sockets and regular files (never a write of at most PIPE_BUF bytes to a pipe, which is atomic,
-// nor on an eventfd or timerfd, whose reads are all or nothing);
-// EAGAIN only on non-blocking fds that are not registered for edge-triggered epoll (there a
-// spurious EAGAIN would wait for an edge that never comes, which no kernel does); ERANGE only
-// while the caller's buffer is below a size drawn from the seed, so a caller that grows its
-// buffer gets through. The test library pauses faults around its own plumbing
-// (syslab_faults_pause/resume), so what is tested is the learner's code and the test's client.
+// sleep (a blocking fd that is not a regular file, waitpid without WNOHANG); short reads and writes
+// on pipes, sockets and regular files (never a write of at most PIPE_BUF bytes to a pipe, which is
+// atomic, nor on an eventfd or timerfd, whose reads are all or nothing); EAGAIN only on
+// non-blocking fds that are not registered for edge-triggered epoll (there a spurious EAGAIN would
+// wait for an edge that never comes, which no kernel does); ERANGE only while the caller's buffer
+// is below a size drawn from the seed, so a caller that grows its buffer gets through. The test
+// library pauses faults around its own plumbing (syslab_faults_pause/resume), so what is tested is
+// the learner's code and the test's client.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <grp.h>

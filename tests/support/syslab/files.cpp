@@ -1,7 +1,5 @@
 #include "syslab/files.hpp"
 
-#include "syslab/faults.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -13,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+#include "syslab/faults.hpp"
 
 namespace syslab::test {
 

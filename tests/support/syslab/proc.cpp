@@ -1,7 +1,5 @@
 #include "syslab/proc.hpp"
 
-#include "syslab/faults.hpp"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -15,6 +13,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "syslab/faults.hpp"
 #include "syslab/files.hpp"
 
 namespace syslab::test {
