@@ -23,8 +23,8 @@
 // non-blocking fds that are not registered for edge-triggered epoll (there a spurious EAGAIN would
 // wait for an edge that never comes, which no kernel does); ERANGE only while the caller's buffer
 // is below a size drawn from the seed, so a caller that grows its buffer gets through. The test
-// library pauses faults around its own plumbing (syslab_faults_pause/resume), so what is tested is
-// the learner's code and the test's client.
+// library pauses faults around its own plumbing and its clients (syslab_faults_pause/resume), so
+// that the faults land in the learner's code.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -1,7 +1,8 @@
 // The test library's side of fault injection (tests/support/faults): its own plumbing is not
 // what a test is about, so faults are paused on this thread while it runs (its pipes and
 // handshakes with the programs it starts, /proc reads, the fork of a test child, GoogleTest's
-// output and report to the runner). The learner's code, and the test's clients, still get them.
+// output and report to the runner, the echo clients). The learner's code, in the test process
+// or in a program it starts, still gets them.
 // The library is found at run time (dlsym), so without it preloaded this does nothing.
 #pragma once
 
