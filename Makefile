@@ -9,6 +9,7 @@ SYSLAB := $(PYTHON) tools/syslab
 export SYSLAB_BUILD := $(abspath $(BUILD))
 
 # Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
+# make check: FAULTS=SEED (only the run under faults; FAULTS=0: none), FAULT_KINDS=short,eintr, TSAN=0
 # make bench: BENCH=echo,http1 MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
 LAB ?=
 FORMAT ?= text
@@ -27,6 +28,8 @@ help:
 	@echo "  make watch LAB=NN       re-run the check on every save"
 	@echo "  make hint LAB=NN        the next hint for the first failing test"
 	@echo "  REFERENCE=02,04         (with check, grade or watch) build those labs from the reference"
+	@echo "  FAULTS=SEED             (with check) the lab's tests under injected faults from that seed"
+	@echo "                          (FAULTS=0: skip the run under faults; TSAN=0: the ThreadSanitizer run)"
 	@echo
 	@echo "everyone, CI:"
 	@echo "  make test               all tests against the reference solutions, plus the skeleton checks"
@@ -77,7 +80,9 @@ grade: bootstrap configure
 	@$(SYSLAB) grade --format $(FORMAT)
 
 check: bootstrap configure
-	@$(SYSLAB) check $(LAB) --repeat $(REPEAT) $(if $(TEST),--test '$(TEST)')
+	@$(SYSLAB) check $(LAB) --repeat $(REPEAT) $(if $(TEST),--test '$(TEST)') \
+	  $(if $(FAULTS),--faults '$(FAULTS)') $(if $(FAULT_KINDS),--fault-kinds '$(FAULT_KINDS)') \
+	  $(if $(TSAN),--tsan '$(TSAN)')
 
 watch: bootstrap configure
 	@$(SYSLAB) watch $(LAB)

@@ -37,11 +37,15 @@ std::array<bool, 3> wait_readable(std::array<int, 3> fds) {
 
 // Reads one stop request (a signalfd_siginfo is 128 bytes; an eventfd gives 8, a pipe what it
 // has), so that the fd is readable again only on the next request. Call it only when readable.
+// A read interrupted by a signal took nothing: read again, or the request left behind would be
+// taken for a second one (stop now) at the next poll.
 void consume_stop_request(fdio::BorrowedFd stop) {
   std::array<char, 128> request;
-  if (::read(stop.get(), request.data(), request.size()) < 0 && errno != EINTR && errno != EAGAIN) {
-    syslab::throw_errno("read stop fd");
-  }
+  ssize_t n = 0;
+  do {
+    n = ::read(stop.get(), request.data(), request.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN) syslab::throw_errno("read stop fd");
 }
 
 // Starts conn's own thread; when no thread can be made (EAGAIN: a limit of threads or memory)

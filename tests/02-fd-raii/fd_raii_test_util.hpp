@@ -17,6 +17,7 @@
 #include <string>
 #include <system_error>
 
+#include "syslab/faults.hpp"  // without_faults
 #include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 

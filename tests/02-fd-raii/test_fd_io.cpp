@@ -198,7 +198,7 @@ SYSLAB_TEST(ReadExact, ReportsEofBeforeTheBufferIsFull, 1,
             "stop looping when read_some says kEof, and return how many bytes you have",
             "return IoResult{IoStatus::kEof, got, 0}") {
   fdio::Pipe pipe = fdio::make_pipe();
-  ASSERT_EQ(::write(pipe.write_end.get(), "ab", 2), 2);
+  ASSERT_EQ(without_faults([&] { return ::write(pipe.write_end.get(), "ab", 2); }), 2);
   pipe.write_end.reset();
   char buffer[4] = {};
   const IoResult result = fdio::read_exact(pipe.read_end, buffer);
@@ -259,9 +259,9 @@ SYSLAB_TEST(DupFd, TwoFdsShareOneOffset, 2,
   EXPECT_NE(second.get(), first.get());
 
   char head[5], rest[7];
-  ASSERT_EQ(::read(first.get(), head, sizeof head), 5);
+  ASSERT_EQ(without_faults([&] { return ::read(first.get(), head, sizeof head); }), 5);
   EXPECT_EQ(kernel_pos(second.get()), 5) << "the dup did not move with the original's offset";
-  ASSERT_EQ(::read(second.get(), rest, sizeof rest), 7);
+  ASSERT_EQ(without_faults([&] { return ::read(second.get(), rest, sizeof rest); }), 7);
   EXPECT_EQ(std::string(rest, 7), ", world") << "the dup read from its own offset";
   EXPECT_EQ(kernel_pos(first.get()), 12);
 
@@ -297,7 +297,7 @@ SYSLAB_TEST(ReadToEof, WaitsOnANonBlockingFdUntilTheRealEnd, 2,
   const UniqueFd reader(read_end);
   UniqueFd writer(write_end);
   fdio::set_nonblocking(reader);
-  ASSERT_EQ(::write(writer.get(), "first ", 6), 6);
+  ASSERT_EQ(without_faults([&] { return ::write(writer.get(), "first ", 6); }), 6);
 
   std::atomic<pid_t> reader_tid{0};
   std::atomic<bool> returned{false};
@@ -315,7 +315,7 @@ SYSLAB_TEST(ReadToEof, WaitsOnANonBlockingFdUntilTheRealEnd, 2,
     return reader_tid != 0 && ::ioctl(read_end, FIONREAD, &queued) == 0 && queued == 0 &&
            (returned || read_stat(reader_tid).value_or(StatLine{}).state == 'S');
   })) << "read_to_eof neither returned nor waited within 5 s of an empty pipe";
-  ASSERT_EQ(::write(writer.get(), "second", 6), 6);
+  ASSERT_EQ(without_faults([&] { return ::write(writer.get(), "second", 6); }), 6);
   writer.reset();
   reading.join();
   EXPECT_EQ(text, "first second")

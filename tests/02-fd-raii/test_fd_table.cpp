@@ -57,7 +57,7 @@ SYSLAB_TEST(ListFds, ShowsEachFdWithTargetFlagsAndOffset, 2,
   write_file(dir / "digits", "0123456789");
   const UniqueFd file = fdio::open_file(dir / "digits", O_RDONLY);
   char three[3];
-  ASSERT_EQ(::read(file.get(), three, 3), 3);
+  ASSERT_EQ(without_faults([&] { return ::read(file.get(), three, 3); }), 3);
   const fdio::Pipe pipe = fdio::make_pipe(O_NONBLOCK);
 
   const std::vector<fdio::FdInfo> table = fdio::list_fds();
@@ -96,6 +96,7 @@ SYSLAB_TEST(
   ForkedChild child([&] {
     hold.write_end.reset();
     char byte;
+    const FaultsPaused handshake;
     return ::read(hold.read_end.get(), &byte, 1) == 0 ? 0 : 1;  // waits for the parent's close
   });
   std::vector<fdio::FdInfo> table;
@@ -152,7 +153,7 @@ SYSLAB_TEST(Fdls, ShowsAProcessTableWithFlagsAndOffsets, 2,
   write_file(dir / "watched", "abcdefgh");
   const UniqueFd file = fdio::open_file(dir / "watched", O_RDONLY);
   char four[4];
-  ASSERT_EQ(::read(file.get(), four, 4), 4);
+  ASSERT_EQ(without_faults([&] { return ::read(file.get(), four, 4); }), 4);
   const ProgramResult result = run_program({program_path("fdls"), std::to_string(::getpid())});
   ASSERT_TRUE(result.status.success()) << result.status << "\n" << result.err;
   const std::string line = line_ending_with(result.out, dir / "watched");

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "child_process.hpp"
+#include "syslab/faults.hpp"  // FaultsPaused: the helpers are the test's plumbing
 #include "syslab/proc.hpp"    // process_group_of, count_of
 #include "syslab/report.hpp"  // report_stuck
 #include "syslab/test.hpp"
@@ -46,6 +47,7 @@ inline std::optional<proc::WaitStatus> wait_within(proc::ChildProcess& child,
 // In a child: closes its copy of the pipe's write end, then blocks until the parent writes a
 // byte (returns 0) or closes its write end (returns 1).
 inline int block_until_told(OwnedFd& write_end, const OwnedFd& read_end) {
+  const FaultsPaused handshake;  // the test's own plumbing: no injected faults
   write_end.reset();
   char byte = 0;
   ssize_t n;
@@ -57,11 +59,13 @@ inline int block_until_told(OwnedFd& write_end, const OwnedFd& read_end) {
 
 // Writes the whole string to fd (a test pipe: small writes, no short counts to fear).
 inline bool send(int fd, const std::string& text) {
+  const FaultsPaused handshake;
   return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 // Reads exactly size bytes from fd, or fails the test at the deadline or at EOF.
 inline bool receive_exact(int fd, void* into, std::size_t size, const Deadline& deadline) {
+  const FaultsPaused handshake;
   auto* bytes = static_cast<char*>(into);
   std::size_t got = 0;
   while (got < size) {
@@ -82,6 +86,7 @@ inline bool receive_exact(int fd, void* into, std::size_t size, const Deadline& 
 
 // Everything up to EOF on fd, or what came before the deadline (with a test failure).
 inline std::string receive_all(int fd, const Deadline& deadline) {
+  const FaultsPaused handshake;
   std::string text;
   for (;;) {
     if (!wait_readable(fd, deadline)) {

@@ -396,7 +396,9 @@ SYSLAB_TEST(ForkChild, CopyOnWriteKeepsTheParentsMemory, 2,
     counter = 2;
     std::fill(buffer.begin(), buffer.end(), 'c');
     const View view{&counter, buffer.data(), counter, buffer.front(), buffer.back()};
-    return ::write(report.write_end.get(), &view, sizeof view) == sizeof view ? 0 : 1;
+    const ssize_t sent =
+        without_faults([&] { return ::write(report.write_end.get(), &view, sizeof view); });
+    return sent == sizeof view ? 0 : 1;
   });
   View seen{};
   ASSERT_TRUE(receive_exact(report.read_end.get(), &seen, sizeof seen, Deadline(5s)));

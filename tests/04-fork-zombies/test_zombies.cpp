@@ -135,7 +135,9 @@ SYSLAB_TEST(Orphan, ReparentedToTheSubreaper, 3,
       ChildProcess grandchild =
           proc::fork_child([&] { return block_until_told(hold.write_end, hold.read_end); });
       const pid_t pid = grandchild.release();  // the middle child leaves it behind, on purpose
-      return ::write(report.write_end.get(), &pid, sizeof pid) == sizeof pid ? 0 : 1;
+      const ssize_t sent =
+          without_faults([&] { return ::write(report.write_end.get(), &pid, sizeof pid); });
+      return sent == sizeof pid ? 0 : 1;
     });
     report.write_end.reset();
     pid_t grandchild = -1;

@@ -12,6 +12,7 @@
 
 #include "socket.hpp"
 #include "syslab/error.hpp"
+#include "syslab/faults.hpp"  // without_faults: the test's own one-byte checks
 #include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
@@ -84,7 +85,8 @@ SYSLAB_TEST(Listen, ReuseAddressRestartsAtOnceDuringTimeWait, 3,
     { net::Socket closing = std::move(pair.server); }
     char byte;
     ASSERT_TRUE(wait_readable(pair.client.fd().get(), Deadline(5s)));
-    ASSERT_EQ(::read(pair.client.fd().get(), &byte, 1), 0) << "the client should see EOF";
+    ASSERT_EQ(without_faults([&] { return ::read(pair.client.fd().get(), &byte, 1); }), 0)
+        << "the client should see EOF";
   }
   ASSERT_TRUE(poll_until(Deadline(5s), [port] { return time_wait_on(port); }))
       << "no TIME_WAIT socket on port " << port << " in /proc/net/tcp";
@@ -123,10 +125,10 @@ SYSLAB_TEST(
   EXPECT_EQ(v6only, 1) << "ListenOptions::v6_only is true by default";
 
   TcpPair pair = connect_pair(listener, "::1");
-  ASSERT_EQ(::write(pair.client.fd().get(), "6", 1), 1);
+  ASSERT_EQ(without_faults([&] { return ::write(pair.client.fd().get(), "6", 1); }), 1);
   char byte = 0;
   ASSERT_TRUE(wait_readable(pair.server.fd().get(), Deadline(5s)));
-  EXPECT_EQ(::read(pair.server.fd().get(), &byte, 1), 1);
+  EXPECT_EQ(without_faults([&] { return ::read(pair.server.fd().get(), &byte, 1); }), 1);
   EXPECT_EQ(byte, '6');
 }
 

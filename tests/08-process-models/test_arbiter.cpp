@@ -11,6 +11,7 @@
 #include "prefork_worker.hpp"
 #include "process_models_test_util.hpp"
 #include "socket.hpp"
+#include "syslab/faults.hpp"
 #include "syslab/test.hpp"
 
 using namespace models_test;
@@ -51,6 +52,7 @@ SYSLAB_TEST(Arbiter, BacksOffWhenWorkersCrashAtStart, 3,
 
   // Watch for one second. A slower machine can only fork less, never make a back-off fail.
   std::string text;
+  const FaultsPaused reading;  // the test's reading of the log: faults are for the master
   const Deadline window(1000ms);
   while (wait_readable(log.read_end.get(), window)) {
     char buffer[4096];

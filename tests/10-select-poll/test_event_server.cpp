@@ -14,6 +14,7 @@
 
 #include "rlimits.hpp"
 #include "syslab/echo_suite.hpp"
+#include "syslab/faults.hpp"
 #include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 
@@ -31,6 +32,7 @@ std::vector<std::string> poll_server() { return server_argv("poll"); }
 // Sends one byte and waits for its echo: true when it came back, false when the server closed
 // the connection instead (EOF or a reset). Throws at the deadline.
 bool echoes_one_byte(int fd, const Deadline& deadline) {
+  const FaultsPaused probe;  // the test's own one-byte probe: faults are for the server
   if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET) {
     throw std::runtime_error("send failed");
   }

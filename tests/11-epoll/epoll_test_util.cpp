@@ -7,6 +7,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "syslab/faults.hpp"
+
 namespace epoll_test {
 
 SocketPair make_socket_pair() {
@@ -17,12 +19,15 @@ SocketPair make_socket_pair() {
   return {OwnedFd(fds[0]), OwnedFd(fds[1])};
 }
 
+// The helpers are the test's side: no injected faults in them (syslab/faults.hpp).
 void put(int fd, const std::string& text) {
+  const syslab::test::FaultsPaused plumbing;
   const ssize_t n = ::write(fd, text.data(), text.size());
   ASSERT_EQ(n, static_cast<ssize_t>(text.size())) << "write: " << std::strerror(errno);
 }
 
 std::string read_some(int fd, std::size_t n) {
+  const syslab::test::FaultsPaused plumbing;
   std::string buffer(n, '\0');
   const ssize_t got = ::read(fd, buffer.data(), n);
   if (got < 0) {

@@ -17,6 +17,7 @@
 
 #include "connection_harness.hpp"
 #include "syslab/echo_suite.hpp"
+#include "syslab/faults.hpp"
 #include "syslab/test.hpp"
 
 using namespace syslab::test;
@@ -208,7 +209,8 @@ TcpPair make_tcp_pair() {
   OwnedFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   EXPECT_EQ(::setsockopt(client.get(), SOL_SOCKET, SO_RCVBUF, &fixed, sizeof fixed), 0);
   EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), length), 0);
-  OwnedFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  OwnedFd server(without_faults(
+      [&] { return ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); }));
   return {std::move(server), std::move(client)};
 }
 
@@ -245,6 +247,7 @@ SYSLAB_TEST(ConnectionOutput, CloseAfterOutputWaitsForThePeerInsteadOfResettingI
   std::string received;
   std::string failure;
   std::thread client([&] {
+    const FaultsPaused client_side;  // its raw reads are the test's: faults are for the server
     const int fd = tcp.client.get();
     const Deadline deadline(8s);
     try {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "syslab/faults.hpp"
 #include "syslab/report.hpp"
 #include "syslab/test.hpp"
 
@@ -105,12 +106,22 @@ class ExceptionNamer : public testing::EmptyTestEventListener {
       return;
     }
     if (!std::current_exception()) return;
+    const syslab::test::FaultsPaused paused;  // the runner's report, not the test's business
     std::fprintf(stderr, "syslab EXCEPTION: %s: %s\n", test_.empty() ? "?" : test_.c_str(),
                  syslab::test::current_exception_text().c_str());
     std::fflush(stderr);
   }
 
   std::string test_;
+};
+
+// Under fault injection, faults reach the test's body only: GoogleTest's own output, its report
+// to the runner and the leak check run with faults paused. Appended after LeakCheck, so that its
+// OnTestStart runs after LeakCheck's and its OnTestEnd before (GoogleTest calls the *End events
+// in the reverse order).
+class FaultsInTestBodyOnly : public testing::EmptyTestEventListener {
+  void OnTestStart(const testing::TestInfo&) override { syslab::test::resume_faults(); }
+  void OnTestEnd(const testing::TestInfo&) override { syslab::test::pause_faults(); }
 };
 
 }  // namespace
@@ -122,10 +133,12 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  syslab::test::pause_faults();  // resumed for each test's body only
   testing::InitGoogleTest(&argc, argv);
   auto* leak_check = new LeakCheck;  // GoogleTest owns and deletes listeners
   testing::UnitTest::GetInstance()->listeners().Append(leak_check);
   testing::UnitTest::GetInstance()->listeners().Append(new ExceptionNamer);
+  testing::UnitTest::GetInstance()->listeners().Append(new FaultsInTestBodyOnly);
   const int failed = RUN_ALL_TESTS();
   return failed != 0 || leak_check->leaked() ? 1 : 0;
 }

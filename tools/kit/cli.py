@@ -33,7 +33,9 @@ def need_lab(args: argparse.Namespace) -> labs_mod.Lab:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    return learner.check(need_lab(args), pattern=args.test, repeat=args.repeat)
+    from . import checks  # the runs after the plain one: ThreadSanitizer, faults
+    return checks.check(need_lab(args), pattern=args.test, repeat=args.repeat, faults=args.faults,
+                        kinds=args.fault_kinds, tsan=args.tsan)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -64,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lab", nargs="?", default="")
     p.add_argument("--test", default="", help="only the tests matching this name or pattern")
     p.add_argument("--repeat", type=int, default=1, help="run each test N times; any failure counts")
+    p.add_argument("--faults", default="", help="SEED: only the run under faults, from that seed; "
+                   "0: none (default: one after the plain run passes, with a seed picked here)")
+    p.add_argument("--fault-kinds", default="", help="which faults (short,eintr,eagain,...)")
+    p.add_argument("--tsan", default="", help="0: no ThreadSanitizer run of a thread lab")
     p.set_defaults(run=cmd_check)
     p = commands.add_parser("grade", help="every lab: one table")
     p.add_argument("--format", choices=["text", "json"], default="text")

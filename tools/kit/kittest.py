@@ -293,6 +293,9 @@ def extra_phases():
         from . import faults
         phases.append(("fault library", "fault injection: each fault happens, only where it may, "
                        "repeatably", faults.check_faults))
+        if faults.fault_labs():
+            phases.append(("labs under faults", "the reference under injected faults (the labs with "
+                           "tests/NN-name/faults.txt, one seed)", faults.check_reference_under_faults))
     except ImportError:
         pass
     try:

@@ -57,21 +57,24 @@ class LabResult:
 
 
 def run_cases(binary: Path, cases: list[TestCase], repeat: int = 1,
-              on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+              on_outcome: Callable[[Outcome], None] | None = None,
+              run: Callable[[Path, TestCase], Outcome] | None = None) -> list[Outcome]:
     """Runs every case of one binary; see run_jobs."""
-    return run_jobs([(binary, case) for case in cases], repeat, on_outcome)
+    return run_jobs([(binary, case) for case in cases], repeat, on_outcome, run)
 
 
 def run_jobs(jobs: list[tuple[Path, TestCase]], repeat: int = 1,
-             on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+             on_outcome: Callable[[Outcome], None] | None = None,
+             run: Callable[[Path, TestCase], Outcome] | None = None) -> list[Outcome]:
     """Runs every case (repeat times; its outcome is its first non-PASS), WORKERS at once, each
     in its own process (runner.run_case). A serial case (tests/serial-tests.txt) runs alone
     once the others are done. Outcomes come back, and go to on_outcome as soon as every case
-    before them is done, in the order of the jobs."""
+    before them is done, in the order of the jobs. run: what runs one case (default run_case;
+    faults.py's runs it under faults)."""
     def run_repeated(binary: Path, case: TestCase) -> Outcome:
         first = None
         for attempt in range(repeat):
-            outcome = run_case(binary, case)
+            outcome = (run or run_case)(binary, case)
             first = first or outcome
             if not outcome.passed:
                 if repeat > 1:
@@ -103,9 +106,11 @@ def run_jobs(jobs: list[tuple[Path, TestCase]], repeat: int = 1,
 
 def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1,
              progress: bool = True, before_run: Callable[[list[TestCase]], None] | None = None,
-             on_outcome: Callable[[Outcome], None] | None = None) -> LabResult:
+             on_outcome: Callable[[Outcome], None] | None = None,
+             run: Callable[[Path, TestCase], Outcome] | None = None) -> LabResult:
     """Builds the lab's targets on one side (showing the progress when there is work) and runs
-    its tests: before_run sees the cases first, on_outcome each outcome in order (run_jobs)."""
+    its tests: before_run sees the cases first (and may drop some from the list), on_outcome
+    each outcome in order, run runs each case (run_jobs)."""
     shown = build_mod.Progress(f"building lab {lab.number}") if progress else None
     built = build_mod.build_lab(lab, side, shown)
     if not built.ok:
@@ -114,8 +119,8 @@ def evaluate(lab: Lab, side: str = "learner", pattern: str = "", repeat: int = 1
     cases = select_cases(all_cases, pattern)
     if before_run:
         before_run(cases)
-    return LabResult(lab, True, built, run_cases(lab.test_binary(side), cases, repeat, on_outcome),
-                     all_cases)
+    return LabResult(lab, True, built,
+                     run_cases(lab.test_binary(side), cases, repeat, on_outcome, run), all_cases)
 
 
 def select_cases(cases: list[TestCase], pattern: str) -> list[TestCase]:
@@ -202,8 +207,10 @@ def from_reference(lab: Lab, reference: list[str]) -> bool:
                for r in reference)
 
 
-def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
-    """make check LAB=NN: exit 0 only when every test passes."""
+def check(lab: Lab, pattern: str = "", repeat: int = 1,
+          after_pass: Callable[[list[TestCase]], int] | None = None) -> int:
+    """make check LAB=NN: exit 0 only when every test passes. after_pass: what runs once every
+    test passed (checks.py: ThreadSanitizer, faults), given the cases; its exit status counts."""
     reference = build_mod.reference_labs()
     if from_reference(lab, reference):
         print(report.dim(f"lab {lab.number} is built from the reference solution "
@@ -230,7 +237,7 @@ def check(lab: Lab, pattern: str = "", repeat: int = 1) -> int:
     failure = result.first_failure()
     if failure is None:
         print(report.paint("every test passes.", "32"))
-        return 0
+        return after_pass([o.case for o in result.outcomes]) if after_pass else 0
     print(f"\nfirst failure: {failure.case.name}  ({failure.verdict})")
     print(f"  re-run just that test:  {rerun_command(lab, failure.case)}")
     print_hints(failure, lab)

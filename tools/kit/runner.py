@@ -102,8 +102,10 @@ def serial_patterns(lab: str, path: Path = SERIAL_FILE) -> list[str]:
     return patterns
 
 
-def run_case(binary: Path, case: TestCase, timeout: int = 0) -> Outcome:
-    """Runs one test case in a new session, so that its whole process group can be killed."""
+def run_case(binary: Path, case: TestCase, timeout: int = 0,
+             env: dict[str, str] | None = None) -> Outcome:
+    """Runs one test case in a new session, so that its whole process group can be killed.
+    env: variables added to the test's environment (faults.py's fault injection)."""
     limit = timeout or case.timeout or DEFAULT_TIMEOUT
     with tempfile.TemporaryDirectory(prefix="syslab-run-") as scratch:
         report = Path(scratch) / "report.json"
@@ -113,7 +115,7 @@ def run_case(binary: Path, case: TestCase, timeout: int = 0) -> Outcome:
         with open(log_path, "w+b") as log:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                        start_new_session=True, cwd=scratch,
-                                       env={**os.environ, **TEST_ENV, "TMPDIR": scratch})
+                                       env={**os.environ, **TEST_ENV, **(env or {}), "TMPDIR": scratch})
             try:
                 returncode = process.wait(timeout=limit)
                 blocked = ""

@@ -16,13 +16,15 @@
 // programs; a preloaded library reaches them through the environment with no second build of
 // every lab, and the learner's code is tested exactly as it was compiled.
 //
-// Faults are made only where the kernel could make them: short reads and writes on pipes,
-// sockets and regular files (never on an eventfd or timerfd, whose reads are all or nothing);
-// EAGAIN only on non-blocking fds that are not registered for edge-triggered epoll (there a
-// spurious EAGAIN would wait for an edge that never comes, which no kernel does); ERANGE only
-// while the caller's buffer is below a size drawn from the seed, so a caller that grows its
-// buffer gets through. The test library pauses faults around its own plumbing
-// (syslab_faults_pause/resume), so what is tested is the learner's code and the test's client.
+// Faults are made only where the kernel could make them: EINTR only from a call that would
+// sleep (a blocking fd that is not a regular file, waitpid without WNOHANG); short reads and writes
+// on pipes, sockets and regular files (never a write of at most PIPE_BUF bytes to a pipe, which is
+// atomic, nor on an eventfd or timerfd, whose reads are all or nothing); EAGAIN only on
+// non-blocking fds that are not registered for edge-triggered epoll (there a spurious EAGAIN would
+// wait for an edge that never comes, which no kernel does); ERANGE only while the caller's buffer
+// is below a size drawn from the seed, so a caller that grows its buffer gets through. The test
+// library pauses faults around its own plumbing and its clients (syslab_faults_pause/resume), so
+// that the faults land in the learner's code.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -39,6 +41,7 @@
 #include <atomic>
 #include <bitset>
 #include <cerrno>
+#include <climits>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -148,15 +151,31 @@ std::uint64_t roll(unsigned kind) {
 // fds registered with EPOLLET in this process: no spurious EAGAIN for them.
 std::bitset<65536> edge_triggered;
 
-bool can_be_short(int fd) {
+// A write of at most PIPE_BUF bytes to a pipe is atomic (pipe(7)): all of it or none, never short.
+bool can_be_short(int fd, std::size_t count, bool writing) {
   struct stat info {};
   if (::fstat(fd, &info) != 0) return false;
-  return S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode) || S_ISREG(info.st_mode);
+  if (S_ISFIFO(info.st_mode)) return !writing || count > PIPE_BUF;
+  return S_ISSOCK(info.st_mode) || S_ISREG(info.st_mode);
 }
 
+// EINTR comes only from a call that sleeps: never on a non-blocking fd (nor with MSG_DONTWAIT),
+// which returns at once, nor on a regular file or a directory, which the kernel does not interrupt.
+bool can_be_interrupted(int fd, int flags = 0) {
+  if ((flags & MSG_DONTWAIT) != 0) return false;
+  const int status = ::fcntl(fd, F_GETFL);
+  if (status < 0 || (status & O_NONBLOCK) != 0) return false;
+  struct stat info {};
+  return ::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode);
+}
+
+// EAGAIN only on a pipe or a socket: on an eventfd it would mean a full counter, and a writer
+// that takes it for "already signalled" would lose the wake-up the kernel never loses.
 bool can_be_eagain(int fd, int flags = 0) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= edge_triggered.size() || edge_triggered[fd])
     return false;
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) return false;
   const int status = ::fcntl(fd, F_GETFL);
   return (status >= 0 && (status & O_NONBLOCK) != 0) || (flags & MSG_DONTWAIT) != 0;
 }
@@ -172,7 +191,8 @@ Function real(const char* name) {
 // A read-like or write-like call: EINTR or EAGAIN before anything happens, or a shorter count.
 // `count` is what the caller asked for; returns the count to pass on, or -1 with errno set.
 ssize_t fault_before_io(const char* call, int fd, std::size_t& count, int flags = 0) {
-  if (roll(kEintr) != 0) {
+  const bool writing = call[0] == 'w' || call[0] == 's';  // write, send, sendto
+  if (roll(kEintr) != 0 && can_be_interrupted(fd, flags)) {
     record("%s(fd %d, %zu) -> EINTR", call, fd, count);
     errno = EINTR;
     return -1;
@@ -183,7 +203,7 @@ ssize_t fault_before_io(const char* call, int fd, std::size_t& count, int flags 
     return -1;
   }
   if (count > 1) {
-    if (const std::uint64_t draw = roll(kShort); draw != 0 && can_be_short(fd)) {
+    if (const std::uint64_t draw = roll(kShort); draw != 0 && can_be_short(fd, count, writing)) {
       const std::size_t shorter = 1 + static_cast<std::size_t>((draw >> 11) % (count - 1));
       record("%s(fd %d, %zu) -> at most %zu (short)", call, fd, count, shorter);
       count = shorter;
@@ -265,7 +285,7 @@ ssize_t sendto(int fd, const void* buffer, std::size_t count, int flags, const s
 // accept: EINTR, or ECONNABORTED (a connection that was reset while it waited in the queue; the
 // one behind it is still there, and a server must go on to it).
 static int fault_before_accept(const char* call, int fd) {
-  if (roll(kEintr) != 0) {
+  if (roll(kEintr) != 0 && can_be_interrupted(fd)) {
     record("%s(fd %d) -> EINTR", call, fd);
     errno = EINTR;
     return -1;
@@ -292,7 +312,7 @@ int accept4(int fd, sockaddr* address, socklen_t* length, int flags) {
 
 pid_t waitpid(pid_t pid, int* status, int options) {
   static const auto next = real<pid_t (*)(pid_t, int*, int)>("waitpid");
-  if (roll(kEintr) != 0) {
+  if (roll(kEintr) != 0 && (options & WNOHANG) == 0) {  // WNOHANG never sleeps
     record("waitpid(%d) -> EINTR", static_cast<int>(pid));
     errno = EINTR;
     return -1;

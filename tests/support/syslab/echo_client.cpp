@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "syslab/faults.hpp"
+
 namespace syslab::test::echo {
 
 void fail(const std::string& what, int error) {
@@ -34,6 +36,7 @@ void set_nodelay(int fd) {
 }
 
 int try_connect(std::uint16_t port, const Deadline& deadline, OwnedFd& conn) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   OwnedFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) fail("socket", errno);
   sockaddr_in address{};
@@ -60,6 +63,7 @@ OwnedFd connect_loopback(std::uint16_t port, const Deadline& deadline) {
 }
 
 void send_all(int fd, std::string_view bytes, const Deadline& deadline) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   std::size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n =
@@ -87,6 +91,7 @@ std::string recv_exact(int fd, std::size_t n, const Deadline& deadline) {
 }
 
 std::string recv_until(int fd, std::size_t max, const Deadline& deadline) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   std::string got;
   char buffer[65536];
   while (got.size() < max) {
@@ -105,6 +110,7 @@ std::string recv_until(int fd, std::size_t max, const Deadline& deadline) {
 }
 
 bool wait_for_close(int fd, const Deadline& deadline) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
@@ -116,6 +122,7 @@ bool wait_for_close(int fd, const Deadline& deadline) {
 
 std::string exchange(int fd, std::string_view payload, const Deadline& deadline,
                      const std::vector<std::size_t>& pieces) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   std::string got;
   got.reserve(payload.size());
   std::size_t sent = 0;
@@ -149,6 +156,7 @@ std::string exchange(int fd, std::string_view payload, const Deadline& deadline,
 }
 
 std::size_t send_until_full(int fd, std::chrono::milliseconds quiet, std::size_t limit) {
+  const FaultsPaused client;  // the test's client: the faults are for the server
   const std::string chunk(65536, 's');
   std::size_t sent = 0;
   while (sent < limit) {

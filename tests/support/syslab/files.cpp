@@ -12,6 +12,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "syslab/faults.hpp"
+
 namespace syslab::test {
 
 namespace {
@@ -36,6 +38,7 @@ TempDir::~TempDir() {
 }
 
 std::string read_file(const std::string& path) {
+  const FaultsPaused plumbing;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_errno("cannot open \"" + path + "\"");
   std::ostringstream contents;
@@ -44,6 +47,7 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file(const std::string& path, const std::string& contents) {
+  const FaultsPaused plumbing;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw_errno("cannot create \"" + path + "\"");
   out << contents;
@@ -53,6 +57,7 @@ void write_file(const std::string& path, const std::string& contents) {
 std::map<int, std::string> open_fds() { return fds_of(::getpid()); }
 
 std::map<int, std::string> fds_of(pid_t pid) {
+  const FaultsPaused plumbing;
   std::map<int, std::string> fds;
   const std::string path = "/proc/" + std::to_string(pid) + "/fd";
   DIR* dir = ::opendir(path.c_str());
@@ -90,6 +95,7 @@ int kernel_flags(int fd, pid_t pid) {
 }
 
 void write_text(int fd, std::string_view text) {
+  const FaultsPaused plumbing;
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
@@ -99,6 +105,7 @@ void write_text(int fd, std::string_view text) {
 }
 
 std::optional<std::string> read_until_eof(int fd, const Deadline& deadline) {
+  const FaultsPaused plumbing;
   std::string text;
   for (;;) {
     if (!wait_readable(fd, deadline)) return std::nullopt;

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "syslab/faults.hpp"
 #include "syslab/files.hpp"
 
 namespace syslab::test {
@@ -27,6 +28,7 @@ std::string proc_path(pid_t id, std::string_view file) {
 // or the kernel refuses it (syscall and wchan need ptrace access, which a container may deny;
 // the refusal may come at open or at read, so the error is looked at here, not in an ifstream).
 std::optional<std::string> try_read(const std::string& path) {
+  const FaultsPaused plumbing;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::string text;

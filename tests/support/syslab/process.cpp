@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "syslab/faults.hpp"
 #include "syslab/files.hpp"
 #include "syslab/report.hpp"
 
@@ -44,6 +45,7 @@ int open_pidfd(pid_t pid) {
 
 // Waits for pid to end, up to the deadline, using a pidfd so that no sleep is needed.
 std::optional<ExitStatus> wait_with_deadline(pid_t pid, int pidfd, const Deadline& deadline) {
+  const FaultsPaused plumbing;
   if (!wait_readable(pidfd, deadline)) return std::nullopt;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -62,6 +64,7 @@ std::vector<pid_t> process_tree(pid_t root) {
 }
 
 void kill_and_reap(pid_t pid) {
+  const FaultsPaused plumbing;
   ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -154,6 +157,7 @@ ExitStatus decode_wait_status(int status) {
 }
 
 ProgramResult run_program(const std::vector<std::string>& argv, const RunOptions& options) {
+  const FaultsPaused plumbing;  // the program itself (a new image) gets its faults
   const Deadline deadline(options.timeout);
   TestPipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   ProgramResult result;
@@ -212,8 +216,14 @@ std::string program_path(const std::string& name) {
 
 ForkedChild::ForkedChild(const std::function<int()>& body) {
   std::fflush(nullptr);  // or the child would print the parent's buffered output again
+  pause_faults();
   pid_ = ::fork();
-  if (pid_ < 0) throw_errno("fork");
+  const int fork_error = errno;
+  resume_faults();  // in both: the child runs the code under test, with faults as its parent
+  if (pid_ < 0) {
+    errno = fork_error;
+    throw_errno("fork");
+  }
   if (pid_ == 0) {
     int code = kThrew;
     try {
@@ -223,6 +233,7 @@ ForkedChild::ForkedChild(const std::function<int()>& body) {
       std::fprintf(stderr, "syslab CHILD THREW: %d %s\n", ::getpid(),
                    current_exception_text().c_str());
     }
+    pause_faults();  // what the child says must reach the runner
     std::fflush(nullptr);
     ::_exit(code);  // not exit(): the parent's atexit handlers and GoogleTest must not run here
   }
@@ -257,6 +268,7 @@ ScopedIgnoreSigpipe::~ScopedIgnoreSigpipe() { ::sigaction(SIGPIPE, &previous_, n
 std::vector<pid_t> child_pids() { return children_of(::getpid()); }
 
 std::vector<pid_t> children_of(pid_t parent) {
+  const FaultsPaused plumbing;
   std::vector<pid_t> children;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) throw_errno("opendir /proc");

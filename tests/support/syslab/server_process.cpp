@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "syslab/echo_client.hpp"  // fail
+#include "syslab/faults.hpp"
 #include "syslab/report.hpp"
 
 namespace syslab::test::echo {
@@ -16,6 +17,7 @@ using namespace std::chrono_literals;
 
 ServerProcess::ServerProcess(std::vector<std::string> argv, std::chrono::milliseconds startup)
     : argv_(std::move(argv)) {
+  const FaultsPaused plumbing;  // the server (a new image) gets its faults; its start is ours
   TestPipe out = make_pipe();
   std::vector<char*> args;
   for (std::string& arg : argv_) args.push_back(arg.data());
@@ -91,6 +93,7 @@ void ServerProcess::signal(int signal) const {
 
 bool ServerProcess::running() {
   if (status_) return false;
+  const FaultsPaused plumbing;
   int status = 0;
   const pid_t done = ::waitpid(pid_, &status, WNOHANG);
   if (done == pid_) status_ = decode_wait_status(status);
@@ -104,6 +107,7 @@ std::optional<ExitStatus> ServerProcess::wait(const Deadline& deadline) {
 
 ExitStatus ServerProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return {};
+  const FaultsPaused plumbing;
   if (status_) return *status_;
   ::kill(pid_, SIGTERM);
   if (wait(Deadline(grace))) return *status_;
