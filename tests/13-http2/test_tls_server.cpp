@@ -128,7 +128,8 @@ SYSLAB_TEST(TlsServer, SilentClientsDoNotStopTheOthers, 3,
   OwnedFd half = tls_test::connect_tcp(server.port());
   write_text(half.get(), std::string("\x16\x03\x01\x02\x00\x01", 6));  // a record header, 1 byte
   // Both are accepted and handshaking: the loop has taken them before curl comes.
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return server.open_fd_count() >= baseline + 2; }));
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return server.open_fd_count() >= baseline + 2; }))
+      << "the server did not accept two clients: is it stuck in the first one's handshake?";
   expect_answered(server.port());
   expect_answered(server.port());
   silent.reset();
@@ -189,7 +190,9 @@ SYSLAB_TEST(TlsServer, LargeBodiesArriveWholeBothWays, 3,
             "read first) readable") {
   const std::string big = echo::payload(1 << 20, 7);
   WebRoot root(big);
-  TlsServer server(tls_test::ServerSetup::serving(root.dir.path()));
+  tls_test::ServerSetup setup = tls_test::ServerSetup::serving(root.dir.path());
+  setup.send_buffer = 8192;  // and the client's receive buffer is 4 KiB: the server's writes block
+  TlsServer server(setup);
   const std::size_t baseline = server.open_fd_count();
   {
     tls_test::TlsClient slow(server.port(), 4096);

@@ -146,6 +146,11 @@ std::string TlsClient::read_some(std::size_t max) {
   }
   const int error = SSL_get_error(ssl_, 0);
   if (error == SSL_ERROR_ZERO_RETURN) return {};
+  if (error == SSL_ERROR_WANT_READ && errno == EAGAIN) {
+    throw std::runtime_error(
+        "nothing from the server for 10 s: it stalled (a write waiting for "
+        "the wrong readiness?)");
+  }
   throw std::runtime_error("TLS read (SSL_get_error " + std::to_string(error) + ", errno " +
                            std::to_string(errno) + "): " + openssl_errors());
 }

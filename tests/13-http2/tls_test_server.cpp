@@ -2,9 +2,12 @@
 #include "tls_test_server.hpp"
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 #include "app.hpp"
 #include "channel.hpp"
@@ -54,7 +57,13 @@ int run_server(const ServerSetup& setup, int ready_fd, int stop_fd) {
   options.make_poller = [] { return reactor::make_poller("epoll", reactor::Trigger::kEdge); };
   options.connection.handshake_timeout = setup.handshake_timeout;
   options.make_transport =
-      tls::tls_transports(std::make_shared<const tls::TlsContext>(cert_path(), key_path()));
+      [tls = tls::tls_transports(std::make_shared<const tls::TlsContext>(cert_path(), key_path())),
+       size = setup.send_buffer](fdio::UniqueFd socket) {
+        if (size > 0 && ::setsockopt(socket.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0) {
+          throw std::system_error(errno, std::generic_category(), "setsockopt SO_SNDBUF");
+        }
+        return tls(std::move(socket));
+      };
   reactor::Server server(loop, std::move(listener), options);
   http::AppOptions app;
   app.root = setup.root;

@@ -29,7 +29,8 @@ struct ServerSetup {
   }
 
   std::chrono::milliseconds handshake_timeout{10'000};  // the reactor's ConnectionOptions
-  std::string root;  // served as static files (GET /NAME); empty: the application's routes only
+  std::string root;     // served as static files (GET /NAME); empty: the application's routes only
+  int send_buffer = 0;  // SO_SNDBUF of each accepted socket when not 0: small, its writes block
 };
 
 class TlsServer {
