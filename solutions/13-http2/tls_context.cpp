@@ -100,7 +100,6 @@ void TlsContext::load_identity(const std::string& cert_file, const std::string& 
   // END SOLUTION
 }
 
-// [slide:apply_settings]
 void TlsContext::apply_settings() {
   // BEGIN SOLUTION: TLS 1.2 at least (SSL_CTX_set_min_proto_version); options: no renegotiation, no compression, the server's cipher order; TLS 1.2 ciphers: ECDHE with AEAD only (RFC 9113 §9.2.2); modes: partial writes, a moving write buffer, idle buffers released
   SSL_CTX* ctx = ctx_.get();
@@ -126,6 +125,5 @@ void TlsContext::apply_settings() {
                             SSL_MODE_RELEASE_BUFFERS);
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace tls

@@ -83,7 +83,6 @@ fdio::IoResult TlsTransport::write_some(std::string_view bytes) {
   // END SOLUTION
 }
 
-// [slide:tls_outcome_of]
 fdio::IoResult TlsTransport::outcome_of(int result, Call call) {
   // BEGIN SOLUTION: sort SSL_get_error (keep errno first): WANT_READ / WANT_WRITE: wait_for that readiness (kInterrupted when errno is EINTR); ZERO_RETURN (close_notify): kEof for a read, kPeerClosed otherwise; SYSCALL: errno 0, EPIPE or ECONNRESET is kPeerClosed, else throw naming the call; SSL: an unexpected EOF is kPeerClosed, else throw_openssl_error naming the call
   const int saved_errno = errno;  // what the socket said, before anything else can change it
@@ -117,7 +116,6 @@ fdio::IoResult TlsTransport::outcome_of(int result, Call call) {
   throw_openssl_error(std::string(name_of(call)) + " on fd " + std::to_string(socket_.get()));
   // END SOLUTION
 }
-// [/slide]
 
 // Remembers what `call` waits for, for waits_for.
 fdio::IoResult TlsTransport::wait_for(Call call, mux::Interest interest) {
