@@ -1,8 +1,8 @@
 // Lab 13: TLS under lab 11's transport seam. A TlsTransport owns an accepted non-blocking socket
 // and an OpenSSL SSL on it; the reactor drives the handshake and the records with the same calls
 // as a plain socket, and the HTTP code above never knows. OpenSSL's "want read" and "want write"
-// become kWouldBlock plus the readiness to wait for, which may be the other one: a read that must
-// first write (a key update's answer), a write that must first read.
+// become kWouldBlock plus the readiness to wait for, which may be the other one: the handshake
+// reads and writes, and OpenSSL's contract lets a read want to write and a write want to read.
 // Look at: strace -e trace=network,read,write httpd ...: each SSL_read is a read(2) of a record
 // header and one of its body; the handshake's SSL_accept returns after each flight.
 #pragma once
