@@ -74,7 +74,10 @@ SYSLAB_TEST(TlsServer, AlpnAgreesOnH2ThenHttp11, 3,
             "no ALPN from the client: nothing is agreed, and the server speaks HTTP/1.1",
             "nothing we speak offered: RFC 7301 §3.2 says the fatal alert "
             "no_application_protocol: the callback returns SSL_TLSEXT_ERR_ALERT_FATAL") {
-  TlsServer server;
+  TempDir dir;
+  tls_test::ServerSetup setup;
+  setup.protocol_log = dir / "protocols";
+  TlsServer server(setup);
   const std::size_t baseline = server.open_fd_count();
   EXPECT_EQ(alpn_line(tls_test::s_client(server.port(), {"-alpn", "h2"})), "ALPN protocol: h2");
   EXPECT_EQ(alpn_line(tls_test::s_client(server.port(), {"-alpn", "http/1.1"})),
@@ -90,6 +93,9 @@ SYSLAB_TEST(TlsServer, AlpnAgreesOnH2ThenHttp11, 3,
   EXPECT_NE(unknown.err.find("no application protocol"), std::string::npos)
       << "the alert must be no_application_protocol: " << unknown.err;
   EXPECT_TRUE(tls_test::fds_back_to(server, baseline));
+  // The server's side of it: what each open connection's transport says (the codec's choice).
+  EXPECT_EQ(read_file(dir / "protocols"), "h2\nhttp/1.1\nh2\n\n")
+      << "TlsTransport::selected_protocol() is SSL_get0_alpn_selected, empty without ALPN";
   EXPECT_EQ(server.stop().describe(), "exited 0");
 }
 

@@ -32,10 +32,14 @@ namespace {
 // Each connection, once its handshake is done, gets lab 12's HTTP/1.1 codec (whatever ALPN said:
 // these tests are about the transport; lab 13's httpd chooses the codec from it).
 void serve_http1(reactor::Server& server, const http::Handler& handler,
-                 const http::Http1Options& options) {
+                 const http::Http1Options& options, const std::string& protocol_log) {
   server.on_message(http::on_http1_message);
-  server.on_connection([&handler, &options](const reactor::Connection::Ptr& conn) {
+  server.on_connection([&](const reactor::Connection::Ptr& conn) {
     if (!conn->connected()) return;
+    if (!protocol_log.empty()) {
+      const std::string line = std::string(conn->transport().selected_protocol()) + "\n";
+      write_file(protocol_log, read_file(protocol_log) + line);
+    }
     auto http = std::make_shared<http::Http1Connection>(*conn, handler, options, http::AccessLog{});
     conn->set_context(http);
     conn->on_drained(http::on_http1_drained);
@@ -69,7 +73,8 @@ int run_server(const ServerSetup& setup, int ready_fd, int stop_fd) {
   app.root = setup.root;
   const http::Handler handler = http::make_app(app);
   const http::Http1Options http_options;
-  serve_http1(server, handler, http_options);
+  if (!setup.protocol_log.empty()) write_file(setup.protocol_log, "");
+  serve_http1(server, handler, http_options, setup.protocol_log);
 
   reactor::Channel stop(loop, fdio::BorrowedFd(stop_fd));
   stop.on_readable([&] {
