@@ -198,6 +198,7 @@ SYSLAB_TEST(TlsServer, LargeBodiesArriveWholeBothWays, 3,
   WebRoot root(big);
   tls_test::ServerSetup setup = tls_test::ServerSetup::serving(root.dir.path());
   setup.send_buffer = 8192;  // and the client's receive buffer is 4 KiB: the server's writes block
+  setup.threads = 2;         // each SSL made on the acceptor's thread, used on an I/O loop's
   TlsServer server(setup);
   const std::size_t baseline = server.open_fd_count();
   {

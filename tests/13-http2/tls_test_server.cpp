@@ -59,6 +59,7 @@ int run_server(const ServerSetup& setup, int ready_fd, int stop_fd) {
 
   reactor::ServerOptions options;
   options.make_poller = [] { return reactor::make_poller("epoll", reactor::Trigger::kEdge); };
+  options.threads = setup.threads;
   options.connection.handshake_timeout = setup.handshake_timeout;
   options.make_transport =
       [tls = tls::tls_transports(std::make_shared<const tls::TlsContext>(cert_path(), key_path())),

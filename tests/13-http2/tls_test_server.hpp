@@ -30,6 +30,7 @@ struct ServerSetup {
 
   std::chrono::milliseconds handshake_timeout{10'000};  // the reactor's ConnectionOptions
   std::string root;     // served as static files (GET /NAME); empty: the application's routes only
+  int threads = 0;      // the reactor's I/O loops on their own threads (0: one loop does all)
   int send_buffer = 0;  // SO_SNDBUF of each accepted socket when not 0: small, its writes block
   // When not empty: each connection, once open, appends the protocol ALPN agreed on (the
   // server's view, conn->transport().selected_protocol()) as a line to this file.
