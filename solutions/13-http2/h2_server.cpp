@@ -1,0 +1,187 @@
+// Lab 13: one port, HTTP/1.1 and HTTP/2, on lab 11's reactor (see h2_server.hpp).
+#include "h2_server.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "channel.hpp"
+#include "event_loop.hpp"
+#include "h2c_upgrade.hpp"
+#include "poller_choice.hpp"
+
+namespace h2 {
+
+Server::Server(reactor::EventLoop& base_loop, Endpoint endpoint, http::Handler handler,
+               ServerOptions options, http::AccessLog log)
+    : base_loop_(base_loop),
+      handler_(std::move(handler)),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      server_(base_loop, std::move(endpoint.listener), [this, &endpoint] {
+        reactor::ServerOptions server_options;
+        server_options.threads = options_.threads;
+        server_options.make_poller = [] {
+          return reactor::make_poller("epoll", reactor::Trigger::kEdge);
+        };
+        server_options.connection = options_.connection;
+        server_options.make_transport = std::move(endpoint.make_transport);
+        return server_options;
+      }()) {
+  // A never-reading client: responses (HTTP/1.1) and frames (HTTP/2) stop above the mark where
+  // its reading stops.
+  const std::size_t mark = options_.connection.high_water_mark;
+  options_.http1.output_limit = std::max(options_.http1.output_limit, mark);
+  options_.http2.output_limit = mark;
+  options_.http2.max_body = options_.http1.limits.max_body;
+  options_.http2.idle_timeout = options_.http1.keepalive_timeout;
+  options_.http2.server_name = options_.http1.server_name;
+  if (options_.h2c_upgrade) {
+    options_.http1.upgrade = [this](reactor::Connection& conn, const http::Request& request,
+                                    std::string_view rest) { return upgrade(conn, request, rest); };
+  }
+  server_.on_message(h2::on_message);
+  server_.on_connection([this](const ConnectionPtr& conn) { connection_changed(conn); });
+}
+
+Server::~Server() {
+  if (grace_timer_ != 0) base_loop_.cancel(grace_timer_);
+}
+
+void Server::start() { server_.start(); }
+
+void Server::connection_changed(const ConnectionPtr& conn) {
+  if (!conn->connected()) {
+    const std::lock_guard lock(mutex_);
+    open_.erase(conn->id());
+    return;
+  }
+  // Until its first bytes say which protocol, a connection has only the sniffer; it has as long
+  // as HTTP/1.1 gives a request head.
+  auto sniffer = std::make_shared<ProtocolSniffer>(
+      *conn,
+      [this](reactor::Connection& c, Protocol protocol, reactor::IoBuffer& bytes) {
+        install(c, protocol, bytes);
+      },
+      options_.http1.header_timeout);
+  conn->set_context(sniffer);
+  conn->on_drained(h2::on_drained);
+  {
+    const std::lock_guard lock(mutex_);
+    open_[conn->id()] = conn;
+  }
+  if (stopping_) {  // it came in while the stop was on its way
+    conn->close();
+    return;
+  }
+  sniffer->start();
+}
+
+// [slide:install]
+void Server::install(reactor::Connection& conn, Protocol protocol, reactor::IoBuffer& bytes) {
+  // BEGIN SOLUTION: HTTP/2: a new Http2Connection as the context, started, given the bytes; HTTP/1.1: a new Http1Connection (with options_.http1, which carries the upgrade hook), started, given the bytes; either is told to stop at once if the server is stopping
+  if (protocol == Protocol::kHttp2) {
+    auto h2 = std::make_shared<Http2Connection>(conn, handler_, options_.http2, log_);
+    conn.set_context(h2);
+    h2->start();
+    h2->on_input(bytes.readable());
+    bytes.clear();
+    if (stopping_) h2->stop();
+  } else {
+    auto http = std::make_shared<http::Http1Connection>(conn, handler_, options_.http1, log_);
+    conn.set_context(http);
+    http->start();
+    http->on_input(bytes);
+    if (stopping_) http->stop();
+  }
+  // END SOLUTION
+}
+// [/slide]
+
+// [slide:upgrade]
+bool Server::upgrade(reactor::Connection& conn, const http::Request& request,
+                     std::string_view rest) {
+  // BEGIN SOLUTION: the settings of a request that may upgrade (h2c_upgrade_settings), else false; a new Http2Connection that starts from it (start_upgraded: the 101, our SETTINGS, stream 1), else false; it becomes the context and gets the bytes that came after the request
+  const auto settings = h2c_upgrade_settings(request);
+  if (!settings) return false;
+  auto h2 = std::make_shared<Http2Connection>(conn, handler_, options_.http2, log_);
+  if (!h2->start_upgraded(request, *settings)) return false;
+  conn.set_context(h2);  // the Http1Connection stays alive until its caller returns
+  if (!rest.empty()) h2->on_input(rest);
+  if (stopping_) h2->stop();
+  return true;
+  // END SOLUTION
+}
+// [/slide]
+
+void on_message(reactor::Connection& conn, reactor::IoBuffer& input) {
+  // Each holds a shared_ptr while it runs: a codec that replaces itself stays alive until it
+  // returns.
+  if (auto h2 = conn.context<Http2Connection>()) {
+    h2->on_input(input.readable());
+    input.clear();
+  } else if (auto http = conn.context<http::Http1Connection>()) {
+    http->on_input(input);
+  } else if (auto sniffer = conn.context<ProtocolSniffer>()) {
+    sniffer->on_input(input);
+  } else {
+    input.clear();
+  }
+}
+
+void on_drained(reactor::Connection& conn) {
+  if (auto h2 = conn.context<Http2Connection>()) {
+    h2->on_drained();
+  } else if (auto http = conn.context<http::Http1Connection>()) {
+    http->on_drained();
+  }
+}
+
+void Server::on_every_open_connection(const std::function<void(reactor::Connection&)>& step) {
+  std::vector<ConnectionPtr> open;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [id, weak] : open_) {
+      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+    }
+  }
+  for (const ConnectionPtr& conn : open) {
+    conn->loop().run_in_loop([conn, step] { step(*conn); });  // on the connection's own thread
+  }
+}
+
+void Server::stop_gracefully() {
+  base_loop_.assert_in_loop_thread("Server::stop_gracefully");
+  stopping_ = true;
+  server_.stop_gracefully();
+  on_every_open_connection([](reactor::Connection& conn) {
+    if (auto h2 = conn.context<Http2Connection>()) {
+      h2->stop();
+    } else if (auto http = conn.context<http::Http1Connection>()) {
+      http->stop();
+    } else {
+      conn.close();  // undecided: it has not asked for anything
+    }
+  });
+  grace_timer_ = base_loop_.run_after(options_.grace, [this] {
+    grace_timer_ = 0;
+    on_every_open_connection([](reactor::Connection& conn) { conn.close(); });
+  });
+}
+
+void serve(Endpoint endpoint, fdio::BorrowedFd stop, http::Handler handler,
+           const ServerOptions& options, http::AccessLog log,
+           const std::function<void()>& on_ready) {
+  reactor::EventLoop loop(reactor::make_poller("epoll", reactor::Trigger::kEdge));
+  Server server(loop, std::move(endpoint), std::move(handler), options, std::move(log));
+  reactor::Channel stop_channel(loop, stop);
+  stop_channel.on_readable([&] {
+    stop_channel.disable_all();  // a signalfd stays readable
+    server.stop_gracefully();
+  });
+  stop_channel.enable_reading();
+  server.start();
+  on_ready();
+  loop.run();  // until the stop and the last connection's close
+}
+
+}  // namespace h2
