@@ -89,8 +89,7 @@ class Http2Connection::Callbacks {
   static int frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self) {
     return guarded([&] { return of(self).frame_sent(*frame); });
   }
-  static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code,
-                          void* self) {
+  static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* self) {
     return guarded([&] { return of(self).stream_closed(id, error_code); });
   }
   static ssize_t read(nghttp2_session*, std::int32_t id, std::uint8_t* buffer, std::size_t length,
@@ -167,8 +166,8 @@ void Http2Connection::fail(std::string_view what, int error) {
   done_ = true;
   // A flood, or too many CONTINUATION frames: tell the peer why before closing.
   const bool calm = error == NGHTTP2_ERR_FLOODED || error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
-  (void)nghttp2_session_terminate_session(session_.get(),
-                                          calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+  (void)nghttp2_session_terminate_session(
+      session_.get(), calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
   const std::uint8_t* frames = nullptr;
   ssize_t n = 0;
   while (conn_.connected() && (n = nghttp2_session_mem_send(session_.get(), &frames)) > 0) {
@@ -256,8 +255,7 @@ void Http2Connection::final_goaway() {
 
 void Http2Connection::arm_idle_timer() {
   if (options_.idle_timeout.count() == 0 || idle_timer_ != 0) return;
-  idle_timer_ =
-      conn_.start_timer(options_.idle_timeout, with_h2<&Http2Connection::idle_timed_out>);
+  idle_timer_ = conn_.start_timer(options_.idle_timeout, with_h2<&Http2Connection::idle_timed_out>);
 }
 
 void Http2Connection::idle_timed_out() {

@@ -100,7 +100,7 @@ class Http2Connection {
   void answer(Stream& stream);  // the request is complete: the handler, then the response
   void respond(Stream& stream, http::Response response);
   [[nodiscard]] http::Response call_handler(const http::Request& request);
-  void flush();        // frames out while the output is below the limit; close when done
+  void flush();  // frames out while the output is below the limit; close when done
   void resume_stream(std::int32_t id);
   void final_goaway();
   void fail(std::string_view what, int error);  // the session cannot go on: close
