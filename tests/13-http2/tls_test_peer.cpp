@@ -108,7 +108,7 @@ bool closed_within_5s(int fd) {
   return false;
 }
 
-TlsClient::TlsClient(std::uint16_t port, int receive_buffer)
+TlsClient::TlsClient(std::uint16_t port, int receive_buffer, std::string_view alpn)
     : socket_(connect_socket(port, receive_buffer)) {
   set_timeout(socket_.get(), SO_RCVTIMEO);
   set_timeout(socket_.get(), SO_SNDTIMEO);
@@ -122,7 +122,23 @@ TlsClient::TlsClient(std::uint16_t port, int receive_buffer)
       SSL_set1_host(ssl_, "localhost") != 1 || SSL_set_tlsext_host_name(ssl_, "localhost") != 1) {
     throw std::runtime_error("client SSL: " + openssl_errors());
   }
+  if (!alpn.empty()) {
+    // The wire form (RFC 7301 §3.1): each name after its length in one byte.
+    std::string list(1, static_cast<char>(alpn.size()));
+    list += alpn;
+    if (SSL_set_alpn_protos(ssl_, reinterpret_cast<const unsigned char*>(list.data()),
+                            static_cast<unsigned>(list.size())) != 0) {
+      throw std::runtime_error("client ALPN: " + openssl_errors());
+    }
+  }
   if (SSL_connect(ssl_) != 1) throw std::runtime_error("TLS handshake: " + openssl_errors());
+}
+
+std::string TlsClient::selected_protocol() const {
+  const unsigned char* name = nullptr;
+  unsigned length = 0;
+  SSL_get0_alpn_selected(ssl_, &name, &length);
+  return name == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(name), length);
 }
 
 TlsClient::~TlsClient() {

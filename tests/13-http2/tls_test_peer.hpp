@@ -40,8 +40,11 @@ bool closed_within_5s(int fd);
 class TlsClient {
  public:
   // Connects, with a receive buffer of receive_buffer bytes when not 0 (set before connect, so
-  // that the window the server sees is small), and completes the handshake; throws if it fails.
-  explicit TlsClient(std::uint16_t port, int receive_buffer = 0);
+  // that the window the server sees is small), offering the one ALPN protocol alpn when not
+  // empty, and completes the handshake; throws if it fails.
+  explicit TlsClient(std::uint16_t port, int receive_buffer = 0, std::string_view alpn = {});
+  // The protocol ALPN agreed on; empty when none was.
+  [[nodiscard]] std::string selected_protocol() const;
   ~TlsClient();
   TlsClient(const TlsClient&) = delete;
   TlsClient& operator=(const TlsClient&) = delete;
