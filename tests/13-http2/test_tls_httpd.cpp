@@ -156,18 +156,20 @@ SYSLAB_TEST(TlsHttpd, Http11ByAlpnStaysHttp11, 2,
             "and \"Upgrade: h2c\" is ignored over TLS (RFC 9113 §3.1): 200, no 101",
             "do not run the preface sniffer on a TLS connection; refuse the upgrade hook there") {
   TlsHttpd httpd;
-  tls_test::TlsClient preface(httpd.tls_port, 0, "http/1.1");
-  EXPECT_EQ(preface.selected_protocol(), "http/1.1");
-  preface.send(kPreface);
-  const std::string answer = preface.read_to_end(4096);
-  EXPECT_EQ(answer.substr(0, 13), "HTTP/1.1 505 ")
-      << "a client that chose http/1.1 got HTTP/2 (or nothing): " << answer.size() << " bytes";
-  tls_test::TlsClient upgrade(httpd.tls_port, 0, "http/1.1");
-  upgrade.send(
-      "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
-      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
-  const std::string upgraded = upgrade.read_to_end(4096);
-  EXPECT_EQ(upgraded.substr(0, 13), "HTTP/1.1 200 ") << "h2c over TLS: " << upgraded;
+  {
+    tls_test::TlsClient preface(httpd.tls_port, 0, "http/1.1");
+    EXPECT_EQ(preface.selected_protocol(), "http/1.1");
+    preface.send(kPreface);
+    const std::string answer = preface.read_to_end(4096);
+    EXPECT_EQ(answer.substr(0, 13), "HTTP/1.1 505 ")
+        << "a client that chose http/1.1 got HTTP/2 (or nothing): " << answer.size() << " bytes";
+    tls_test::TlsClient upgrade(httpd.tls_port, 0, "http/1.1");
+    upgrade.send(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"
+        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+    const std::string upgraded = upgrade.read_to_end(4096);
+    EXPECT_EQ(upgraded.substr(0, 13), "HTTP/1.1 200 ") << "h2c over TLS: " << upgraded;
+  }  // the clients close: httpd may wait for our end after an error (a lingering close)
   EXPECT_TRUE(httpd.fds_back());
   EXPECT_EQ(httpd.server->stop().describe(), "exited 0");
 }
@@ -195,7 +197,7 @@ SYSLAB_TEST(TlsHttpd, SilentTlsClientsAreClosedWhileOthersAreServed, 3,
 }
 
 SYSLAB_TEST(TlsHttpd, GracefulStopEndsTlsWithCloseNotify, 2,
-            "SIGTERM: the request in flight over TLS is answered (Connection: close), then the "
+            "SIGTERM: the request in flight over TLS is answered whole, then the "
             "connection ends with close_notify, a clean TLS end, before httpd exits 0",
             "Connection::close_after_output goes through the transport's shutdown_write, which "
             "sends close_notify (SSL_shutdown) before shutdown(2)",
@@ -211,7 +213,7 @@ SYSLAB_TEST(TlsHttpd, GracefulStopEndsTlsWithCloseNotify, 2,
   std::string answer;
   EXPECT_NO_THROW(answer = client.read_to_end(4096)) << "the end must be close_notify";
   EXPECT_EQ(answer.substr(0, 13), "HTTP/1.1 200 ") << answer;
-  EXPECT_NE(answer.find("\r\nConnection: close\r\n"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("waited 300 ms"), std::string::npos) << "the whole body: " << answer;
   EXPECT_NO_THROW((void)idle.read_to_end(4096)) << "HTTP/2 over TLS: GOAWAY, then close_notify";
   const auto status = httpd.server->wait(Deadline(10s));
   ASSERT_TRUE(status.has_value()) << "httpd did not exit after SIGTERM";
