@@ -8,9 +8,23 @@
 #include "event_loop.hpp"
 #include "h2c_upgrade.hpp"
 #include "poller_choice.hpp"
+#include "tls_transport.hpp"
 #include "syslab/todo.hpp"
 
 namespace h2 {
+
+namespace {
+
+// What TLS decided before the first byte (RFC 9113 §3.2): ALPN "h2" is HTTP/2; "http/1.1" or no
+// ALPN at all is HTTP/1.1, and then the first bytes have no say: a client that agreed on
+// http/1.1 and sends the preface anyway gets HTTP/1.1's answer to it (505), not HTTP/2.
+// kUndecided on a clear-text connection: there the sniffer decides.
+Protocol protocol_chosen_by_tls(const reactor::Transport& transport) {
+  if (dynamic_cast<const tls::TlsTransport*>(&transport) == nullptr) return Protocol::kUndecided;
+  return transport.selected_protocol() == "h2" ? Protocol::kHttp2 : Protocol::kHttp1;
+}
+
+}  // namespace
 
 Server::Server(reactor::EventLoop& base_loop, Endpoint endpoint, http::Handler handler,
                ServerOptions options, http::AccessLog log)
@@ -48,6 +62,10 @@ Server::~Server() {
   if (grace_timer_ != 0) base_loop_.cancel(grace_timer_);
 }
 
+void Server::add_endpoint(Endpoint endpoint) {
+  server_.add_listener(std::move(endpoint.listener), std::move(endpoint.make_transport));
+}
+
 void Server::start() { server_.start(); }
 
 void Server::connection_changed(const ConnectionPtr& conn) {
@@ -74,6 +92,12 @@ void Server::connection_changed(const ConnectionPtr& conn) {
     conn->close();
     return;
   }
+  if (const Protocol chosen = protocol_chosen_by_tls(conn->transport());
+      chosen != Protocol::kUndecided) {  // TLS: no sniffing, the codec at once
+    reactor::IoBuffer nothing_yet;
+    install(*conn, chosen, nothing_yet);
+    return;
+  }
   sniffer->start();
 }
 
@@ -83,6 +107,8 @@ void Server::install(reactor::Connection& conn, Protocol protocol, reactor::IoBu
 
 bool Server::upgrade(reactor::Connection& conn, const http::Request& request,
                      std::string_view rest) {
+  // Over TLS only ALPN leads to HTTP/2: "Upgrade: h2c" is ignored there (RFC 9113 §3.1).
+  if (protocol_chosen_by_tls(conn.transport()) != Protocol::kUndecided) return false;
   SYSLAB_TODO("the settings of a request that may upgrade (h2c_upgrade_settings), else false; a new Http2Connection that starts from it (start_upgraded: the 101, our SETTINGS, stream 1), else false; it becomes the context and gets the bytes that came after the request");
 }
 
@@ -141,11 +167,12 @@ void Server::stop_gracefully() {
   });
 }
 
-void serve(Endpoint endpoint, fdio::BorrowedFd stop, http::Handler handler,
+void serve(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop, http::Handler handler,
            const ServerOptions& options, http::AccessLog log,
            const std::function<void()>& on_ready) {
   reactor::EventLoop loop(reactor::make_poller("epoll", reactor::Trigger::kEdge));
-  Server server(loop, std::move(endpoint), std::move(handler), options, std::move(log));
+  Server server(loop, std::move(endpoints.at(0)), std::move(handler), options, std::move(log));
+  for (std::size_t i = 1; i < endpoints.size(); ++i) server.add_endpoint(std::move(endpoints[i]));
   reactor::Channel stop_channel(loop, stop);
   stop_channel.on_readable([&] {
     stop_channel.disable_all();  // a signalfd stays readable

@@ -3,8 +3,8 @@
 // Http2Connection by their first bytes; an HTTP/1.1 connection may still become HTTP/2 by an
 // h2c Upgrade. One handler for all. The graceful stop tells each connection in its own protocol:
 // "Connection: close" on the last HTTP/1.1 response, the two GOAWAYs of HTTP/2.
-// The seam for TLS: an Endpoint's make_transport wraps each accepted socket (a TLS transport
-// whose ALPN said "h2" sees the client send the preface too, so the sniffer needs no change).
+// TLS: a second Endpoint whose make_transport wraps each accepted socket in a TlsTransport, on the
+// same loops. There ALPN decides, not the first bytes: "h2" is HTTP/2, anything else HTTP/1.1.
 // Look at: httpd --port 8080; curl --http2-prior-knowledge -v http://127.0.0.1:8080/ and
 // curl --http1.1 -v http://127.0.0.1:8080/: one port, two protocols.
 #pragma once
@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "h2_connection.hpp"
 #include "http1_connection.hpp"
@@ -53,6 +54,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // One more listening socket (before start), on the same loops: httpd's TLS port.
+  void add_endpoint(Endpoint endpoint);
   void start();
   // Graceful (base loop thread): no new connections; each open one is told to stop in its own
   // protocol; the base loop quits once the last has closed, or after the grace period.
@@ -83,9 +86,10 @@ class Server {
 void on_message(reactor::Connection& conn, reactor::IoBuffer& input);
 void on_drained(reactor::Connection& conn);
 
-// Serves handler on endpoint until the stop fd (a signalfd for SIGTERM/SIGINT) is readable, then
-// stops gracefully and returns once every connection has closed. on_ready runs once it accepts.
-void serve(Endpoint endpoint, fdio::BorrowedFd stop, http::Handler handler,
+// Serves handler on every endpoint until the stop fd (a signalfd for SIGTERM/SIGINT) is readable,
+// then stops gracefully and returns once every connection has closed. on_ready runs once it
+// accepts.
+void serve(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop, http::Handler handler,
            const ServerOptions& options, http::AccessLog log,
            const std::function<void()>& on_ready);
 

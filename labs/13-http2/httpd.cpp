@@ -3,15 +3,19 @@
 // Same options as lab 12's httpd, same handlers, same "listening on ADDRESS:PORT" line.
 // Try: httpd --port 8080, then nghttp -nv http://127.0.0.1:8080/ (the frames),
 // curl --http2-prior-knowledge -v http://127.0.0.1:8080/ and curl --http2 -v (the upgrade).
-// TLS joins as a second Endpoint (--tls-port, --cert, --key) whose make_transport is TLS.
+// TLS is a second port on the same loops (--tls-port, --cert, --key), where ALPN decides:
+// curl -v --cacert build/solutions/13-http2/tls-cert.pem https://localhost:8443/.
 #include <fcntl.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "app.hpp"
 #include "command_line.hpp"
@@ -21,17 +25,23 @@
 #include "socket.hpp"
 #include "stop_signal.hpp"
 #include "syslab/error.hpp"
+#include "tls_context.hpp"
+#include "tls_transport.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
     "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
-    "             [--quiet]\n"
+    "             [--quiet] [--tls-port PORT --cert FILE --key FILE]\n"
     "  An HTTP/1.1 and HTTP/2 (h2c) server on the epoll reactor of lab 11: one port, the first\n"
-    "  bytes decide (the HTTP/2 preface, else HTTP/1.1; \"Upgrade: h2c\" switches).\n"
-    "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
-    "  finish the requests in flight (HTTP/1.1: Connection: close; HTTP/2: GOAWAY), exit 0.\n"
+    "  bytes decide (the HTTP/2 preface, else HTTP/1.1; \"Upgrade: h2c\" switches). With\n"
+    "  --tls-port, a second port speaks TLS, on the same loops; there ALPN decides (\"h2\":\n"
+    "  HTTP/2, else HTTP/1.1).\n"
+    "  Prints \"listening on ADDRESS:PORT\" once it listens (with TLS: \"listening on\n"
+    "  ADDRESS:PORT and ADDRESS:TLSPORT (TLS)\"). SIGTERM or SIGINT: stop accepting, finish the\n"
+    "  requests in flight (HTTP/1.1: Connection: close; HTTP/2: GOAWAY; TLS: close_notify),\n"
+    "  exit 0.\n"
     "  --root DIR               serve the files under DIR (GET and HEAD); without it, only the\n"
     "                           routes /echo, /headers, /stream, /delay and /status/NNN\n"
     "  --host HOST              the address to listen on (default 127.0.0.1)\n"
@@ -45,7 +55,12 @@ constexpr std::string_view kUsage =
     "  --grace MS               after a stop, close what is still busy after MS ms (default 5000)\n"
     "  --max-body BYTES         a request body above BYTES gets 413, unread (default 1 MiB)\n"
     "  --access-log FILE        the access log to FILE (appended) instead of stdout\n"
-    "  --quiet                  no access log\n";
+    "  --quiet                  no access log\n"
+    "  --tls-port PORT          also listen on PORT for TLS (0: the kernel chooses); needs\n"
+    "                           --cert and --key. The handshake must be done within the\n"
+    "                           header timeout\n"
+    "  --cert FILE              the certificate chain (PEM) for TLS\n"
+    "  --key FILE               its private key (PEM)\n";
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -54,6 +69,9 @@ struct Options {
   h2::ServerOptions server;
   std::string access_log;  // empty: stdout
   bool quiet = false;
+  std::optional<std::uint16_t> tls_port;  // with cert and key, or none of the three
+  std::string cert;
+  std::string key;
 };
 
 // A time in milliseconds: 1 ms to 1 hour (0 too where allowed, as "never").
@@ -85,10 +103,31 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
         static_cast<std::uint64_t>(net::parse_number("--max-body", *v, 0, 1LL << 30));
   } else if (auto v = net::take_option_value("--access-log", argc, argv, i)) {
     options.access_log = *v;
+  } else if (auto v = net::take_option_value("--tls-port", argc, argv, i)) {
+    options.tls_port = net::parse_port(*v);
+  } else if (auto v = net::take_option_value("--cert", argc, argv, i)) {
+    options.cert = *v;
+  } else if (auto v = net::take_option_value("--key", argc, argv, i)) {
+    options.key = *v;
   } else {
     return false;
   }
   return true;
+}
+
+// TLS needs all three of --tls-port, --cert and --key; throws naming the ones missing.
+void check_tls_options(const Options& options) {
+  const bool port = options.tls_port.has_value();
+  const bool cert = !options.cert.empty();
+  const bool key = !options.key.empty();
+  if (port == cert && cert == key) return;  // all three, or none
+  std::string missing;
+  for (const auto& [given, name] :
+       {std::pair{port, "--tls-port"}, std::pair{cert, "--cert"}, std::pair{key, "--key"}}) {
+    if (!given) missing += std::string(missing.empty() ? "" : " and ") + name;
+  }
+  throw std::invalid_argument("TLS needs --tls-port, --cert and --key together: " + missing +
+                              " missing");
 }
 
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
@@ -104,6 +143,9 @@ Options parse_arguments(int argc, char** argv) {
       throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
     }
   }
+  check_tls_options(options);
+  // A TLS client must finish its handshake as soon as an HTTP/1.1 client its request head.
+  options.server.connection.handshake_timeout = options.server.http1.header_timeout;
   return options;
 }
 
@@ -133,11 +175,19 @@ int main(int argc, char** argv) {
     const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
     (void)rlim::raise_nofile_soft_limit();
     http::AccessLog log = make_access_log(options);
-    net::Listener listener = net::listen_tcp(options.host, options.port, {});
-    const std::string address = net::local_address(listener.fd());
-    h2::serve(h2::Endpoint{std::move(listener), {}}, stop, http::make_app(options.app),
-              options.server, std::move(log),
-              [&address] { std::cout << "listening on " << address << std::endl; });
+    std::vector<h2::Endpoint> endpoints;
+    endpoints.push_back({net::listen_tcp(options.host, options.port, {}), {}});
+    std::string addresses = net::local_address(endpoints[0].listener.fd());
+    if (options.tls_port) {
+      // Loaded before the first connection: a bad certificate or key stops the start.
+      auto context = std::make_shared<const tls::TlsContext>(options.cert, options.key);
+      endpoints.push_back({net::listen_tcp(options.host, *options.tls_port, {}),
+                           tls::tls_transports(std::move(context))});
+      addresses += " and " + net::local_address(endpoints[1].listener.fd()) + " (TLS)";
+    }
+    h2::serve(std::move(endpoints), stop, http::make_app(options.app), options.server,
+              std::move(log),
+              [&addresses] { std::cout << "listening on " << addresses << std::endl; });
     std::cerr << "httpd: stopped\n";
     return 0;
   } catch (const std::exception& error) {
