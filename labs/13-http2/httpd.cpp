@@ -159,6 +159,22 @@ http::AccessLog make_access_log(const Options& options) {
   return [writer](const http::AccessRecord& record) { writer->write(record); };
 }
 
+// The listeners: the clear-text port, and the TLS port when asked for, with its certificate and
+// key loaded now (a bad one stops the start, not the first client). addresses: for the line
+// "listening on ADDRESS:PORT and ADDRESS:TLSPORT (TLS)".
+std::vector<h2::Endpoint> make_endpoints(const Options& options, std::string& addresses) {
+  std::vector<h2::Endpoint> endpoints;
+  endpoints.push_back({net::listen_tcp(options.host, options.port, {}), {}});
+  addresses = net::local_address(endpoints.back().listener.fd());
+  if (options.tls_port) {
+    auto context = std::make_shared<const tls::TlsContext>(options.cert, options.key);
+    endpoints.push_back({net::listen_tcp(options.host, *options.tls_port, {}),
+                         tls::tls_transports(std::move(context))});
+    addresses += " and " + net::local_address(endpoints.back().listener.fd()) + " (TLS)";
+  }
+  return endpoints;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,16 +191,8 @@ int main(int argc, char** argv) {
     const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
     (void)rlim::raise_nofile_soft_limit();
     http::AccessLog log = make_access_log(options);
-    std::vector<h2::Endpoint> endpoints;
-    endpoints.push_back({net::listen_tcp(options.host, options.port, {}), {}});
-    std::string addresses = net::local_address(endpoints[0].listener.fd());
-    if (options.tls_port) {
-      // Loaded before the first connection: a bad certificate or key stops the start.
-      auto context = std::make_shared<const tls::TlsContext>(options.cert, options.key);
-      endpoints.push_back({net::listen_tcp(options.host, *options.tls_port, {}),
-                           tls::tls_transports(std::move(context))});
-      addresses += " and " + net::local_address(endpoints[1].listener.fd()) + " (TLS)";
-    }
+    std::string addresses;
+    std::vector<h2::Endpoint> endpoints = make_endpoints(options, addresses);
     h2::serve(std::move(endpoints), stop, http::make_app(options.app), options.server,
               std::move(log),
               [&addresses] { std::cout << "listening on " << addresses << std::endl; });
