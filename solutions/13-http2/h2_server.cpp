@@ -18,10 +18,12 @@ namespace {
 // ALPN at all is HTTP/1.1, and then the first bytes have no say: a client that agreed on
 // http/1.1 and sends the preface anyway gets HTTP/1.1's answer to it (505), not HTTP/2.
 // kUndecided on a clear-text connection: there the sniffer decides.
+// [slide:protocol_chosen_by_tls]
 Protocol protocol_chosen_by_tls(const reactor::Transport& transport) {
   if (dynamic_cast<const tls::TlsTransport*>(&transport) == nullptr) return Protocol::kUndecided;
   return transport.selected_protocol() == "h2" ? Protocol::kHttp2 : Protocol::kHttp1;
 }
+// [/slide]
 
 }  // namespace
 
