@@ -1,11 +1,11 @@
 // Lab 13: a response body, a frame at a time (see h2_body.hpp).
 #include "h2_body.hpp"
 
-#include <algorithm>
-#include <cstring>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "fd_io.hpp"
@@ -52,9 +52,7 @@ void BodyReader::pull_piece() {
   pending_ = std::move(piece.bytes);
   pending_at_ = 0;
   switch (piece.then) {
-    case http::BodyStream::Piece::Then::kEnd:
-      after_ = After::kEnd;
-      break;
+    case http::BodyStream::Piece::Then::kEnd: after_ = After::kEnd; break;
     case http::BodyStream::Piece::Then::kWait:
       after_ = After::kWait;
       wait_ = piece.wait;

@@ -26,6 +26,9 @@ using Clock = std::chrono::steady_clock;
 // into their stream, whose own window bounds what a stream may hold): 16 MiB lets many uploads
 // share the connection without a stall.
 constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Streams a client may reset in a burst, and then per second, before the session ends.
+constexpr std::uint64_t kResetBurst = 100;
+constexpr std::uint64_t kResetRate = 33;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 
@@ -89,8 +92,7 @@ class Http2Connection::Callbacks {
   static int frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self) {
     return guarded([&] { return of(self).frame_sent(*frame); });
   }
-  static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code,
-                          void* self) {
+  static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* self) {
     return guarded([&] { return of(self).stream_closed(id, error_code); });
   }
   static ssize_t read(nghttp2_session*, std::int32_t id, std::uint8_t* buffer, std::size_t length,
@@ -167,15 +169,28 @@ void Http2Connection::fail(std::string_view what, int error) {
   done_ = true;
   // A flood, or too many CONTINUATION frames: tell the peer why before closing.
   const bool calm = error == NGHTTP2_ERR_FLOODED || error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
-  (void)nghttp2_session_terminate_session(session_.get(),
-                                          calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+  (void)nghttp2_session_terminate_session(
+      session_.get(), calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
   const std::uint8_t* frames = nullptr;
   ssize_t n = 0;
   while (conn_.connected() && (n = nghttp2_session_mem_send(session_.get(), &frames)) > 0) {
     conn_.send(as_text(frames, static_cast<std::size_t>(n)));
   }
   (void)what;
-  conn_.close_after_output();
+  aborted_ = true;
+  end_connection();
+}
+
+// A session that ended well (GOAWAY NO_ERROR: idle, a stop) closes after its last byte, and
+// what the peer still sends is read and dropped meanwhile. One that ended on an error (an
+// attack: a flood, too many resets) closes at once: a peer that keeps sending fast would keep
+// the loop in this connection's reads, and every other connection waiting.
+void Http2Connection::end_connection() {
+  if (aborted_) {
+    conn_.close();
+  } else {
+    conn_.close_after_output();
+  }
 }
 
 int Http2Connection::begin_stream(std::int32_t id) {
@@ -196,6 +211,10 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
 }
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {
+  // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
+  if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR) {
+    aborted_ = true;
+  }
   // A refused upload's 413 is out: tell the client to stop sending (RST_STREAM NO_ERROR, RFC
   // 9113 §8.1), now that the reset cannot overtake the response.
   const bool ends = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
@@ -256,8 +275,7 @@ void Http2Connection::final_goaway() {
 
 void Http2Connection::arm_idle_timer() {
   if (options_.idle_timeout.count() == 0 || idle_timer_ != 0) return;
-  idle_timer_ =
-      conn_.start_timer(options_.idle_timeout, with_h2<&Http2Connection::idle_timed_out>);
+  idle_timer_ = conn_.start_timer(options_.idle_timeout, with_h2<&Http2Connection::idle_timed_out>);
 }
 
 void Http2Connection::idle_timed_out() {

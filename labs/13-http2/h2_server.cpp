@@ -87,7 +87,8 @@ bool Server::upgrade(reactor::Connection& conn, const http::Request& request,
 }
 
 void on_message(reactor::Connection& conn, reactor::IoBuffer& input) {
-  // Each holds a shared_ptr while it runs: a codec that replaces itself stays alive until it returns.
+  // Each holds a shared_ptr while it runs: a codec that replaces itself stays alive until it
+  // returns.
   if (auto h2 = conn.context<Http2Connection>()) {
     h2->on_input(input.readable());
     input.clear();

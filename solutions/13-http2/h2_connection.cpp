@@ -25,6 +25,9 @@ using Clock = std::chrono::steady_clock;
 // into their stream, whose own window bounds what a stream may hold): 16 MiB lets many uploads
 // share the connection without a stall.
 constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Streams a client may reset in a burst, and then per second, before the session ends.
+constexpr std::uint64_t kResetBurst = 100;
+constexpr std::uint64_t kResetRate = 33;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 
@@ -140,6 +143,10 @@ Http2Connection::Http2Connection(reactor::Connection& conn, const http::Handler&
                                                                         nghttp2_option_del);
   // Window updates follow consumption, not arrival: flow control then bounds what we hold.
   nghttp2_option_set_no_auto_window_update(option.get(), 1);
+  // Rapid reset (CVE-2023-44487): each reset stream has cost a handler call already. nghttp2
+  // allows a burst of 1000 and then 33 a second before its GOAWAY; we allow a burst of
+  // kResetBurst, enough for a browser that cancels a page's requests.
+  nghttp2_option_set_stream_reset_rate_limit(option.get(), kResetBurst, kResetRate);
   nghttp2_session* session = nullptr;
   if (nghttp2_session_server_new2(&session, callbacks.get(), this, option.get()) != 0) {
     throw std::bad_alloc();
@@ -229,7 +236,7 @@ void Http2Connection::flush() {
   if (nghttp2_session_want_read(session_.get()) == 0 &&
       nghttp2_session_want_write(session_.get()) == 0) {
     done_ = true;
-    conn_.close_after_output();
+    end_connection();
   }
   // END SOLUTION
 }
@@ -248,7 +255,20 @@ void Http2Connection::fail(std::string_view what, int error) {
     conn_.send(as_text(frames, static_cast<std::size_t>(n)));
   }
   (void)what;
-  conn_.close_after_output();
+  aborted_ = true;
+  end_connection();
+}
+
+// A session that ended well (GOAWAY NO_ERROR: idle, a stop) closes after its last byte, and
+// what the peer still sends is read and dropped meanwhile. One that ended on an error (an
+// attack: a flood, too many resets) closes at once: a peer that keeps sending fast would keep
+// the loop in this connection's reads, and every other connection waiting.
+void Http2Connection::end_connection() {
+  if (aborted_) {
+    conn_.close();
+  } else {
+    conn_.close_after_output();
+  }
 }
 
 // [slide:begin_stream]
@@ -324,6 +344,10 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
 // [/slide]
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {
+  // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
+  if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR) {
+    aborted_ = true;
+  }
   // A refused upload's 413 is out: tell the client to stop sending (RST_STREAM NO_ERROR, RFC
   // 9113 §8.1), now that the reset cannot overtake the response.
   const bool ends = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
