@@ -157,7 +157,6 @@ Http2Connection::Http2Connection(reactor::Connection& conn, const http::Handler&
 
 Http2Connection::~Http2Connection() = default;
 
-// [slide:send_settings]
 void Http2Connection::send_settings() {
   // BEGIN SOLUTION: submit SETTINGS with max concurrent streams, max header list size and the initial window (initial_window_for the body limit); raise the connection's own window to kConnectionWindow
   const std::array<nghttp2_settings_entry, 3> settings = {{
@@ -174,7 +173,6 @@ void Http2Connection::send_settings() {
   }
   // END SOLUTION
 }
-// [/slide]
 
 void Http2Connection::start() {
   send_settings();
@@ -271,7 +269,6 @@ void Http2Connection::end_connection() {
   }
 }
 
-// [slide:begin_stream]
 int Http2Connection::begin_stream(std::int32_t id) {
   // BEGIN SOLUTION: a new Stream under id; the connection is no longer idle (cancel the idle timer)
   streams_.emplace(id, std::make_unique<Stream>(id));
@@ -299,9 +296,7 @@ int Http2Connection::take_field(std::int32_t id, bool trailer, std::string_view 
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:take_data]
 int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
   // BEGIN SOLUTION: the connection's window is consumed at once (nghttp2_session_consume_connection: the bytes leave it for their stream); append to the stream's body; past options_.max_body: refuse the stream and answer 413
   (void)nghttp2_session_consume_connection(session_.get(), bytes.size());
@@ -316,9 +311,7 @@ int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:frame_received]
 int Http2Connection::frame_received(const nghttp2_frame& frame) {
   // BEGIN SOLUTION: HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the ACK of our stop PING: the final GOAWAY. (SETTINGS, PING, WINDOW_UPDATE are nghttp2's own business.)
   switch (frame.hd.type) {
@@ -341,7 +334,6 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {
   // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
@@ -360,7 +352,6 @@ int Http2Connection::frame_sent(const nghttp2_frame& frame) {
   return 0;
 }
 
-// [slide:stream_closed]
 int Http2Connection::stream_closed(std::int32_t id, std::uint32_t error_code) {
   // BEGIN SOLUTION: the stream is over (its response sent, or RST_STREAM either way): cancel its timer, log it if it was answered, free it; no stream left: arm the idle timer
   const auto it = streams_.find(id);
@@ -378,7 +369,6 @@ int Http2Connection::stream_closed(std::int32_t id, std::uint32_t error_code) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
 void Http2Connection::answer(Stream& stream) {
   // The handler takes the body: its bytes leave the stream's window now.
@@ -388,7 +378,6 @@ void Http2Connection::answer(Stream& stream) {
   respond(stream, call_handler(stream.request));
 }
 
-// [slide:respond]
 void Http2Connection::respond(Stream& stream, http::Response response) {
   // BEGIN SOLUTION: the fields (response_fields) as nghttp2_nv; no body for HEAD, 204, 304: nghttp2_submit_response without a data provider; else the body in a BodyReader and a provider whose read callback is Callbacks::read; a refused submit resets the stream
   stream.answered = true;
@@ -415,7 +404,6 @@ void Http2Connection::respond(Stream& stream, http::Response response) {
   }
   // END SOLUTION
 }
-// [/slide]
 
 http::Response Http2Connection::call_handler(const http::Request& request) {
   try {
@@ -459,7 +447,7 @@ void Http2Connection::resume_stream(std::int32_t id) {
   flush();
 }
 
-// [slide:stop]
+// [slide:stop-1]
 void Http2Connection::stop() {
   // BEGIN SOLUTION: once: the shutdown notice (a GOAWAY with the largest stream id) and a PING (kStopPing) to time one round trip; a timer of options_.goaway_wait in case no ACK comes; flush
   if (stopping_ || done_) return;
@@ -473,7 +461,9 @@ void Http2Connection::stop() {
   flush();
   // END SOLUTION
 }
+// [/slide]
 
+// [slide:stop-2]
 void Http2Connection::final_goaway() {
   // BEGIN SOLUTION: once: cancel the timer; GOAWAY NO_ERROR with the last stream id the session processed (nghttp2_session_get_last_proc_stream_id): streams above it are refused, streams up to it finish; flush
   if (final_goaway_sent_ || done_) return;
