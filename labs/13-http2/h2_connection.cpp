@@ -29,6 +29,8 @@ constexpr std::int32_t kConnectionWindow = 16 << 20;
 // Streams a client may reset in a burst, and then per second, before the session ends.
 constexpr std::uint64_t kResetBurst = 100;
 constexpr std::uint64_t kResetRate = 33;
+// Requests whose header list went over the limit that one connection may send before it is ended.
+constexpr int kMaxOversizedLists = 4;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 

@@ -28,6 +28,8 @@ constexpr std::int32_t kConnectionWindow = 16 << 20;
 // Streams a client may reset in a burst, and then per second, before the session ends.
 constexpr std::uint64_t kResetBurst = 100;
 constexpr std::uint64_t kResetRate = 33;
+// Requests whose header list went over the limit that one connection may send before it is ended.
+constexpr int kMaxOversizedLists = 4;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 
@@ -286,6 +288,11 @@ int Http2Connection::take_field(std::int32_t id, bool trailer, std::string_view 
   stream->field_bytes += field_size(name, value);
   if (stream->field_bytes > options_.max_header_list_size) {
     stream->refused = true;  // a small block that decodes to a huge list: the HPACK bomb
+    // Its decoding goes on (the HPACK table must stay in step) and costs us each time: a
+    // client that does it again and again is ended.
+    if (++oversized_lists_ > kMaxOversizedLists) {
+      (void)nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
+    }
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
   if (trailer) {
