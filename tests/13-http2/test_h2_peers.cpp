@@ -110,3 +110,19 @@ SYSLAB_TEST(Peers, H2loadEveryResponse2xx, 3,
   EXPECT_NE(run.out.find("status codes: 2000 2xx"), std::string::npos) << run.out;
 }
 SYSLAB_TIMEOUT(Peers, H2loadEveryResponse2xx, 40);
+
+SYSLAB_TEST(Peers, H2loadOnIoThreads, 2,
+            "httpd --threads 2: each connection's Http2Connection lives on its own I/O loop; the "
+            "handler and the access log are shared by every loop",
+            "Under ThreadSanitizer (make tsan LAB=13) this finds state shared without a lock.") {
+  auto server = start_httpd({"--threads", "2"});
+  RunOptions options;
+  options.timeout = std::chrono::seconds(30);
+  const auto run =
+      run_program({tool("h2load"), "-n", "1000", "-c", "8", "-m", "10", "-T", "8",
+                   "http://127.0.0.1:" + std::to_string(server->port()) + "/stream?n=2&ms=1"},
+                  options);
+  ASSERT_TRUE(run.status.success()) << run.status << "\n" << run.out << run.err;
+  EXPECT_NE(run.out.find("status codes: 1000 2xx"), std::string::npos) << run.out;
+}
+SYSLAB_TIMEOUT(Peers, H2loadOnIoThreads, 40);
