@@ -50,9 +50,9 @@ struct Http1Options {
   std::size_t output_limit = 1 << 20;
   std::string server_name = "syslab-httpd";
   // Lab 13's way from HTTP/1.1 to HTTP/2 (h2c Upgrade, RFC 7540 §3.2): called with each request
-  // that is its turn to be answered with no other request parsed after it. True: the hook has answered it on another
-  // protocol and replaced this codec as the connection's context (`rest`: the bytes that came
-  // after the request); false: it is answered here as usual. Empty: no upgrade.
+  // that is its turn to be answered with no other request parsed after it. True: the hook has
+  // answered it on another protocol and replaced this codec as the connection's context (`rest`:
+  // the bytes that came after the request); false: it is answered here as usual. Empty: no upgrade.
   std::function<bool(reactor::Connection&, const Request&, std::string_view rest)> upgrade;
 };
 

@@ -26,6 +26,11 @@ using Clock = std::chrono::steady_clock;
 // into their stream, whose own window bounds what a stream may hold): 16 MiB lets many uploads
 // share the connection without a stall.
 constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Streams a client may reset in a burst, and then per second, before the session ends.
+constexpr std::uint64_t kResetBurst = 100;
+constexpr std::uint64_t kResetRate = 33;
+// Requests whose header list went over the limit that one connection may send before it is ended.
+constexpr int kMaxOversizedLists = 4;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 
@@ -174,7 +179,20 @@ void Http2Connection::fail(std::string_view what, int error) {
     conn_.send(as_text(frames, static_cast<std::size_t>(n)));
   }
   (void)what;
-  conn_.close_after_output();
+  aborted_ = true;
+  end_connection();
+}
+
+// A session that ended well (GOAWAY NO_ERROR: idle, a stop) closes after its last byte, and
+// what the peer still sends is read and dropped meanwhile. One that ended on an error (an
+// attack: a flood, too many resets) closes at once: a peer that keeps sending fast would keep
+// the loop in this connection's reads, and every other connection waiting.
+void Http2Connection::end_connection() {
+  if (aborted_) {
+    conn_.close();
+  } else {
+    conn_.close_after_output();
+  }
 }
 
 int Http2Connection::begin_stream(std::int32_t id) {
@@ -195,6 +213,10 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
 }
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {
+  // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
+  if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR) {
+    aborted_ = true;
+  }
   // A refused upload's 413 is out: tell the client to stop sending (RST_STREAM NO_ERROR, RFC
   // 9113 §8.1), now that the reset cannot overtake the response.
   const bool ends = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;

@@ -11,17 +11,6 @@
 
 namespace h2 {
 
-namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// Fields a handler may set that HTTP/2 does not carry: they describe one HTTP/1.1 connection
-// (RFC 9113 §8.2.2), or they are the codec's own (Date, Server, Content-Length).
 bool codec_owns(std::string_view name) {
   static constexpr std::array<std::string_view, 9> kDropped = {
       "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
@@ -29,8 +18,6 @@ bool codec_owns(std::string_view name) {
   return std::any_of(kDropped.begin(), kDropped.end(),
                      [name](std::string_view dropped) { return http::iequals(name, dropped); });
 }
-
-}  // namespace
 
 void add_request_field(http::Request& request, std::string_view name, std::string_view value) {
   SYSLAB_TODO("version 2.0; \":method\" sets the method, \":path\" the target (and path and query, http::split_target); \":authority\" adds a Host field unless the request has one; \":scheme\" and other pseudo-headers are dropped; \"cookie\" joins an earlier Cookie field with \"; \"; any other field is added as it came");

@@ -30,6 +30,11 @@ void add_request_field(http::Request& request, std::string_view name, std::strin
   return name.size() + value.size() + 32;
 }
 
+// Fields a handler may set that HTTP/2 does not carry: they describe one HTTP/1.1 connection
+// (Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, TE; RFC 9113 §8.2.2),
+// or the codec sets them itself (Date, Server, Content-Length). Any case.
+[[nodiscard]] bool codec_owns(std::string_view name);
+
 using Field = std::pair<std::string, std::string>;
 
 // The header block of a response, in order: ":status", "date", "server", the handler's fields

@@ -59,7 +59,6 @@ std::size_t BodyReader::read_file(std::span<std::uint8_t> frame, bool& end) {
   // END SOLUTION
 }
 
-// [slide:read_stream]
 BodyReader::Result BodyReader::read_stream(std::span<std::uint8_t> frame) {
   // BEGIN SOLUTION: with nothing pending and the stream to be called again, pull_piece; copy what is pending; once it is all out: kEnd ends the body, kWait defers with the wait (once: then kWaiting, which defers without one until resume); nothing copied and not ended: deferred
   Result result;
@@ -81,7 +80,6 @@ BodyReader::Result BodyReader::read_stream(std::span<std::uint8_t> frame) {
   return result;
   // END SOLUTION
 }
-// [/slide]
 
 void BodyReader::pull_piece() {
   auto& stream = std::get<std::unique_ptr<http::BodyStream>>(body_);

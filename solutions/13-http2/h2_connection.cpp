@@ -25,6 +25,11 @@ using Clock = std::chrono::steady_clock;
 // into their stream, whose own window bounds what a stream may hold): 16 MiB lets many uploads
 // share the connection without a stall.
 constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Streams a client may reset in a burst, and then per second, before the session ends.
+constexpr std::uint64_t kResetBurst = 100;
+constexpr std::uint64_t kResetRate = 33;
+// Requests whose header list went over the limit that one connection may send before it is ended.
+constexpr int kMaxOversizedLists = 4;
 // The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
 constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
 
@@ -140,6 +145,10 @@ Http2Connection::Http2Connection(reactor::Connection& conn, const http::Handler&
                                                                         nghttp2_option_del);
   // Window updates follow consumption, not arrival: flow control then bounds what we hold.
   nghttp2_option_set_no_auto_window_update(option.get(), 1);
+  // Rapid reset (CVE-2023-44487): each reset stream has cost a handler call already. nghttp2
+  // allows a burst of 1000 and then 33 a second before its GOAWAY; we allow a burst of
+  // kResetBurst, enough for a browser that cancels a page's requests.
+  nghttp2_option_set_stream_reset_rate_limit(option.get(), kResetBurst, kResetRate);
   nghttp2_session* session = nullptr;
   if (nghttp2_session_server_new2(&session, callbacks.get(), this, option.get()) != 0) {
     throw std::bad_alloc();
@@ -150,7 +159,6 @@ Http2Connection::Http2Connection(reactor::Connection& conn, const http::Handler&
 
 Http2Connection::~Http2Connection() = default;
 
-// [slide:send_settings]
 void Http2Connection::send_settings() {
   // BEGIN SOLUTION: submit SETTINGS with max concurrent streams, max header list size and the initial window (initial_window_for the body limit); raise the connection's own window to kConnectionWindow
   const std::array<nghttp2_settings_entry, 3> settings = {{
@@ -167,7 +175,6 @@ void Http2Connection::send_settings() {
   }
   // END SOLUTION
 }
-// [/slide]
 
 void Http2Connection::start() {
   send_settings();
@@ -229,7 +236,7 @@ void Http2Connection::flush() {
   if (nghttp2_session_want_read(session_.get()) == 0 &&
       nghttp2_session_want_write(session_.get()) == 0) {
     done_ = true;
-    conn_.close_after_output();
+    end_connection();
   }
   // END SOLUTION
 }
@@ -248,10 +255,22 @@ void Http2Connection::fail(std::string_view what, int error) {
     conn_.send(as_text(frames, static_cast<std::size_t>(n)));
   }
   (void)what;
-  conn_.close_after_output();
+  aborted_ = true;
+  end_connection();
 }
 
-// [slide:begin_stream]
+// A session that ended well (GOAWAY NO_ERROR: idle, a stop) closes after its last byte, and
+// what the peer still sends is read and dropped meanwhile. One that ended on an error (an
+// attack: a flood, too many resets) closes at once: a peer that keeps sending fast would keep
+// the loop in this connection's reads, and every other connection waiting.
+void Http2Connection::end_connection() {
+  if (aborted_) {
+    conn_.close();
+  } else {
+    conn_.close_after_output();
+  }
+}
+
 int Http2Connection::begin_stream(std::int32_t id) {
   // BEGIN SOLUTION: a new Stream under id; the connection is no longer idle (cancel the idle timer)
   streams_.emplace(id, std::make_unique<Stream>(id));
@@ -269,6 +288,11 @@ int Http2Connection::take_field(std::int32_t id, bool trailer, std::string_view 
   stream->field_bytes += field_size(name, value);
   if (stream->field_bytes > options_.max_header_list_size) {
     stream->refused = true;  // a small block that decodes to a huge list: the HPACK bomb
+    // Its decoding goes on (the HPACK table must stay in step) and costs us each time: a
+    // client that does it again and again is ended.
+    if (++oversized_lists_ > kMaxOversizedLists) {
+      (void)nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
+    }
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
   if (trailer) {
@@ -279,9 +303,7 @@ int Http2Connection::take_field(std::int32_t id, bool trailer, std::string_view 
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:take_data]
 int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
   // BEGIN SOLUTION: the connection's window is consumed at once (nghttp2_session_consume_connection: the bytes leave it for their stream); append to the stream's body; past options_.max_body: refuse the stream and answer 413
   (void)nghttp2_session_consume_connection(session_.get(), bytes.size());
@@ -296,9 +318,7 @@ int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:frame_received]
 int Http2Connection::frame_received(const nghttp2_frame& frame) {
   // BEGIN SOLUTION: HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the ACK of our stop PING: the final GOAWAY. (SETTINGS, PING, WINDOW_UPDATE are nghttp2's own business.)
   switch (frame.hd.type) {
@@ -321,9 +341,12 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {
+  // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
+  if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR) {
+    aborted_ = true;
+  }
   // A refused upload's 413 is out: tell the client to stop sending (RST_STREAM NO_ERROR, RFC
   // 9113 §8.1), now that the reset cannot overtake the response.
   const bool ends = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
@@ -336,7 +359,6 @@ int Http2Connection::frame_sent(const nghttp2_frame& frame) {
   return 0;
 }
 
-// [slide:stream_closed]
 int Http2Connection::stream_closed(std::int32_t id, std::uint32_t error_code) {
   // BEGIN SOLUTION: the stream is over (its response sent, or RST_STREAM either way): cancel its timer, log it if it was answered, free it; no stream left: arm the idle timer
   const auto it = streams_.find(id);
@@ -354,7 +376,6 @@ int Http2Connection::stream_closed(std::int32_t id, std::uint32_t error_code) {
   return 0;
   // END SOLUTION
 }
-// [/slide]
 
 void Http2Connection::answer(Stream& stream) {
   // The handler takes the body: its bytes leave the stream's window now.
@@ -364,7 +385,6 @@ void Http2Connection::answer(Stream& stream) {
   respond(stream, call_handler(stream.request));
 }
 
-// [slide:respond]
 void Http2Connection::respond(Stream& stream, http::Response response) {
   // BEGIN SOLUTION: the fields (response_fields) as nghttp2_nv; no body for HEAD, 204, 304: nghttp2_submit_response without a data provider; else the body in a BodyReader and a provider whose read callback is Callbacks::read; a refused submit resets the stream
   stream.answered = true;
@@ -391,7 +411,6 @@ void Http2Connection::respond(Stream& stream, http::Response response) {
   }
   // END SOLUTION
 }
-// [/slide]
 
 http::Response Http2Connection::call_handler(const http::Request& request) {
   try {
@@ -435,7 +454,7 @@ void Http2Connection::resume_stream(std::int32_t id) {
   flush();
 }
 
-// [slide:stop]
+// [slide:stop-1]
 void Http2Connection::stop() {
   // BEGIN SOLUTION: once: the shutdown notice (a GOAWAY with the largest stream id) and a PING (kStopPing) to time one round trip; a timer of options_.goaway_wait in case no ACK comes; flush
   if (stopping_ || done_) return;
@@ -449,7 +468,9 @@ void Http2Connection::stop() {
   flush();
   // END SOLUTION
 }
+// [/slide]
 
+// [slide:stop-2]
 void Http2Connection::final_goaway() {
   // BEGIN SOLUTION: once: cancel the timer; GOAWAY NO_ERROR with the last stream id the session processed (nghttp2_session_get_last_proc_stream_id): streams above it are refused, streams up to it finish; flush
   if (final_goaway_sent_ || done_) return;

@@ -104,6 +104,7 @@ class Http2Connection {
   void resume_stream(std::int32_t id);
   void final_goaway();
   void fail(std::string_view what, int error);  // the session cannot go on: close
+  void end_connection();                        // the session is over: close, at once if aborted_
   void arm_idle_timer();
   void idle_timed_out();
   [[nodiscard]] Stream* find(std::int32_t id);
@@ -118,7 +119,9 @@ class Http2Connection {
   std::map<std::int32_t, std::unique_ptr<Stream>> streams_;
   bool stopping_ = false;
   bool final_goaway_sent_ = false;
-  bool done_ = false;  // closing: nothing more in or out
+  bool done_ = false;        // closing: nothing more in or out
+  bool aborted_ = false;     // ended on an error (GOAWAY with an error code): close at once
+  int oversized_lists_ = 0;  // requests refused for their header list's size
   reactor::Connection::TimerHandle idle_timer_ = 0;
   reactor::Connection::TimerHandle goaway_timer_ = 0;
 };

@@ -102,7 +102,6 @@ void Server::connection_changed(const ConnectionPtr& conn) {
   sniffer->start();
 }
 
-// [slide:install]
 void Server::install(reactor::Connection& conn, Protocol protocol, reactor::IoBuffer& bytes) {
   // BEGIN SOLUTION: HTTP/2: a new Http2Connection as the context, started, given the bytes; HTTP/1.1: a new Http1Connection (with options_.http1, which carries the upgrade hook), started, given the bytes; either is told to stop at once if the server is stopping
   if (protocol == Protocol::kHttp2) {
@@ -121,9 +120,7 @@ void Server::install(reactor::Connection& conn, Protocol protocol, reactor::IoBu
   }
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:upgrade]
 bool Server::upgrade(reactor::Connection& conn, const http::Request& request,
                      std::string_view rest) {
   // Over TLS only ALPN leads to HTTP/2: "Upgrade: h2c" is ignored there (RFC 9113 §3.1).
@@ -139,7 +136,6 @@ bool Server::upgrade(reactor::Connection& conn, const http::Request& request,
   return true;
   // END SOLUTION
 }
-// [/slide]
 
 void on_message(reactor::Connection& conn, reactor::IoBuffer& input) {
   // Each holds a shared_ptr while it runs: a codec that replaces itself stays alive until it

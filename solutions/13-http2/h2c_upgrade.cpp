@@ -37,7 +37,6 @@ std::optional<std::string> decode_base64url(std::string_view text) {
   return bytes;
 }
 
-// [slide:h2c_upgrade_settings]
 std::optional<std::string> h2c_upgrade_settings(const http::Request& request) {
   // BEGIN SOLUTION: HTTP/1.1; Upgrade has the token h2c; Connection has Upgrade and HTTP2-Settings; exactly one HTTP2-Settings; no Transfer-Encoding, no Content-Length but "0", an empty body; the field decodes (decode_base64url) to a multiple of 6 bytes
   const auto upgrade = request.headers.get("Upgrade");
@@ -58,6 +57,5 @@ std::optional<std::string> h2c_upgrade_settings(const http::Request& request) {
   return payload;
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace h2
