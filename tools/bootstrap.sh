@@ -29,6 +29,7 @@ libgmock-dev        pc:gmock                        -
 libfmt-dev          pc:fmt                          -
 libnghttp2-dev      pc:libnghttp2                   -
 libssl-dev          pc:openssl                      -
+openssl             cmd:openssl                     -
 node-llhttp         file:/usr/share/llhttp/llhttp.c -
 curl                cmd:curl                        -
 nghttp2-client      cmd:nghttp,cmd:h2load           -

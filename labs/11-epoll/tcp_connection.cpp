@@ -33,6 +33,12 @@ void Connection::established() {
   if (options_.idle_timeout.count() > 0) {
     idle_timer_ = loop_.run_after(options_.idle_timeout, [this] { check_idle(); });
   }
+  if (options_.handshake_timeout.count() > 0) {
+    // Fires harmlessly once the connection is open; it keeps only a weak_ptr, as every timer.
+    (void)start_timer(options_.handshake_timeout, [](Connection& conn) {
+      if (conn.state_ == State::kHandshaking) conn.handle_close();
+    });
+  }
   guarded(&Connection::continue_handshake);  // a plain socket is open at once
 }
 

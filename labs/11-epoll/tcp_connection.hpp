@@ -38,6 +38,9 @@ struct ConnectionOptions {
   // After close_after_output has shut down the write side: how long the peer has to close its
   // side before we close anyway.
   std::chrono::milliseconds linger_timeout{5000};
+  // A transport's handshake (lab 13: TLS) must be done within this, or the connection closes: a
+  // peer that connects and sends nothing must not hold a connection forever. 0: no limit.
+  std::chrono::milliseconds handshake_timeout{0};
 };
 
 // Created on any thread; from established() on, every call is for its loop's thread only. Owned by
@@ -129,6 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   [[nodiscard]] std::size_t pending_output() const noexcept { return output_.size(); }
   // The socket, to look at (getpeername for a log line): reading and writing are the connection's.
   [[nodiscard]] fdio::BorrowedFd fd() const noexcept { return transport_->fd(); }
+  // The transport, to look at (lab 13: the protocol TLS agreed on, selected_protocol()).
+  [[nodiscard]] const Transport& transport() const noexcept { return *transport_; }
 
  private:
   enum class State { kConnecting, kHandshaking, kConnected, kDisconnected };

@@ -9,8 +9,18 @@ namespace reactor {
 Server::Server(EventLoop& base_loop, net::Listener listener, ServerOptions options)
     : base_loop_(base_loop),
       options_(std::move(options)),
-      acceptor_(base_loop, std::move(listener),
-                [this](fdio::UniqueFd socket) { new_connection(std::move(socket)); }) {}
+      acceptor_(base_loop, std::move(listener), [this](fdio::UniqueFd socket) {
+        new_connection(std::move(socket), options_.make_transport);
+      }) {}
+
+void Server::add_listener(net::Listener listener, TransportFactory make_transport) {
+  base_loop_.assert_in_loop_thread("Server::add_listener");
+  more_acceptors_.push_back(
+      std::make_unique<Acceptor>(base_loop_, std::move(listener),
+                                 [this, make = std::move(make_transport)](fdio::UniqueFd socket) {
+                                   new_connection(std::move(socket), make);
+                                 }));
+}
 
 Server::~Server() {
   // Connections still open (a stop that did not wait): each is closed on its own loop, which
@@ -32,14 +42,15 @@ void Server::start() {
     io_threads_.push_back(std::make_unique<LoopThread>(options_.make_poller));
   }
   acceptor_.listen();
+  for (const auto& acceptor : more_acceptors_) acceptor->listen();
 }
 
 EventLoop& Server::next_io_loop() {
   SYSLAB_TODO("the base loop when there are no I/O threads; else the next thread's loop, round robin");
 }
 
-void Server::new_connection(fdio::UniqueFd socket) {
-  SYSLAB_TODO("make a Connection (on the transport options_.make_transport makes, else a PlainTransport) on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop");
+void Server::new_connection(fdio::UniqueFd socket, const TransportFactory& make_transport) {
+  SYSLAB_TODO("make a Connection (on the transport make_transport makes, else a PlainTransport) on the next I/O loop, keep it in connections_, set its callbacks, and run established() on its loop");
 }
 
 void Server::remove_connection(const Connection::Ptr& conn) {
@@ -48,6 +59,7 @@ void Server::remove_connection(const Connection::Ptr& conn) {
 
 void Server::stop_gracefully() {
   base_loop_.assert_in_loop_thread("Server::stop_gracefully");
+  for (const auto& acceptor : more_acceptors_) acceptor->stop();
   SYSLAB_TODO("stop the acceptor; remember that we are stopping; quit the base loop now if no connection is open");
 }
 

@@ -24,12 +24,14 @@ namespace reactor {
 
 class EventLoop;
 
+// What each accepted socket is wrapped in (lab 13: TLS); empty: the plain socket.
+using TransportFactory = std::function<std::unique_ptr<Transport>(fdio::UniqueFd socket)>;
+
 struct ServerOptions {
   int threads = 0;            // I/O loops on their own threads; 0: the base loop does it all
   PollerFactory make_poller;  // for the I/O loops (the base loop's poller is the caller's)
   ConnectionOptions connection;
-  // What each accepted socket is wrapped in (lab 13: TLS); empty: the plain socket.
-  std::function<std::unique_ptr<Transport>(fdio::UniqueFd socket)> make_transport;
+  TransportFactory make_transport;  // for the listener given to the constructor
 };
 
 class Server {
@@ -49,7 +51,11 @@ class Server {
     on_connection_ = std::move(callback);
   }
 
-  // Starts the I/O threads, then accepting.
+  // One more listening socket (before start), its connections on make_transport's transport and
+  // on the same I/O loops (lab 13: a TLS port beside the clear-text one).
+  void add_listener(net::Listener listener, TransportFactory make_transport);
+
+  // Starts the I/O threads, then accepting (on every listener).
   void start();
   // Graceful: stops accepting (connects are refused from now on), lets the open connections
   // finish, and quits the base loop once the last one has closed.
@@ -59,13 +65,15 @@ class Server {
   [[nodiscard]] std::size_t shed_count() const noexcept { return acceptor_.shed_count(); }
 
  private:
-  void new_connection(fdio::UniqueFd socket);           // base loop
+  // base loop; make_transport: the listener's (empty: the plain socket)
+  void new_connection(fdio::UniqueFd socket, const TransportFactory& make_transport);
   void remove_connection(const Connection::Ptr& conn);  // any loop: hops to the base loop
   EventLoop& next_io_loop();                            // round robin
 
   EventLoop& base_loop_;
   ServerOptions options_;
   Acceptor acceptor_;
+  std::vector<std::unique_ptr<Acceptor>> more_acceptors_;  // add_listener's
   std::vector<std::unique_ptr<LoopThread>> io_threads_;
   std::size_t next_ = 0;
   std::unordered_map<std::uint64_t, Connection::Ptr> connections_;  // base loop thread only

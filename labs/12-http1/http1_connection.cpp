@@ -92,6 +92,7 @@ void Http1Connection::start_response(Pending pending) {
     return;
   }
   const Request& request = std::get<Request>(pending.what);
+  if (upgraded(request)) return;
   Response response = call_handler(request);
   SYSLAB_TODO("the connection stays open only if the request allows it (pending.keep_alive) and this is not the last queued response of a stopping server; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says");
 }
@@ -138,6 +139,18 @@ void Http1Connection::end_connection() {
     conn_.resume_input();
   }
   conn_.close_after_output();
+}
+
+// Lab 13's hook: only a request with nothing after it may change the protocol. Once it has,
+// this codec is done: no timer of its own, no bytes, no close (the new codec owns the socket).
+bool Http1Connection::upgraded(const Request& request) {
+  if (!options_.upgrade || !queue_.empty()) return false;
+  if (!options_.upgrade(conn_, request, unparsed_.readable())) return false;
+  ended_ = true;
+  unparsed_.clear();
+  cancel_timer(header_timer_);
+  cancel_timer(keepalive_timer_);
+  return true;
 }
 
 void Http1Connection::stop() {

@@ -32,6 +32,12 @@ void Connection::established() {
   if (options_.idle_timeout.count() > 0) {
     idle_timer_ = loop_.run_after(options_.idle_timeout, [this] { check_idle(); });
   }
+  if (options_.handshake_timeout.count() > 0) {
+    // Fires harmlessly once the connection is open; it keeps only a weak_ptr, as every timer.
+    (void)start_timer(options_.handshake_timeout, [](Connection& conn) {
+      if (conn.state_ == State::kHandshaking) conn.handle_close();
+    });
+  }
   guarded(&Connection::continue_handshake);  // a plain socket is open at once
 }
 
@@ -119,7 +125,8 @@ void Connection::handle_readable() {
       input_.append(std::string_view(chunk.data(), got.count));
       if (on_message_) on_message_(*this, input_);
     } else if (got.would_block()) {
-      return;  // all read: the next edge comes with the next bytes
+      update_interest();  // TLS may wait for the other readiness now
+      return;             // all read: the next edge comes with the next bytes
     } else if (got.eof()) {
       peer_finished();
     } else if (got.peer_closed()) {

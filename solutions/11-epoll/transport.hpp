@@ -48,6 +48,10 @@ class Transport {
   // readable and writes when writable; TLS may need the other one (SSL_ERROR_WANT_READ while
   // writing, SSL_ERROR_WANT_WRITE while reading, and both during the handshake).
   [[nodiscard]] virtual mux::Interest waits_for(Call call) const noexcept;
+
+  // The application protocol agreed in the handshake (TLS's ALPN: "h2", "http/1.1"); empty when
+  // none was, as on a plain socket, where the first bytes tell (lab 13's h2c preface).
+  [[nodiscard]] virtual std::string_view selected_protocol() const noexcept { return {}; }
 };
 
 // The socket itself: read(2), write(2), sendfile(2), shutdown(2). Owns the socket.

@@ -49,6 +49,11 @@ struct Http1Options {
   // least the connection's high-water mark, where the reactor stops reading from that client.
   std::size_t output_limit = 1 << 20;
   std::string server_name = "syslab-httpd";
+  // Lab 13's way from HTTP/1.1 to HTTP/2 (h2c Upgrade, RFC 7540 §3.2): called with each request
+  // that is its turn to be answered with no other request parsed after it. True: the hook has
+  // answered it on another protocol and replaced this codec as the connection's context (`rest`:
+  // the bytes that came after the request); false: it is answered here as usual. Empty: no upgrade.
+  std::function<bool(reactor::Connection&, const Request&, std::string_view rest)> upgrade;
 };
 
 // Lives in its reactor::Connection's context slot, and so never outlives it; every call is on
@@ -91,6 +96,7 @@ class Http1Connection {
   void finish_response();                       // log; close or wait for the next request
   void end_connection();                        // no more responses: close after the output
   void limit_input();                           // the socket is read only while the queue has room
+  bool upgraded(const Request& request);        // options_.upgrade took the connection over
   void arm_header_timer();
   void arm_keepalive_timer();
   void cancel_timer(reactor::Connection::TimerHandle& handle);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "syslab/echo_client.hpp"
@@ -55,6 +56,25 @@ std::unique_ptr<ServerProcess> start_httpd(std::vector<std::string> extra, bool 
   if (quiet) argv.push_back("--quiet");
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<ServerProcess>(std::move(argv));
+}
+
+std::uint16_t tls_port(const ServerProcess& server) {
+  const std::string& line = server.listening_line();
+  const std::string separator = " and ";
+  const std::size_t start = line.find(separator);
+  if (start == std::string::npos) {
+    throw std::runtime_error("no TLS port in httpd's line \"" + line +
+                             "\" (expected \"listening on ADDRESS:PORT and ADDRESS:TLSPORT "
+                             "(TLS)\")");
+  }
+  const std::string second = line.substr(start + separator.size());
+  const std::string address = second.substr(0, second.find(' '));
+  const std::size_t colon = address.rfind(':');
+  const int port = colon == std::string::npos ? 0 : std::atoi(address.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) {
+    throw std::runtime_error("no TLS port in httpd's line \"" + line + "\"");
+  }
+  return static_cast<std::uint16_t>(port);
 }
 
 bool RawResponse::has(std::string_view field_line) const {

@@ -22,6 +22,10 @@ using syslab::test::echo::ServerProcess;
 // holds index.html, "hello\n", so GET / answers 200 with those 6 bytes.
 std::unique_ptr<ServerProcess> start_httpd(std::vector<std::string> extra = {}, bool quiet = true);
 
+// Lab 13's TLS port: the ADDRESS:PORT named after " and " in httpd's "listening on ADDRESS:PORT
+// and ADDRESS:TLSPORT (TLS)" line (ServerProcess::port() is the first one). Throws when absent.
+std::uint16_t tls_port(const ServerProcess& server);
+
 // The directory start_httpd serves (a temporary directory of this test process): add files to it.
 const std::string& web_root();
 

@@ -59,11 +59,13 @@ ServerProcess::ServerProcess(std::vector<std::string> argv, std::chrono::millise
   }
   line_ = text.substr(0, text.find('\n'));
   const std::string prefix = "listening on ";
-  const std::size_t colon = line_.rfind(':');
+  // The first ADDRESS:PORT after the prefix (a server may name more after it: httpd's TLS port).
+  const std::string first = line_.substr(0, line_.find(' ', prefix.size()));
+  const std::size_t colon = first.rfind(':');
   int port = 0;
   if (line_.rfind(prefix, 0) == 0 && colon != std::string::npos) {
     try {
-      port = std::stoi(line_.substr(colon + 1));
+      port = std::stoi(first.substr(colon + 1));
     } catch (const std::exception&) {
       port = 0;
     }

@@ -1,0 +1,292 @@
+// Lab 13: one HTTP/2 connection: the nghttp2 session between the reactor's bytes and the
+// handler (see h2_connection.hpp). The session calls us back from inside mem_recv (a frame, a
+// field, some DATA arrived; a stream closed) and mem_send (the next piece of a body): those
+// callbacks only record and submit; the bytes move in on_input and flush.
+#include "h2_connection.hpp"
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <iostream>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+#include "h2_fields.hpp"
+#include "syslab/todo.hpp"
+
+namespace h2 {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The connection's own receive window. Bytes are consumed from it as they arrive (they move
+// into their stream, whose own window bounds what a stream may hold): 16 MiB lets many uploads
+// share the connection without a stall.
+constexpr std::int32_t kConnectionWindow = 16 << 20;
+// Streams a client may reset in a burst, and then per second, before the session ends.
+constexpr std::uint64_t kResetBurst = 100;
+constexpr std::uint64_t kResetRate = 33;
+// Requests whose header list went over the limit that one connection may send before it is ended.
+constexpr int kMaxOversizedLists = 4;
+// The PING sent with the first GOAWAY of a graceful stop: its ACK says one round trip passed.
+constexpr std::array<std::uint8_t, 8> kStopPing = {'s', 't', 'o', 'p', 'p', 'i', 'n', 'g'};
+
+// A timer's callback: the connection's Http2Connection, if it still has one, does `step`.
+template <void (Http2Connection::*step)()>
+void with_h2(reactor::Connection& conn) {
+  if (auto h2 = conn.context<Http2Connection>()) (h2.get()->*step)();
+}
+
+std::string_view as_text(const std::uint8_t* data, std::size_t length) {
+  return {reinterpret_cast<const char*>(data), length};
+}
+
+}  // namespace
+
+std::int32_t initial_window_for(std::uint64_t max_body) noexcept {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::int32_t>::max();
+  return static_cast<std::int32_t>(
+      std::clamp<std::uint64_t>(max_body + 1, NGHTTP2_INITIAL_WINDOW_SIZE, kMax));
+}
+
+struct Http2Connection::Stream {
+  explicit Stream(std::int32_t stream_id) : id(stream_id) {}
+  std::int32_t id;
+  http::Request request;
+  std::size_t field_bytes = 0;       // against max_header_list_size
+  bool refused = false;              // over a limit: what else the client sends is dropped
+  bool answered = false;             // the response is submitted
+  std::unique_ptr<BodyReader> body;  // the response's body, while it is sent
+  reactor::Connection::TimerHandle timer = 0;  // a body that waits (/stream, /delay)
+  int status = 0;
+  Clock::time_point received = Clock::now();
+};
+
+// nghttp2 is C: its callbacks get the connection back as user_data, and an exception must not
+// cross them. Each turns one into NGHTTP2_ERR_CALLBACK_FAILURE (the session ends, the server
+// does not).
+class Http2Connection::Callbacks {
+ public:
+  static int begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    return guarded([&] { return of(self).begin_stream(frame->hd.stream_id); });
+  }
+  static int header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+                    std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
+                    std::uint8_t /*flags*/, void* self) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    const bool trailer = frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+    return guarded([&] {
+      return of(self).take_field(frame->hd.stream_id, trailer, as_text(name, namelen),
+                                 as_text(value, valuelen));
+    });
+  }
+  static int data_chunk(nghttp2_session*, std::uint8_t /*flags*/, std::int32_t id,
+                        const std::uint8_t* data, std::size_t length, void* self) {
+    return guarded([&] { return of(self).take_data(id, as_text(data, length)); });
+  }
+  static int frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+    return guarded([&] { return of(self).frame_received(*frame); });
+  }
+  static int frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+    return guarded([&] { return of(self).frame_sent(*frame); });
+  }
+  static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code, void* self) {
+    return guarded([&] { return of(self).stream_closed(id, error_code); });
+  }
+  static ssize_t read(nghttp2_session*, std::int32_t id, std::uint8_t* buffer, std::size_t length,
+                      std::uint32_t* flags, nghttp2_data_source*, void* self) {
+    try {
+      return of(self).read_body(id, buffer, length, flags);
+    } catch (const std::exception&) {
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+  }
+
+  static nghttp2_session_callbacks* make() {
+    nghttp2_session_callbacks* callbacks = nullptr;
+    if (nghttp2_session_callbacks_new(&callbacks) != 0) throw std::bad_alloc();
+    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(callbacks, header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, frame_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, frame_send);
+    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, stream_close);
+    return callbacks;
+  }
+
+ private:
+  static Http2Connection& of(void* self) { return *static_cast<Http2Connection*>(self); }
+  template <class Step>
+  static int guarded(Step step) noexcept {
+    try {
+      return step();
+    } catch (const std::exception&) {
+      return NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+  }
+};
+
+Http2Connection::Http2Connection(reactor::Connection& conn, const http::Handler& handler,
+                                 const Http2Options& options, http::AccessLog log)
+    : conn_(conn),
+      handler_(handler),
+      options_(options),
+      log_(std::move(log)),
+      peer_(http::peer_host(conn.fd())) {
+  SYSLAB_TODO("a server session (nghttp2_session_server_new2) with Callbacks::make() and this as user data, and an option that turns off automatic WINDOW_UPDATEs (we consume what the handler takes); free the callbacks and the option once the session has them");
+}
+
+Http2Connection::~Http2Connection() = default;
+
+void Http2Connection::send_settings() {
+  SYSLAB_TODO("submit SETTINGS with max concurrent streams, max header list size and the initial window (initial_window_for the body limit); raise the connection's own window to kConnectionWindow");
+}
+
+void Http2Connection::start() {
+  send_settings();
+  arm_idle_timer();
+  flush();
+}
+
+bool Http2Connection::start_upgraded(const http::Request& request, std::string_view settings) {
+  SYSLAB_TODO("nghttp2_session_upgrade2 with the payload (a HEAD request says so); refused: false. Else send the 101 (Connection: Upgrade, Upgrade: h2c) by hand, as HTTP/1.1; then our SETTINGS, stream 1 with the request (version 2.0), answered at once; flush");
+}
+
+void Http2Connection::on_input(std::string_view bytes) {
+  SYSLAB_TODO("unless done: the bytes into nghttp2_session_mem_recv (all of them: it keeps what it needs); an error there (a bad preface, a flood) ends the session: fail; else flush what the session has to send");
+}
+
+void Http2Connection::on_drained() { flush(); }
+
+void Http2Connection::flush() {
+  SYSLAB_TODO("while the connection is open and its output is below options_.output_limit, nghttp2_session_mem_send and conn_.send what it gives (an error: fail); then, when the session wants neither to read nor to write (GOAWAY exchanged, no stream left), close after the output");
+}
+
+void Http2Connection::fail(std::string_view what, int error) {
+  if (done_) return;
+  done_ = true;
+  // A flood, or too many CONTINUATION frames: tell the peer why before closing.
+  const bool calm = error == NGHTTP2_ERR_FLOODED || error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+  (void)nghttp2_session_terminate_session(
+      session_.get(), calm ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+  const std::uint8_t* frames = nullptr;
+  ssize_t n = 0;
+  while (conn_.connected() && (n = nghttp2_session_mem_send(session_.get(), &frames)) > 0) {
+    conn_.send(as_text(frames, static_cast<std::size_t>(n)));
+  }
+  (void)what;
+  aborted_ = true;
+  end_connection();
+}
+
+// A session that ended well (GOAWAY NO_ERROR: idle, a stop) closes after its last byte, and
+// what the peer still sends is read and dropped meanwhile. One that ended on an error (an
+// attack: a flood, too many resets) closes at once: a peer that keeps sending fast would keep
+// the loop in this connection's reads, and every other connection waiting.
+void Http2Connection::end_connection() {
+  if (aborted_) {
+    conn_.close();
+  } else {
+    conn_.close_after_output();
+  }
+}
+
+int Http2Connection::begin_stream(std::int32_t id) {
+  SYSLAB_TODO("a new Stream under id; the connection is no longer idle (cancel the idle timer)");
+}
+
+int Http2Connection::take_field(std::int32_t id, bool trailer, std::string_view name,
+                                std::string_view value) {
+  SYSLAB_TODO("count field_size against options_.max_header_list_size (over it: refuse the stream with NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE, which resets it); a trailer goes to request.trailers, any other field through add_request_field");
+}
+
+int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
+  SYSLAB_TODO("the connection's window is consumed at once (nghttp2_session_consume_connection: the bytes leave it for their stream); append to the stream's body; past options_.max_body: refuse the stream and answer 413");
+}
+
+int Http2Connection::frame_received(const nghttp2_frame& frame) {
+  SYSLAB_TODO("HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the ACK of our stop PING: the final GOAWAY. (SETTINGS, PING, WINDOW_UPDATE are nghttp2's own business.)");
+}
+
+int Http2Connection::frame_sent(const nghttp2_frame& frame) {
+  // nghttp2 ends a session on its own too (too many resets: CVE-2023-44487): its GOAWAY says so.
+  if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR) {
+    aborted_ = true;
+  }
+  // A refused upload's 413 is out: tell the client to stop sending (RST_STREAM NO_ERROR, RFC
+  // 9113 §8.1), now that the reset cannot overtake the response.
+  const bool ends = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (ends && (frame.hd.type == NGHTTP2_DATA || frame.hd.type == NGHTTP2_HEADERS)) {
+    if (Stream* stream = find(frame.hd.stream_id); stream != nullptr && stream->refused) {
+      (void)nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, stream->id,
+                                      NGHTTP2_NO_ERROR);
+    }
+  }
+  return 0;
+}
+
+int Http2Connection::stream_closed(std::int32_t id, std::uint32_t error_code) {
+  SYSLAB_TODO("the stream is over (its response sent, or RST_STREAM either way): cancel its timer, log it if it was answered, free it; no stream left: arm the idle timer");
+}
+
+void Http2Connection::answer(Stream& stream) {
+  // The handler takes the body: its bytes leave the stream's window now.
+  if (!stream.request.body.empty()) {
+    (void)nghttp2_session_consume_stream(session_.get(), stream.id, stream.request.body.size());
+  }
+  respond(stream, call_handler(stream.request));
+}
+
+void Http2Connection::respond(Stream& stream, http::Response response) {
+  SYSLAB_TODO("the fields (response_fields) as nghttp2_nv; no body for HEAD, 204, 304: nghttp2_submit_response without a data provider; else the body in a BodyReader and a provider whose read callback is Callbacks::read; a refused submit resets the stream");
+}
+
+http::Response Http2Connection::call_handler(const http::Request& request) {
+  try {
+    return handler_(request);
+  } catch (const std::exception&) {  // this stream fails, not the connection
+    return http::Response::text(500, "internal error\n");
+  }
+}
+
+ssize_t Http2Connection::read_body(std::int32_t id, std::uint8_t* buffer, std::size_t length,
+                                   std::uint32_t* flags) {
+  SYSLAB_TODO("the stream's BodyReader fills the frame: end: NGHTTP2_DATA_FLAG_EOF; deferred: NGHTTP2_ERR_DEFERRED, and with a wait, a connection timer that resumes the stream (resume_stream); a file that cannot be read resets the stream (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE)");
+}
+
+void Http2Connection::resume_stream(std::int32_t id) {
+  Stream* stream = find(id);
+  if (stream == nullptr || !stream->body) return;
+  stream->timer = 0;
+  stream->body->resume();
+  (void)nghttp2_session_resume_data(session_.get(), id);
+  flush();
+}
+
+void Http2Connection::stop() {
+  SYSLAB_TODO("once: the shutdown notice (a GOAWAY with the largest stream id) and a PING (kStopPing) to time one round trip; a timer of options_.goaway_wait in case no ACK comes; flush");
+}
+
+void Http2Connection::final_goaway() {
+  SYSLAB_TODO("once: cancel the timer; GOAWAY NO_ERROR with the last stream id the session processed (nghttp2_session_get_last_proc_stream_id): streams above it are refused, streams up to it finish; flush");
+}
+
+void Http2Connection::arm_idle_timer() {
+  if (options_.idle_timeout.count() == 0 || idle_timer_ != 0) return;
+  idle_timer_ = conn_.start_timer(options_.idle_timeout, with_h2<&Http2Connection::idle_timed_out>);
+}
+
+void Http2Connection::idle_timed_out() {
+  SYSLAB_TODO("still no stream: end the session with GOAWAY NO_ERROR (nghttp2_session_terminate_session) and flush, which closes once it is out");
+}
+
+Http2Connection::Stream* Http2Connection::find(std::int32_t id) {
+  const auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace h2
