@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
+
+#include "syslab/proc.hpp"
 
 namespace syslab::test::echo {
 
@@ -27,6 +30,12 @@ void expect_same_bytes(std::string_view sent, std::string_view got, std::string_
   EXPECT_EQ(got.size(), sent.size()) << what << ": the echo has a different length";
   const std::optional<std::size_t> at = first_difference(sent, got);
   EXPECT_FALSE(at.has_value()) << what << ": the echo differs first at byte " << at.value_or(0);
+}
+
+// SO_LINGER with a zero timeout: close(2) sends RST instead of FIN.
+void reset_on_close(int fd) {
+  const linger reset{1, 0};
+  if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) < 0) fail("SO_LINGER", errno);
 }
 
 }  // namespace
@@ -105,10 +114,12 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
     OwnedFd conn = connect_loopback(server.port(), deadline);
     (void)send_until_full(conn.get(), 100ms, 1 << 20);
     (void)recv_exact(conn.get(), 1, deadline);  // the server is echoing now
-    const linger reset{1, 0};
-    if (::setsockopt(conn.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) < 0) {
-      fail("SO_LINGER", errno);
-    }
+    reset_on_close(conn.get());
+  }
+  {  // A reset while the server waits to read: everything echoed, then RST (ECONNRESET in read)
+    OwnedFd conn = connect_loopback(server.port(), deadline);
+    EXPECT_EQ(exchange(conn.get(), "all of it read back", deadline), "all of it read back");
+    reset_on_close(conn.get());
   }
   {  // A close while the server writes to us: it was blocked writing the echo we never read
     OwnedFd conn = connect_loopback(server.port(), deadline);
@@ -135,6 +146,59 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
                          }))
       << "the server had " << fds_at_start << " fds open at the start and still has " << fds_now
       << ": a connection's fd was not closed";
+}
+
+void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
+  ServerProcess server(on_port_zero(server_argv));
+  const Deadline deadline(30s);
+  OwnedFd conn = connect_loopback(server.port(), deadline);
+  // Nothing read yet: the server's writes to us block (or wait in its output buffer).
+  const std::size_t sent = send_until_full(conn.get(), 200ms, 64 << 20);
+  ASSERT_GT(sent, 0U);
+  if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
+  // Read in small pieces: the server reads our EOF long before it has written the last byte.
+  std::string back;
+  while (back.size() < sent) {
+    const std::string piece = recv_until(conn.get(), 4096, deadline);
+    if (piece.empty()) break;  // EOF (or the deadline)
+    back += piece;
+  }
+  EXPECT_EQ(back.size(), sent)
+      << "sent " << sent << " bytes, shut down the sending side (EOF for the server) and read: "
+      << "only " << back.size() << " came back before the server closed. Bytes the server owes "
+      << "at EOF must still be written; close only once the output is out";
+  EXPECT_EQ(back.find_first_not_of('s'), std::string::npos) << "the echo is not what was sent";
+  EXPECT_TRUE(wait_for_close(conn.get(), Deadline(5s)))
+      << "every byte came back, but the server did not close the connection after our EOF";
+  OwnedFd after = connect_loopback(server.port(), deadline);
+  EXPECT_EQ(exchange(after.get(), "after the half-close", deadline), "after the half-close");
+}
+
+void expect_idle_cpu(pid_t pid, std::string_view what) {
+  constexpr auto kWindow = 1s;
+  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  const long long before = cpu_ticks(pid);
+  // A measurement window, not a wait for an event: nothing is expected to happen during it.
+  std::this_thread::sleep_for(kWindow);
+  const long long used = cpu_ticks(pid) - before;
+  EXPECT_LT(used, ticks_per_second / 10)
+      << "the server used " << used << " of the " << ticks_per_second
+      << " clock ticks of a second (utime + stime in /proc/" << pid << "/stat) " << what
+      << ": a busy loop. It has nothing to do: it should sleep in its wait";
+}
+
+void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& server_argv) {
+  ServerProcess server(on_port_zero(server_argv));
+  const Deadline deadline(20s);
+  OwnedFd stalled = connect_loopback(server.port(), deadline);
+  const std::size_t sent = send_until_full(stalled.get(), 200ms, 64 << 20);
+  ASSERT_GT(sent, 0U);
+  // Now read it all: the server's output drains and it has nothing left to write.
+  EXPECT_EQ(recv_exact(stalled.get(), sent, deadline).size(), sent);
+  ASSERT_EQ(exchange(stalled.get(), "drained", deadline), "drained");
+  expect_idle_cpu(server.pid(),
+                  "while its only client, which had stalled and then read everything, was idle");
+  EXPECT_EQ(exchange(stalled.get(), "still served", deadline), "still served");
 }
 
 void check_graceful_stop(const std::vector<std::string>& server_argv) {
