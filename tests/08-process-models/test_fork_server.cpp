@@ -214,7 +214,7 @@ SYSLAB_TEST(ForkServer, TwentyChildrenEndingTogetherAreAllReaped, 3,
   ASSERT_EQ(serving.size(), 20U) << with_states(serving);
   conns.clear();  // 20 clients leave together
   std::vector<pid_t> now;
-  EXPECT_TRUE(poll_until(Deadline(5s), [&] { return (now = server.children()).empty(); }))
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return (now = server.children()).empty(); }))
       << "5 s after 20 connections closed together, children left: " << with_states(now)
       << " (Z: exited, never reaped)";
   OwnedFd after = echo::connect_loopback(server.port(), deadline);

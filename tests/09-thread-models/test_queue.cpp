@@ -33,6 +33,8 @@ class Helper {
           return body();
         })) {}
   pid_t tid() { return tid_future_.get(); }
+  // True once body has returned (its result waits to be taken).
+  bool finished() const { return result_.wait_for(0ms) == std::future_status::ready; }
   // The result, or nullopt when the thread has not finished by the deadline.
   std::optional<T> result(std::chrono::milliseconds within) {
     if (result_.wait_for(within) != std::future_status::ready) return std::nullopt;
@@ -53,8 +55,13 @@ bool sleeps_within(pid_t tid, std::chrono::milliseconds budget) {
 // How many times the thread gave up the CPU of its own accord (voluntary_ctxt_switches in
 // /proc/TID/status): it goes up each time the thread goes to sleep, so a thread that woke and
 // slept again shows a bigger number than before.
+// -1 once the thread is gone.
 long long voluntary_switches(pid_t tid) {
-  return std::stoll(status_field(tid, "voluntary_ctxt_switches").value_or("0"));
+  try {
+    return std::stoll(status_field(tid, "voluntary_ctxt_switches").value_or("0"));
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 // 4 producers push 2000 items each through a queue of `capacity`, 4 consumers pop until it is
@@ -255,32 +262,34 @@ SYSLAB_TEST(BoundedQueue, PopThatWakesToAnEmptyQueueWaitsAgain, 3,
 
   int first = 1;
   ASSERT_TRUE(queue.push(first));
-  // One consumer takes the item; find out which.
-  std::optional<std::optional<int>> got;
-  int winner = -1;
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
-    if ((got = consumer1.result(0ms))) winner = 0;
-    else if ((got = consumer2.result(0ms))) winner = 1;
-    return winner >= 0;
-  })) << "neither consumer returned after a push";
-  EXPECT_EQ(*got, std::optional<int>(1));
-  Helper<std::optional<int>>& loser = winner == 0 ? consumer2 : consumer1;
-  const pid_t loser_tid = tids[1 - winner];
+  Helper<std::optional<int>>* consumers[2] = {&consumer1, &consumer2};
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return consumer1.finished() || consumer2.finished(); }))
+      << "neither consumer returned after a push";
   // If the push woke the other consumer too (notify_all), it has run since: its count of
-  // voluntary context switches went up. Give it the time to do so and go back to sleep; a
-  // queue that woke only the winner leaves it asleep all along, which is as good.
-  (void)poll_until(Deadline(1s), [&] {
-    return voluntary_switches(loser_tid) > switches[1 - winner] &&
-           process_state(loser_tid) == 'S';
-  });
-  const std::optional<std::optional<int>> early = loser.result(0ms);
-  if (early) {
-    ADD_FAILURE() << "the other consumer's pop returned "
-                  << (early->has_value() ? std::to_string(**early) : std::string("nullopt"))
-                  << " with the queue empty and not closed: it woke, found nothing and did not "
-                  << "wait again";
-    return;
+  // voluntary context switches went up. Give it the time to do so and go back to sleep (or
+  // return); a queue that woke only one consumer leaves the other asleep all along: as good.
+  const auto settled = [&](int i) {
+    return consumers[i]->finished() ||
+           (voluntary_switches(tids[i]) > switches[i] && process_state(tids[i]) == 'S');
+  };
+  (void)poll_until(Deadline(1s), [&] { return settled(0) && settled(1); });
+  int waiting = -1;
+  for (int i = 0; i < 2; ++i) {
+    if (!consumers[i]->finished()) {
+      waiting = i;
+      continue;
+    }
+    const std::optional<int> got = *consumers[i]->result(0ms);
+    if (got != std::optional<int>(1)) {
+      ADD_FAILURE() << "a consumer's pop returned "
+                    << (got ? std::to_string(*got) : std::string("nullopt"))
+                    << " with the queue not closed (one item, 1, was pushed): it woke, found "
+                    << "the queue empty and did not wait again";
+      return;
+    }
   }
+  ASSERT_NE(waiting, -1) << "both consumers returned 1: the item was popped twice";
+  Helper<std::optional<int>>& loser = *consumers[waiting];
   int second = 2;
   ASSERT_TRUE(queue.push(second));
   const std::optional<std::optional<int>> late = loser.result(5s);

@@ -47,10 +47,12 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
 void check_half_close_returns_every_byte(const std::vector<std::string>& server);
 
 // The busy-loop check: the CPU time (utime + stime in /proc/PID/stat, in clock ticks) a process
-// uses over a fixed window of one second while it has nothing to do. A process asleep in poll,
-// epoll_wait or accept uses next to none of it; one in a busy loop uses all the scheduler gives it
-// (a second's worth on an idle machine, still far above a tenth on a loaded one). It measures how
-// much CPU, never how fast anything happens. `what` says what the server was left doing.
+// uses over a fixed window of one second while it has nothing to do, and how often one of its
+// threads is runnable (state R in /proc/PID/task/TID/stat, looked at every 10 ms). A process
+// asleep in poll, epoll_wait or accept uses next to none of the window and is never runnable; one
+// in a busy loop uses all the scheduler gives it (a second's worth on an idle machine) and is
+// runnable at nearly every look, however loaded the machine. It fails past a tenth of the ticks
+// or half of the looks. It measures how much, never how fast. `what`: what the server was doing.
 void expect_idle_cpu(pid_t pid, std::string_view what);
 
 // A client fills every buffer without reading (the server must wait for it to become writable),
