@@ -153,7 +153,7 @@ SYSLAB_TIMEOUT(EchoClient, SendsAndReadsAtOnceSoABigEchoCannotDeadlock, 20);
 
 SYSLAB_TEST(IterativeServer, HalfCloseGetsEveryByteBack, 2,
             "a client that fills the buffers, shuts down its sending side and only then reads: "
-            "the server reads EOF while it still owes megabytes, and must echo every one",
+            "the server reads EOF while it still owes bytes, and must echo every one",
             "echo_connection writes each piece it read with write_all before it reads again, so "
             "at EOF nothing is owed: return kEof, and the Socket closes",
             "EOF means the client will send nothing more, not that it reads nothing more: do not "

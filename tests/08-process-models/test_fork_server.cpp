@@ -232,7 +232,7 @@ SYSLAB_TIMEOUT(ForkServer, TwentyChildrenEndingTogetherAreAllReaped, 30);
 
 SYSLAB_TEST(ForkServer, HalfCloseGetsEveryByteBack, 2,
             "a client that fills the buffers, shuts down its sending side and only then reads: "
-            "the child reads EOF while it still owes megabytes, and must echo every one of them",
+            "the child reads EOF while it still owes bytes, and must echo every one of them",
             "echo_connection writes each piece it read with write_all before it reads again, so "
             "at EOF nothing is owed: return, and the child's exit closes the connection",
             "do not shut the connection down (or close it) when the client's EOF comes: the "

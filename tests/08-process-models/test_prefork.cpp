@@ -277,7 +277,7 @@ SYSLAB_TIMEOUT(PreforkServer, TwentyWorkersKilledTogetherAreAllReaped, 30);
 
 SYSLAB_TEST(PreforkServer, HalfCloseGetsEveryByteBack, 2,
             "a client that fills the buffers, shuts down its sending side and only then reads: "
-            "the worker reads EOF while it still owes megabytes, and must echo every one of them",
+            "the worker reads EOF while it still owes bytes, and must echo every one of them",
             "serve_iterative runs echo_connection, which writes each piece with write_all before "
             "it reads again: at EOF nothing is owed",
             "close the connection when echo_connection returns, not when EOF is first seen") {

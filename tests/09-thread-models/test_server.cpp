@@ -431,7 +431,7 @@ SYSLAB_TIMEOUT(ThreadPerConnection, DoesNotSpinAfterClientsLeave, 20);
 
 SYSLAB_TEST(ThreadPerConnection, HalfCloseGetsEveryByteBack, 2,
             "a client that fills the buffers, shuts down its sending side and only then reads: "
-            "its thread reads EOF while it still owes megabytes, and must echo every one",
+            "its thread reads EOF while it still owes bytes, and must echo every one",
             "echo_connection writes each piece with write_all before it reads again: at EOF "
             "nothing is owed",
             "let the Socket close when the thread's function returns, not at the first EOF") {
@@ -441,7 +441,7 @@ SYSLAB_TIMEOUT(ThreadPerConnection, HalfCloseGetsEveryByteBack, 40);
 
 SYSLAB_TEST(Pool, HalfCloseGetsEveryByteBack, 2,
             "a client that fills the buffers, shuts down its sending side and only then reads: "
-            "its worker reads EOF while it still owes megabytes, and must echo every one",
+            "its worker reads EOF while it still owes bytes, and must echo every one",
             "echo_connection writes each piece with write_all before it reads again: at EOF "
             "nothing is owed",
             "the worker's Socket closes when serve_connection returns, then it pops the next") {

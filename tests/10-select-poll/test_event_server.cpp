@@ -120,7 +120,7 @@ ECHO_SUITE_TEST(StopsGracefullyOnSigterm, 2, check_graceful_stop,
 
 ECHO_SUITE_TEST(HalfCloseGetsEveryByteBack, 2, check_half_close_returns_every_byte,
                 "a client that fills the buffers, shuts down its sending side and only then "
-                "reads: the server reads EOF while megabytes of echo wait in the output",
+                "reads: the server reads EOF while tens of KiB of echo wait in its output",
                 "EOF ends the input only: set input_closed, stop watching kRead, and go on "
                 "writing what is owed",
                 "close the connection at EOF only once owed() is 0 (in handle_ready, after the "

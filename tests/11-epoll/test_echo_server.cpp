@@ -113,7 +113,7 @@ int watched_among(pid_t pid, int epoll_fd, const std::vector<int>& fds) {
   SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30);                                            \
   SYSLAB_TEST(Suite, HalfCloseGetsEveryByteBack, 2,                                                \
               "a client that fills the buffers, shuts down its sending side and only then "        \
-              "reads: the connection reads EOF while megabytes of echo wait in its output buffer", \
+              "reads: the connection reads EOF while tens of KiB wait in its output buffer", \
               "EOF ends the input only: stop reading, and close once the output buffer is empty "  \
               "(handle_writable closes when it drains after EOF)",                                 \
               "handle_readable at EOF: if nothing is owed, close now; else mark it and let "       \

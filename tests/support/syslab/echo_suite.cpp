@@ -1,7 +1,11 @@
 #include "syslab/echo_suite.hpp"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -186,34 +190,31 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
       << ": a connection's fd was not closed";
 }
 
-void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
-  ServerProcess server(on_port_zero(server_argv));
-  const Deadline deadline(30s);
-  OwnedFd conn = connect_loopback(server.port(), deadline);
-  // Nothing read yet: the server's writes to us block (or wait in its output buffer).
-  const std::size_t sent = send_until_full(conn.get(), 200ms, 64 << 20);
-  ASSERT_GT(sent, 0U);
-  if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
-  // Read in small pieces: the server reads our EOF long before it has written the last byte.
-  std::string back;
-  while (back.size() < sent) {
-    const std::string piece = recv_until(conn.get(), 4096, deadline);
-    if (piece.empty()) break;  // EOF (or the deadline)
-    back += piece;
+namespace {
+
+// The server's end of our one connection to `port`, as /proc/net/tcp shows it: rx_queue is what
+// the server has not read yet, tx_queue what it wrote and we have not acknowledged.
+std::optional<TcpSocket> server_end(std::uint16_t port) {
+  for (const TcpSocket& socket : tcp_sockets()) {
+    if (socket.local_port == port && socket.state == kTcpEstablished) return socket;
   }
-  EXPECT_EQ(back.size(), sent)
-      << "sent " << sent << " bytes, shut down the sending side (EOF for the server) and read: "
-      << "only " << back.size() << " came back before the server closed. Bytes the server owes "
-      << "at EOF must still be written (and bytes sent before EOF still read and echoed); close "
-      << "only once the last one is out";
-  EXPECT_EQ(back.find_first_not_of('s'), std::string::npos) << "the echo is not what was sent";
-  EXPECT_TRUE(wait_for_close(conn.get(), Deadline(5s)))
-      << "every byte came back, but the server did not close the connection after our EOF";
-  OwnedFd after = connect_loopback(server.port(), deadline);
-  EXPECT_EQ(exchange(after.get(), "after the half-close", deadline), "after the half-close");
+  return std::nullopt;
 }
 
-namespace {
+int queued(int fd, unsigned long request) {  // SIOCINQ: unread; SIOCOUTQ: unacknowledged
+  int bytes = 0;
+  if (::ioctl(fd, request, &bytes) < 0) fail("ioctl", errno);
+  return bytes;
+}
+
+// True once the server has read everything we sent (our send queue and its receive queue are
+// empty) within `within`.
+bool server_read_everything(int fd, std::uint16_t port, std::chrono::milliseconds within) {
+  return poll_until(Deadline(within), [&] {
+    const std::optional<TcpSocket> end = server_end(port);
+    return end && end->rx_queue == 0 && queued(fd, SIOCOUTQ) == 0;
+  });
+}
 
 // Whether any thread of pid is in state R (running, or runnable and waiting for a CPU).
 bool any_thread_runnable(pid_t pid) {
@@ -226,7 +227,71 @@ bool any_thread_runnable(pid_t pid) {
   return false;
 }
 
+// Our small receive buffer (asked before connect, so the window is agreed with it).
+OwnedFd connect_with_small_receive_buffer(std::uint16_t port) {
+  OwnedFd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) fail("socket", errno);
+  const int size = 4096;
+  if (::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0) {
+    fail("SO_RCVBUF", errno);
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0) {
+    fail("connect", errno);
+  }
+  return sock;
+}
+
 }  // namespace
+
+void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
+  ServerProcess server(on_port_zero(server_argv));
+  const Deadline deadline(30s);
+  OwnedFd conn = connect_with_small_receive_buffer(server.port());
+  // Send without reading, 64 KiB at a time, while the server reads everything we send, until it
+  // holds at least 32 KiB of echo in its own memory: what it read, less what its socket took
+  // (its tx_queue) and what reached our receive buffer. Its sockets' buffers are full then. A
+  // server that writes before it reads again (a blocking one) stops reading instead: we stop.
+  constexpr std::size_t kChunk = 64 << 10;
+  constexpr long long kOwed = 32 << 10;
+  const std::string chunk(kChunk, 'h');
+  std::size_t sent = 0;
+  long long owed = 0;
+  while (owed < kOwed && sent < (64u << 20)) {
+    send_all(conn.get(), chunk, deadline);
+    sent += kChunk;
+    if (!server_read_everything(conn.get(), server.port(), 1s)) break;
+    const std::optional<TcpSocket> end = server_end(server.port());
+    owed = static_cast<long long>(sent) - (end ? end->tx_queue : 0) - queued(conn.get(), SIOCINQ);
+  }
+  if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
+  // Let the server read our EOF (it owes bytes meanwhile): everything read, and every one of its
+  // threads asleep again. A bounded wait, not an assertion: a blocking server is still writing.
+  (void)poll_until(Deadline(2s), [&] {
+    return !any_thread_runnable(server.pid()) &&
+           server_read_everything(conn.get(), server.port(), 0ms);
+  });
+  // Now read, in small pieces.
+  std::string back;
+  while (back.size() < sent) {
+    const std::string piece = recv_until(conn.get(), 4096, deadline);
+    if (piece.empty()) break;  // EOF (or the deadline)
+    back += piece;
+  }
+  EXPECT_EQ(back.size(), sent)
+      << "sent " << sent << " bytes (the server held about " << owed << " of their echo in its "
+      << "own memory), shut down the sending side (EOF for the server), then read: only "
+      << back.size() << " came back before the server closed. Bytes owed at EOF must still be "
+      << "written; close only once the last one is out";
+  EXPECT_EQ(back.find_first_not_of('h'), std::string::npos) << "the echo is not what was sent";
+  EXPECT_TRUE(wait_for_close(conn.get(), Deadline(5s)))
+      << "every byte came back, but the server did not close the connection after our EOF";
+  OwnedFd after = connect_loopback(server.port(), deadline);
+  EXPECT_EQ(exchange(after.get(), "after the half-close", deadline), "after the half-close");
+}
 
 void expect_idle_cpu(pid_t pid, std::string_view what) {
   const long ticks_per_second = ::sysconf(_SC_CLK_TCK);

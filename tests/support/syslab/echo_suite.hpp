@@ -40,10 +40,11 @@ void check_stalled_client_does_not_block_others(const std::vector<std::string>& 
 // count comes back to where it was.
 void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& server);
 
-// Half-close: a client sends until every buffer is full (the server owes it megabytes), shuts
-// down its sending side and only then reads, in small pieces. The server reads EOF while it still
-// owes bytes: every byte must come back before it closes. A server that closes at EOF (or at
-// EOF drops what its output buffer holds) loses the tail.
+// Half-close: a client with a small receive buffer sends without reading until the server
+// holds tens of KiB of echo in its own memory (its socket's buffers and ours full; seen in
+// /proc/net/tcp and with SIOCINQ), shuts down its sending side, lets the server read that EOF,
+// and only then reads, in small pieces. Every byte must come back before the server closes: a
+// server that closes at EOF (or drops its output buffer there) loses the tail.
 void check_half_close_returns_every_byte(const std::vector<std::string>& server);
 
 // The busy-loop check: the CPU time (utime + stime in /proc/PID/stat, in clock ticks) a process
