@@ -245,28 +245,37 @@ OwnedFd connect_with_small_receive_buffer(std::uint16_t port) {
   return sock;
 }
 
+// Sends without reading, 64 KiB at a time, while the server reads everything we send, until it
+// holds at least 32 KiB of echo in its own memory (`owed`: what it read, less what its socket
+// took, its tx_queue, and what reached our receive buffer). Its socket's buffers and ours are full
+// then, and it waits to write, still reading (32 KiB is below every lab's flow-control mark). A
+// server that writes before it reads again (a blocking one) stops reading instead: we stop too.
+// Returns the bytes sent ('h's).
+std::size_t fill_until_the_server_owes(int fd, std::uint16_t port, const Deadline& deadline,
+                                       long long& owed) {
+  constexpr std::size_t kChunk = 64 << 10;
+  constexpr long long kOwed = 32 << 10;
+  const std::string chunk(kChunk, 'h');
+  std::size_t sent = 0;
+  owed = 0;
+  while (owed < kOwed && sent < (64u << 20)) {
+    send_all(fd, chunk, deadline);
+    sent += kChunk;
+    if (!server_read_everything(fd, port, 1s)) break;
+    const std::optional<TcpSocket> end = server_end(port);
+    owed = static_cast<long long>(sent) - (end ? end->tx_queue : 0) - queued(fd, SIOCINQ);
+  }
+  return sent;
+}
+
 }  // namespace
 
 void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
   ServerProcess server(on_port_zero(server_argv));
   const Deadline deadline(30s);
   OwnedFd conn = connect_with_small_receive_buffer(server.port());
-  // Send without reading, 64 KiB at a time, while the server reads everything we send, until it
-  // holds at least 32 KiB of echo in its own memory: what it read, less what its socket took
-  // (its tx_queue) and what reached our receive buffer. Its sockets' buffers are full then. A
-  // server that writes before it reads again (a blocking one) stops reading instead: we stop.
-  constexpr std::size_t kChunk = 64 << 10;
-  constexpr long long kOwed = 32 << 10;
-  const std::string chunk(kChunk, 'h');
-  std::size_t sent = 0;
   long long owed = 0;
-  while (owed < kOwed && sent < (64u << 20)) {
-    send_all(conn.get(), chunk, deadline);
-    sent += kChunk;
-    if (!server_read_everything(conn.get(), server.port(), 1s)) break;
-    const std::optional<TcpSocket> end = server_end(server.port());
-    owed = static_cast<long long>(sent) - (end ? end->tx_queue : 0) - queued(conn.get(), SIOCINQ);
-  }
+  const std::size_t sent = fill_until_the_server_owes(conn.get(), server.port(), deadline, owed);
   if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
   // Let the server read our EOF (it owes bytes meanwhile): everything read, and every one of its
   // threads asleep again. A bounded wait, not an assertion: a blocking server is still writing.
@@ -317,14 +326,16 @@ void expect_idle_cpu(pid_t pid, std::string_view what) {
 void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& server_argv) {
   ServerProcess server(on_port_zero(server_argv));
   const Deadline deadline(20s);
-  OwnedFd stalled = connect_loopback(server.port(), deadline);
-  const std::size_t sent = send_until_full(stalled.get(), 200ms, 64 << 20);
-  ASSERT_GT(sent, 0U);
-  // Now read it all: the server's output drains and it has nothing left to write.
+  OwnedFd stalled = connect_with_small_receive_buffer(server.port());
+  long long owed = 0;
+  const std::size_t sent = fill_until_the_server_owes(stalled.get(), server.port(), deadline, owed);
+  ASSERT_GE(owed, 32 << 10) << "the server never held 32 KiB of echo for a client that does not "
+                               "read: does it read at all while it cannot write?";
+  // Now read it all: the server's output drains and it has nothing left to write. (Nothing is
+  // sent before the measurement: a new echo would make the server look at its interest again.)
   EXPECT_EQ(recv_exact(stalled.get(), sent, deadline).size(), sent);
-  ASSERT_EQ(exchange(stalled.get(), "drained", deadline), "drained");
-  expect_idle_cpu(server.pid(),
-                  "while its only client, which had stalled and then read everything, was idle");
+  expect_idle_cpu(server.pid(), "while its only client, which had stalled (the server waited "
+                                "to write to it) and then read everything, was idle");
   EXPECT_EQ(exchange(stalled.get(), "still served", deadline), "still served");
 }
 

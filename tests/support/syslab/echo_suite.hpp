@@ -56,10 +56,11 @@ void check_half_close_returns_every_byte(const std::vector<std::string>& server)
 // or half of the looks. It measures how much, never how fast. `what`: what the server was doing.
 void expect_idle_cpu(pid_t pid, std::string_view what);
 
-// A client fills every buffer without reading (the server must wait for it to become writable),
-// then reads its whole echo and stays connected, idle. The server has nothing left to do: it must
-// not use the CPU (a level-triggered server that still watches the drained socket for writing is
-// woken again at once, forever).
+// A client with a small receive buffer sends without reading until the server holds tens of KiB
+// of echo it cannot write yet (so it waits for the socket to become writable), then reads the
+// whole echo and stays connected, idle. The server has nothing left to do: it must not use the
+// CPU (a level-triggered server that still watches the drained socket for writing is woken again
+// at once, forever).
 void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& server);
 
 // SIGTERM with a connection open: the server stops accepting (a new connect is refused within a
