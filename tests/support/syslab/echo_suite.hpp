@@ -54,7 +54,8 @@ void check_half_close_returns_every_byte(const std::vector<std::string>& server)
 // in a busy loop uses all the scheduler gives it (a second's worth on an idle machine) and is
 // runnable at nearly every look, however loaded the machine. It fails past a tenth of the ticks
 // or half of the looks. It measures how much, never how fast. `what`: what the server was doing.
-void expect_idle_cpu(pid_t pid, std::string_view what);
+// True when it stayed idle (else a failure is added).
+bool expect_idle_cpu(pid_t pid, std::string_view what);
 
 // A client with a small receive buffer sends without reading until the server holds tens of KiB
 // of echo it cannot write yet (so it waits for the socket to become writable), then reads the
