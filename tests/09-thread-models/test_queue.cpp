@@ -263,8 +263,9 @@ SYSLAB_TEST(BoundedQueue, PopThatWakesToAnEmptyQueueWaitsAgain, 3,
   int first = 1;
   ASSERT_TRUE(queue.push(first));
   Helper<std::optional<int>>* consumers[2] = {&consumer1, &consumer2};
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return consumer1.finished() || consumer2.finished(); }))
-      << "neither consumer returned after a push";
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return consumer1.finished() || consumer2.finished();
+  })) << "neither consumer returned after a push";
   // If the push woke the other consumer too (notify_all), it has run since: its count of
   // voluntary context switches went up. Give it the time to do so and go back to sleep (or
   // return); a queue that woke only one consumer leaves the other asleep all along: as good.

@@ -110,10 +110,10 @@ int watched_among(pid_t pid, int epoll_fd, const std::vector<int>& fds) {
               "~LoopThread quits its loop and joins; run() runs the tasks still queued") {         \
     echo::check_graceful_stop(argv);                                                               \
   }                                                                                                \
-  SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30);                                            \
+  SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30);                                             \
   SYSLAB_TEST(Suite, HalfCloseGetsEveryByteBack, 2,                                                \
               "a client that fills the buffers, shuts down its sending side and only then "        \
-              "reads: the connection reads EOF while tens of KiB wait in its output buffer", \
+              "reads: the connection reads EOF while tens of KiB wait in its output buffer",       \
               "EOF ends the input only: stop reading, and close once the output buffer is empty "  \
               "(handle_writable closes when it drains after EOF)",                                 \
               "handle_readable at EOF: if nothing is owed, close now; else mark it and let "       \
@@ -158,9 +158,10 @@ SYSLAB_TEST(EpollThreadsModel, DoesNotSpinAfterCrossThreadWakeUps, 3,
       conns.push_back(echo::connect_loopback(srv.port(), deadline));
       ASSERT_EQ(echo::exchange(conns.back().get(), "handed over", deadline), "handed over");
     }
-    if (!echo::expect_idle_cpu(srv.pid(), "with 6 idle clients, after the acceptor woke each I/O "
-                                          "loop to hand it its connections (" +
-                                              argv.back() + ")")) {
+    if (!echo::expect_idle_cpu(srv.pid(),
+                               "with 6 idle clients, after the acceptor woke each I/O "
+                               "loop to hand it its connections (" +
+                                   argv.back() + ")")) {
       return;
     }
     for (const OwnedFd& conn : conns) {

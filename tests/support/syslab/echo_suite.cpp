@@ -1,7 +1,7 @@
 #include "syslab/echo_suite.hpp"
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -317,9 +317,10 @@ bool expect_idle_cpu(pid_t pid, std::string_view what) {
   const long long used = cpu_ticks(pid) - before;
   if (used >= ticks_per_second / 10 || runnable * 2 > looks) {
     ADD_FAILURE() << "the server used " << used << " of the " << ticks_per_second
-      << " clock ticks of a second (utime + stime in /proc/" << pid << "/stat), and a thread of it "
-      << "was runnable (state R) at " << runnable << " of " << looks << " looks, " << what
-                  << ": a busy loop. It has nothing to do: it should sleep in its wait";
+                  << " clock ticks of a second (utime + stime in /proc/" << pid
+                  << "/stat), and a thread of it "
+                  << "was runnable (state R) at " << runnable << " of " << looks << " looks, "
+                  << what << ": a busy loop. It has nothing to do: it should sleep in its wait";
     return false;
   }
   return true;
@@ -336,8 +337,9 @@ void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& serv
   // Now read it all: the server's output drains and it has nothing left to write. (Nothing is
   // sent before the measurement: a new echo would make the server look at its interest again.)
   EXPECT_EQ(recv_exact(stalled.get(), sent, deadline).size(), sent);
-  if (!expect_idle_cpu(server.pid(), "while its only client, which had stalled (the server "
-                                     "waited to write to it) and then read everything, was idle")) {
+  if (!expect_idle_cpu(server.pid(),
+                       "while its only client, which had stalled (the server "
+                       "waited to write to it) and then read everything, was idle")) {
     return;
   }
   EXPECT_EQ(exchange(stalled.get(), "still served", deadline), "still served");
