@@ -221,8 +221,9 @@ SYSLAB_TEST(BoundedQueue, ManyProducersAndConsumers, 3,
             "and each producer's items in the order it pushed them",
             "every access to the deque under the one mutex; waits in a loop on the predicate "
             "(wakeups can be spurious); notify after each push and each pop",
-            "producers and consumers wait on different conditions: notify_all, or two condition "
-            "variables, else a push may wake only another producer") {
+            "changed_.wait(lock, stop, predicate) in push and pop, notify_all after each change "
+            "(with 8 places a notify_one that wakes the wrong kind of thread is rare here: "
+            "ManyProducersAndConsumersAtCapacityOne is the test that catches it)") {
   check_producers_and_consumers(8);
 }
 SYSLAB_TIMEOUT(BoundedQueue, ManyProducersAndConsumers, 40);
