@@ -1,9 +1,7 @@
 #include "syslab/echo_suite.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -227,30 +225,12 @@ bool any_thread_runnable(pid_t pid) {
   return false;
 }
 
-// Our small receive buffer (asked before connect, so the window is agreed with it).
-OwnedFd connect_with_small_receive_buffer(std::uint16_t port) {
-  OwnedFd sock(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock.get() < 0) fail("socket", errno);
-  const int size = 4096;
-  if (::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0) {
-    fail("SO_RCVBUF", errno);
-  }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0) {
-    fail("connect", errno);
-  }
-  return sock;
-}
-
 // Sends without reading, 64 KiB at a time, while the server reads everything we send, until it
 // holds at least 32 KiB of echo in its own memory (`owed`: what it read, less what its socket
-// took, its tx_queue, and what reached our receive buffer). Its socket's buffers and ours are full
-// then, and it waits to write, still reading (32 KiB is below every lab's flow-control mark). A
-// server that writes before it reads again (a blocking one) stops reading instead: we stop too.
-// Returns the bytes sent ('h's).
+// took, its tx_queue, and what reached our receive buffer, which stays at its first size since we
+// do not read). Its socket's buffers and ours are full then, and it waits to write, still reading
+// (32 KiB is below every lab's flow-control mark). A server that writes before it reads again (a
+// blocking one) stops reading instead: we stop too. Returns the bytes sent ('h's).
 std::size_t fill_until_the_server_owes(int fd, std::uint16_t port, const Deadline& deadline,
                                        long long& owed) {
   constexpr std::size_t kChunk = 64 << 10;
@@ -273,7 +253,7 @@ std::size_t fill_until_the_server_owes(int fd, std::uint16_t port, const Deadlin
 void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
   ServerProcess server(on_port_zero(server_argv));
   const Deadline deadline(30s);
-  OwnedFd conn = connect_with_small_receive_buffer(server.port());
+  OwnedFd conn = connect_loopback(server.port(), deadline);
   long long owed = 0;
   const std::size_t sent = fill_until_the_server_owes(conn.get(), server.port(), deadline, owed);
   if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
@@ -329,7 +309,7 @@ bool expect_idle_cpu(pid_t pid, std::string_view what) {
 void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& server_argv) {
   ServerProcess server(on_port_zero(server_argv));
   const Deadline deadline(20s);
-  OwnedFd stalled = connect_with_small_receive_buffer(server.port());
+  OwnedFd stalled = connect_loopback(server.port(), deadline);
   long long owed = 0;
   const std::size_t sent = fill_until_the_server_owes(stalled.get(), server.port(), deadline, owed);
   ASSERT_GE(owed, 32 << 10) << "the server never held 32 KiB of echo for a client that does not "

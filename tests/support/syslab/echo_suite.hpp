@@ -40,7 +40,7 @@ void check_stalled_client_does_not_block_others(const std::vector<std::string>& 
 // count comes back to where it was.
 void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& server);
 
-// Half-close: a client with a small receive buffer sends without reading until the server
+// Half-close: a client sends without reading until the server
 // holds tens of KiB of echo in its own memory (its socket's buffers and ours full; seen in
 // /proc/net/tcp and with SIOCINQ), shuts down its sending side, lets the server read that EOF,
 // and only then reads, in small pieces. Every byte must come back before the server closes: a
@@ -57,7 +57,7 @@ void check_half_close_returns_every_byte(const std::vector<std::string>& server)
 // True when it stayed idle (else a failure is added).
 bool expect_idle_cpu(pid_t pid, std::string_view what);
 
-// A client with a small receive buffer sends without reading until the server holds tens of KiB
+// A client sends without reading until the server holds tens of KiB
 // of echo it cannot write yet (so it waits for the socket to become writable), then reads the
 // whole echo and stays connected, idle. The server has nothing left to do: it must not use the
 // CPU (a level-triggered server that still watches the drained socket for writing is woken again
