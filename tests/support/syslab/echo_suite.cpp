@@ -205,13 +205,18 @@ int queued(int fd, unsigned long request) {  // SIOCINQ: unread; SIOCOUTQ: unack
   return bytes;
 }
 
-// True once the server has read everything we sent (our send queue and its receive queue are
-// empty) within `within`.
-bool server_read_everything(int fd, std::uint16_t port, std::chrono::milliseconds within) {
-  return poll_until(Deadline(within), [&] {
-    const std::optional<TcpSocket> end = server_end(port);
-    return end && end->rx_queue == 0 && queued(fd, SIOCOUTQ) == 0;
+// The server's end once it has read everything we sent (our send queue and its receive queue
+// are empty) within `within`; nullopt if it has not. Our own queue is looked at first: it is
+// cheap, and /proc/net/tcp may list thousands of sockets (TIME_WAIT ones of other tests).
+std::optional<TcpSocket> server_read_everything(int fd, std::uint16_t port,
+                                                std::chrono::milliseconds within) {
+  std::optional<TcpSocket> end;
+  const bool read = poll_until(Deadline(within), [&] {
+    if (queued(fd, SIOCOUTQ) != 0) return false;
+    end = server_end(port);
+    return end && end->rx_queue == 0;
   });
+  return read ? end : std::nullopt;
 }
 
 // Whether any thread of pid is in state R (running, or runnable and waiting for a CPU).
@@ -241,9 +246,9 @@ std::size_t fill_until_the_server_owes(int fd, std::uint16_t port, const Deadlin
   while (owed < kOwed && sent < (64u << 20)) {
     send_all(fd, chunk, deadline);
     sent += kChunk;
-    if (!server_read_everything(fd, port, 1s)) break;
-    const std::optional<TcpSocket> end = server_end(port);
-    owed = static_cast<long long>(sent) - (end ? end->tx_queue : 0) - queued(fd, SIOCINQ);
+    const std::optional<TcpSocket> end = server_read_everything(fd, port, 1s);
+    if (!end) break;
+    owed = static_cast<long long>(sent) - end->tx_queue - queued(fd, SIOCINQ);
   }
   return sent;
 }
@@ -261,7 +266,7 @@ void check_half_close_returns_every_byte(const std::vector<std::string>& server_
   // threads asleep again. A bounded wait, not an assertion: a blocking server is still writing.
   (void)poll_until(Deadline(2s), [&] {
     return !any_thread_runnable(server.pid()) &&
-           server_read_everything(conn.get(), server.port(), 0ms);
+           server_read_everything(conn.get(), server.port(), 0ms).has_value();
   });
   // Now read, in small pieces.
   std::string back;
