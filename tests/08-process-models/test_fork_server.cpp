@@ -18,8 +18,8 @@ namespace echo = syslab::test::echo;
 SYSLAB_TEST(ForkServer, EchoesBytesExactly, 3,
             "ForkServer::run: poll the signalfd and the listener; accept_and_fork when a client "
             "waits; the child echoes with lab 07's echo_connection",
-            "16 MiB passes only if the child echoes to the very end and the client sees EOF: the "
-            "master must close its copy of the connection, or the close never reaches the client",
+            "the client that shuts down without a byte must see the server close: the master "
+            "must close its copy of the connection, or the child's close never reaches the client",
             "accept_and_fork: try_accept, proc::fork_child([&] { return serve_in_child(*conn); }), "
             "keep the ChildProcess in children_ by pid; conn closes when the function returns") {
   echo::check_echo_exact(fork_server());
@@ -168,3 +168,75 @@ SYSLAB_TEST(ForkServer, SecondStopRequestKillsTheChildren, 2,
   EXPECT_TRUE(::kill(children[0], 0) < 0 && errno == ESRCH) << "child " << children[0];
 }
 SYSLAB_TIMEOUT(ForkServer, SecondStopRequestKillsTheChildren, 20);
+
+SYSLAB_TEST(ForkServer, GracePeriodEndsWithSigkill, 2,
+            "a child whose client does not leave is killed when the grace period (--grace-ms) "
+            "after SIGTERM ends; the master reaps it and exits 1",
+            "the master sleeps in poll: nothing wakes it at the deadline unless poll's timeout is "
+            "the time left (GracefulShutdown::poll_timeout_ms), not -1",
+            "wait_for_event: poll(..., shutdown_.poll_timeout_ms(Clock::now())); run(): "
+            "check_deadline says kKillWorkers -> kill_children") {
+  std::vector<std::string> argv = on_port_zero(fork_server());
+  argv.insert(argv.end(), {"--grace-ms", "300"});
+  echo::ServerProcess server(argv);
+  const Deadline deadline(10s);
+  OwnedFd conn = echo::connect_loopback(server.port(), deadline);
+  ASSERT_EQ(echo::exchange(conn.get(), "staying", deadline), "staying");
+  const std::vector<pid_t> children = server.children();
+  ASSERT_EQ(children.size(), 1U) << with_states(children);
+  server.signal(SIGTERM);
+  const std::optional<ExitStatus> status = server.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value())
+      << "the master did not exit 5 s after SIGTERM with a 300 ms grace and a client that stays";
+  EXPECT_TRUE(status->exited && status->code == 1) << "children killed: exit 1; it " << *status;
+  EXPECT_TRUE(echo::wait_for_close(conn.get(), Deadline(2s))) << "the client was not cut off";
+  EXPECT_TRUE(::kill(children[0], 0) < 0 && errno == ESRCH)
+      << "child " << children[0] << " (" << process_state(children[0]) << ")";
+}
+SYSLAB_TIMEOUT(ForkServer, GracePeriodEndsWithSigkill, 20);
+
+SYSLAB_TEST(ForkServer, TwentyChildrenEndingTogetherAreAllReaped, 3,
+            "20 connections closed at once: 20 children exit at nearly the same moment and every "
+            "one must be reaped (no state Z left), then the server still serves and stops cleanly",
+            "signals do not queue: 20 SIGCHLDs arriving together may be read from the signalfd as "
+            "one. One waitpid per SIGCHLD leaves zombies",
+            "reap(): sig::reap_children() loops waitpid(-1, WNOHANG) until it says no more; call "
+            "it on every wake-up, whatever the signalfd said") {
+  echo::ServerProcess server(on_port_zero(fork_server()));
+  const Deadline deadline(15s);
+  std::vector<OwnedFd> conns;
+  for (int i = 0; i < 20; ++i) {
+    conns.push_back(echo::connect_loopback(server.port(), deadline));
+    const std::string message = "connection " + std::to_string(i);
+    ASSERT_EQ(echo::exchange(conns.back().get(), message, deadline), message);
+  }
+  const std::vector<pid_t> serving = server.children();
+  ASSERT_EQ(serving.size(), 20U) << with_states(serving);
+  conns.clear();  // 20 clients leave together
+  std::vector<pid_t> now;
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return (now = server.children()).empty(); }))
+      << "5 s after 20 connections closed together, children left: " << with_states(now)
+      << " (Z: exited, never reaped)";
+  OwnedFd after = echo::connect_loopback(server.port(), deadline);
+  EXPECT_EQ(echo::exchange(after.get(), "after the twenty", deadline), "after the twenty");
+  after.reset();
+  EXPECT_TRUE(poll_until(Deadline(5s), [&] { return (now = server.children()).empty(); }))
+      << "children left: " << with_states(now);
+  server.signal(SIGTERM);
+  const std::optional<ExitStatus> status = server.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value()) << "the master did not exit within 5 s of SIGTERM, with no "
+                                     "client left (is it waiting for a child it never reaped?)";
+  EXPECT_TRUE(status->success()) << "a clean stop exits 0; it " << *status;
+}
+SYSLAB_TIMEOUT(ForkServer, TwentyChildrenEndingTogetherAreAllReaped, 30);
+
+SYSLAB_TEST(ForkServer, HalfCloseGetsEveryByteBack, 2,
+            "a client that fills the buffers, shuts down its sending side and only then reads: "
+            "the child reads EOF while it still owes bytes, and must echo every one of them",
+            "echo_connection writes each piece it read with write_all before it reads again, so "
+            "at EOF nothing is owed: return, and the child's exit closes the connection",
+            "do not shut the connection down (or close it) when the client's EOF comes: the "
+            "client's side that is closed is its sending side only") {
+  echo::check_half_close_returns_every_byte(fork_server());
+}
+SYSLAB_TIMEOUT(ForkServer, HalfCloseGetsEveryByteBack, 40);

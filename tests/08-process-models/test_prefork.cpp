@@ -236,3 +236,51 @@ SYSLAB_TEST(PreforkServer, GracePeriodEndsWithSigkill, 2,
   }
 }
 SYSLAB_TIMEOUT(PreforkServer, GracePeriodEndsWithSigkill, 20);
+
+SYSLAB_TEST(PreforkServer, TwentyWorkersKilledTogetherAreAllReaped, 3,
+            "--workers 20, all 20 killed with SIGKILL at once: within 5 s none is left a zombie "
+            "(state Z), and SIGTERM still ends the master cleanly (exit 0, no child left)",
+            "signals do not queue: 20 SIGCHLDs arriving together may be read from the signalfd as "
+            "one. One waitpid per SIGCHLD leaves zombies, and workers_ still lists them",
+            "reap(): sig::reap_children() loops waitpid(-1, WNOHANG) until it says no more; call "
+            "it on every wake-up. The replacements may wait for the back-off: that is fine") {
+  echo::ServerProcess server(on_port_zero(prefork_server(20)));
+  const std::vector<pid_t> workers = server.children();
+  ASSERT_EQ(workers.size(), 20U) << with_states(workers);
+  for (const pid_t worker : workers) ASSERT_EQ(::kill(worker, SIGKILL), 0) << "worker " << worker;
+  std::vector<pid_t> unreaped;
+  EXPECT_TRUE(poll_until(Deadline(5s),
+                         [&] {
+                           unreaped.clear();
+                           for (const pid_t worker : workers) {
+                             if (process_state(worker) != '?') unreaped.push_back(worker);
+                           }
+                           return unreaped.empty();
+                         }))
+      << "5 s after 20 workers were killed together, not reaped: " << with_states(unreaped)
+      << " (Z: dead, never waited for)";
+  ASSERT_TRUE(server.running()) << "the master died: " << server.stop().describe();
+  const std::vector<pid_t> replacements = server.children();
+  server.signal(SIGTERM);
+  const std::optional<ExitStatus> status = server.wait(Deadline(5s));
+  ASSERT_TRUE(status.has_value()) << "the master did not exit within 5 s of SIGTERM after its "
+                                     "workers were killed (does it wait for workers it never "
+                                     "reaped?)";
+  EXPECT_TRUE(status->success()) << "a clean stop exits 0; it " << *status;
+  for (const pid_t worker : replacements) {
+    EXPECT_TRUE(::kill(worker, 0) < 0 && errno == ESRCH)
+        << "worker " << worker << " is still there after its master exited ("
+        << process_state(worker) << ")";
+  }
+}
+SYSLAB_TIMEOUT(PreforkServer, TwentyWorkersKilledTogetherAreAllReaped, 30);
+
+SYSLAB_TEST(PreforkServer, HalfCloseGetsEveryByteBack, 2,
+            "a client that fills the buffers, shuts down its sending side and only then reads: "
+            "the worker reads EOF while it still owes bytes, and must echo every one of them",
+            "serve_iterative runs echo_connection, which writes each piece with write_all before "
+            "it reads again: at EOF nothing is owed",
+            "close the connection when echo_connection returns, not when EOF is first seen") {
+  echo::check_half_close_returns_every_byte(prefork_server(2));
+}
+SYSLAB_TIMEOUT(PreforkServer, HalfCloseGetsEveryByteBack, 40);

@@ -168,8 +168,9 @@ SYSLAB_TIMEOUT(Pool, StopsGracefullyOnSigterm, 30);
 SYSLAB_TEST(ThreadPerConnection, ThreadCountFollowsConnections, 3,
             "one thread per open connection, joined when it ends: /proc/PID/status says Threads: "
             "1 + open connections, going up and down with them",
-            "a finished thread is still there (ls /proc/PID/task) until it is joined: poll the "
-            "group's finished_fd() in the accept loop and join_finished()",
+            "a thread that returned leaves /proc/PID/task at once, joined or not: this count "
+            "shows threads that are still serving. Join them anyway (its stack and std::thread "
+            "stay until then): poll the group's finished_fd() in the accept loop, join_finished()",
             "ThreadGroup::mark_finished notifies the eventfd; serve_threads polls it next to the "
             "listener and the stop fd") {
   echo::ServerProcess server(on_port_zero(threads_server()));
@@ -400,3 +401,50 @@ SYSLAB_TEST(Pool, SecondStopEndsConnectionsNow, 2,
   check_second_stop_ends_connections(pool_server(2, 4));
 }
 SYSLAB_TIMEOUT(Pool, SecondStopEndsConnectionsNow, 30);
+
+SYSLAB_TEST(ThreadPerConnection, DoesNotSpinAfterClientsLeave, 3,
+            "5 clients come and go; then the server has nothing to do and must sleep in poll: "
+            "its CPU time (utime + stime in /proc/PID/stat) over a second of idleness stays near "
+            "zero",
+            "each finished thread writes to the group's eventfd; poll reports it readable until "
+            "it is read. Polled and never joined (join_finished reads it), it wakes the accept "
+            "loop again at once, forever",
+            "serve_threads: when finished_fd() is readable, threads.join_finished() (it drains "
+            "the eventfd and joins the finished threads)") {
+  echo::ServerProcess server(on_port_zero(threads_server()));
+  const Deadline deadline(10s);
+  {
+    std::vector<OwnedFd> conns;
+    for (int i = 0; i < 5; ++i) {
+      conns.push_back(echo::connect_loopback(server.port(), deadline));
+      ASSERT_EQ(echo::exchange(conns.back().get(), "come and go", deadline), "come and go");
+    }
+  }
+  int seen = 0;
+  ASSERT_TRUE(threads_become(server, 1, seen))
+      << "5 clients left: " << seen << " threads, expected 1 (main)";
+  if (!echo::expect_idle_cpu(server.pid(), "after its 5 clients left, with none connected")) return;
+  OwnedFd again = echo::connect_loopback(server.port(), deadline);
+  EXPECT_EQ(echo::exchange(again.get(), "still serving", deadline), "still serving");
+}
+SYSLAB_TIMEOUT(ThreadPerConnection, DoesNotSpinAfterClientsLeave, 20);
+
+SYSLAB_TEST(ThreadPerConnection, HalfCloseGetsEveryByteBack, 2,
+            "a client that fills the buffers, shuts down its sending side and only then reads: "
+            "its thread reads EOF while it still owes bytes, and must echo every one",
+            "echo_connection writes each piece with write_all before it reads again: at EOF "
+            "nothing is owed",
+            "let the Socket close when the thread's function returns, not at the first EOF") {
+  echo::check_half_close_returns_every_byte(threads_server());
+}
+SYSLAB_TIMEOUT(ThreadPerConnection, HalfCloseGetsEveryByteBack, 40);
+
+SYSLAB_TEST(Pool, HalfCloseGetsEveryByteBack, 2,
+            "a client that fills the buffers, shuts down its sending side and only then reads: "
+            "its worker reads EOF while it still owes bytes, and must echo every one",
+            "echo_connection writes each piece with write_all before it reads again: at EOF "
+            "nothing is owed",
+            "the worker's Socket closes when serve_connection returns, then it pops the next") {
+  echo::check_half_close_returns_every_byte(pool_server(2, 4));
+}
+SYSLAB_TIMEOUT(Pool, HalfCloseGetsEveryByteBack, 40);

@@ -120,6 +120,23 @@ ECHO_SUITE_TEST(StopsGracefullyOnSigterm, 2, check_graceful_stop,
                 "reported on every wait), remove and close the listener",
                 "the loop runs while the listener is open or a connection is left; then return");
 
+ECHO_SUITE_TEST(HalfCloseGetsEveryByteBack, 2, check_half_close_returns_every_byte,
+                "a client that fills the buffers, shuts down its sending side and only then "
+                "reads: the server reads EOF while tens of KiB of echo wait in its output",
+                "EOF ends the input only: set input_closed, stop watching kRead, and go on "
+                "writing what is owed",
+                "close the connection at EOF only once owed() is 0 (in handle_ready, after the "
+                "write)");
+
+ECHO_SUITE_TEST(DoesNotSpinOnceAStalledClientDrained, 2, check_idle_after_a_stall_does_not_spin,
+                "select and poll are level-triggered: a fd watched for kWrite is reported on "
+                "every wait while its socket has room, which is nearly always",
+                "watch kWrite only while bytes are owed: once a stalled client has read "
+                "everything, the server must stop watching it for writing, or it wakes at once, "
+                "forever (its CPU time in /proc/PID/stat climbs)",
+                "update_interest after every read and write: kWrite while owed() > 0, kRead "
+                "while the input is open and less than kOutputCap is owed");
+
 SYSLAB_TEST(SelectServer, IsOneThreadBlockedInSelect, 2,
             "the select model is one thread with no child, and waits in select(2)",
             "no std::thread, no fork: the event loop serves every connection",

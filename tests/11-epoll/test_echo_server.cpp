@@ -110,7 +110,17 @@ int watched_among(pid_t pid, int epoll_fd, const std::vector<int>& fds) {
               "~LoopThread quits its loop and joins; run() runs the tasks still queued") {         \
     echo::check_graceful_stop(argv);                                                               \
   }                                                                                                \
-  SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30)
+  SYSLAB_TIMEOUT(Suite, StopsGracefullyOnSigterm, 30);                                             \
+  SYSLAB_TEST(Suite, HalfCloseGetsEveryByteBack, 2,                                                \
+              "a client that fills the buffers, shuts down its sending side and only then "        \
+              "reads: the connection reads EOF while tens of KiB wait in its output buffer",       \
+              "EOF ends the input only: stop reading, and close once the output buffer is empty "  \
+              "(handle_writable closes when it drains after EOF)",                                 \
+              "handle_readable at EOF: if nothing is owed, close now; else mark it and let "       \
+              "handle_writable close after the last byte") {                                       \
+    echo::check_half_close_returns_every_byte(argv);                                               \
+  }                                                                                                \
+  SYSLAB_TIMEOUT(Suite, HalfCloseGetsEveryByteBack, 40)
 
 ECHO_SUITE_TEST(EpollModel, epoll_server());
 ECHO_SUITE_TEST(EpollThreadsModel, threads_server());
@@ -125,8 +135,41 @@ SYSLAB_TEST(LevelTriggered, EchoesAndDoesNotSpinOnAStalledClient, 3,
             "at EOF the socket stays readable: stop watching kRead there (or close)") {
   echo::check_echo_exact(server({"--model=epoll", "--trigger=level"}));
   echo::check_stalled_client_does_not_block_others(server({"--model=epoll", "--trigger=level"}));
+  // A stalled client that then reads everything: the server's output drains, and a loop that
+  // still watches kWrite is woken at once, forever. Its CPU time says so.
+  echo::check_idle_after_a_stall_does_not_spin(server({"--model=epoll", "--trigger=level"}));
 }
 SYSLAB_TIMEOUT(LevelTriggered, EchoesAndDoesNotSpinOnAStalledClient, 40);
+
+SYSLAB_TEST(EpollThreadsModel, DoesNotSpinAfterCrossThreadWakeUps, 3,
+            "--model=epoll-threads --trigger=level: the acceptor hands each new connection to "
+            "an I/O loop with queue_in_loop, whose eventfd wakes that loop. Once the clients are "
+            "served and idle, every loop must sleep: the CPU time (/proc/PID/stat) stays near 0",
+            "level-triggered, an eventfd whose counter is not read back to 0 stays readable: the "
+            "loop it woke is woken again at once, forever",
+            "EventLoop::drain_wakeups: read the eventfd's 8-byte counter on every wake-up "
+            "(EAGAIN: nothing was pending)") {
+  for (const auto& argv : {server({"--model=epoll-threads", "--threads", "3", "--trigger=level"}),
+                           server({"--model=epoll-threads", "--threads", "3", "--poller=poll"})}) {
+    echo::ServerProcess srv(on_port_zero(argv));
+    const Deadline deadline(10s);
+    std::vector<OwnedFd> conns;
+    for (int i = 0; i < 6; ++i) {  // two for each I/O loop: each a cross-thread wake-up
+      conns.push_back(echo::connect_loopback(srv.port(), deadline));
+      ASSERT_EQ(echo::exchange(conns.back().get(), "handed over", deadline), "handed over");
+    }
+    if (!echo::expect_idle_cpu(srv.pid(),
+                               "with 6 idle clients, after the acceptor woke each I/O "
+                               "loop to hand it its connections (" +
+                                   argv.back() + ")")) {
+      return;
+    }
+    for (const OwnedFd& conn : conns) {
+      EXPECT_EQ(echo::exchange(conn.get(), "still served", deadline), "still served");
+    }
+  }
+}
+SYSLAB_TIMEOUT(EpollThreadsModel, DoesNotSpinAfterCrossThreadWakeUps, 30);
 
 // ---- the models as /proc sees them -------------------------------------------------------------
 

@@ -1,12 +1,20 @@
 #include "syslab/echo_suite.hpp"
 
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "syslab/proc.hpp"
 
 namespace syslab::test::echo {
 
@@ -27,6 +35,41 @@ void expect_same_bytes(std::string_view sent, std::string_view got, std::string_
   EXPECT_EQ(got.size(), sent.size()) << what << ": the echo has a different length";
   const std::optional<std::size_t> at = first_difference(sent, got);
   EXPECT_FALSE(at.has_value()) << what << ": the echo differs first at byte " << at.value_or(0);
+}
+
+// SO_LINGER with a zero timeout: close(2) sends RST instead of FIN.
+void reset_on_close(int fd) {
+  const linger reset{1, 0};
+  if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) < 0) fail("SO_LINGER", errno);
+}
+
+// After `what` happened to another client, a new client must still be echoed; when it is not,
+// the failure says whether the server died (and how) or only stopped answering.
+// The server is given 2 s to finish dying (ASan's exit takes a while), for the message only.
+bool expect_still_serving(ServerProcess& server, std::string_view what) {
+  const std::string message = "still there?";
+  std::string echoed;
+  std::string trouble;
+  try {
+    OwnedFd conn;
+    const int error = try_connect(server.port(), Deadline(5s), conn);
+    if (error != 0) {
+      trouble = std::string("connect: ") + std::strerror(error);
+    } else {
+      send_all(conn.get(), message, Deadline(5s));
+      echoed = recv_until(conn.get(), message.size(), Deadline(5s));
+    }
+  } catch (const std::exception& error) {
+    trouble = error.what();
+  }
+  if (echoed == message) return true;
+  const std::optional<ExitStatus> died = server.wait(Deadline(2s));
+  ADD_FAILURE() << "after " << what << ", a new client was not echoed ("
+                << (trouble.empty() ? "nothing came back" : trouble) << "): "
+                << (died ? "the server died, it " + died->describe() +
+                               " (an exception out of a read or a write? SIGPIPE?)"
+                         : std::string("the server runs but no longer serves"));
+  return false;
 }
 
 }  // namespace
@@ -105,10 +148,18 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
     OwnedFd conn = connect_loopback(server.port(), deadline);
     (void)send_until_full(conn.get(), 100ms, 1 << 20);
     (void)recv_exact(conn.get(), 1, deadline);  // the server is echoing now
-    const linger reset{1, 0};
-    if (::setsockopt(conn.get(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset) < 0) {
-      fail("SO_LINGER", errno);
-    }
+    reset_on_close(conn.get());
+  }
+  if (!expect_still_serving(server, "a client reset while the server was writing its echo")) {
+    return;
+  }
+  {  // A reset while the server waits to read: everything echoed, then RST (ECONNRESET in read)
+    OwnedFd conn = connect_loopback(server.port(), deadline);
+    EXPECT_EQ(exchange(conn.get(), "all of it read back", deadline), "all of it read back");
+    reset_on_close(conn.get());
+  }
+  if (!expect_still_serving(server, "a client reset while the server waited to read from it")) {
+    return;
   }
   {  // A close while the server writes to us: it was blocked writing the echo we never read
     OwnedFd conn = connect_loopback(server.port(), deadline);
@@ -135,6 +186,152 @@ void check_reset_and_disconnect_mid_stream(const std::vector<std::string>& serve
                          }))
       << "the server had " << fds_at_start << " fds open at the start and still has " << fds_now
       << ": a connection's fd was not closed";
+}
+
+namespace {
+
+// The server's end of our one connection to `port`, as /proc/net/tcp shows it: rx_queue is what
+// the server has not read yet, tx_queue what it wrote and we have not acknowledged.
+std::optional<TcpSocket> server_end(std::uint16_t port) {
+  for (const TcpSocket& socket : tcp_sockets()) {
+    if (socket.local_port == port && socket.state == kTcpEstablished) return socket;
+  }
+  return std::nullopt;
+}
+
+int queued(int fd, unsigned long request) {  // SIOCINQ: unread; SIOCOUTQ: unacknowledged
+  int bytes = 0;
+  if (::ioctl(fd, request, &bytes) < 0) fail("ioctl", errno);
+  return bytes;
+}
+
+// The server's end once it has read everything we sent (our send queue and its receive queue
+// are empty) within `within`; nullopt if it has not. Our own queue is looked at first: it is
+// cheap, and /proc/net/tcp may list thousands of sockets (TIME_WAIT ones of other tests).
+std::optional<TcpSocket> server_read_everything(int fd, std::uint16_t port,
+                                                std::chrono::milliseconds within) {
+  std::optional<TcpSocket> end;
+  const bool read = poll_until(Deadline(within), [&] {
+    if (queued(fd, SIOCOUTQ) != 0) return false;
+    end = server_end(port);
+    return end && end->rx_queue == 0;
+  });
+  return read ? end : std::nullopt;
+}
+
+// Whether any thread of pid is in state R (running, or runnable and waiting for a CPU).
+bool any_thread_runnable(pid_t pid) {
+  std::error_code error;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    const std::optional<StatLine> stat = read_stat(std::stoi(task.path().filename().string()));
+    if (stat && stat->state == 'R') return true;
+  }
+  return false;
+}
+
+// Sends without reading, 64 KiB at a time, while the server reads everything we send, until it
+// holds at least 32 KiB of echo in its own memory (`owed`: what it read, less what its socket
+// took, its tx_queue, and what reached our receive buffer, which stays at its first size since we
+// do not read). Its socket's buffers and ours are full then, and it waits to write, still reading
+// (32 KiB is below every lab's flow-control mark). A server that writes before it reads again (a
+// blocking one) stops reading instead: we stop too. Returns the bytes sent ('h's).
+std::size_t fill_until_the_server_owes(int fd, std::uint16_t port, const Deadline& deadline,
+                                       long long& owed) {
+  constexpr std::size_t kChunk = 64 << 10;
+  constexpr long long kOwed = 32 << 10;
+  const std::string chunk(kChunk, 'h');
+  std::size_t sent = 0;
+  owed = 0;
+  while (owed < kOwed && sent < (64u << 20)) {
+    send_all(fd, chunk, deadline);
+    sent += kChunk;
+    const std::optional<TcpSocket> end = server_read_everything(fd, port, 1s);
+    if (!end) break;
+    owed = static_cast<long long>(sent) - end->tx_queue - queued(fd, SIOCINQ);
+  }
+  return sent;
+}
+
+}  // namespace
+
+void check_half_close_returns_every_byte(const std::vector<std::string>& server_argv) {
+  ServerProcess server(on_port_zero(server_argv));
+  const Deadline deadline(30s);
+  OwnedFd conn = connect_loopback(server.port(), deadline);
+  long long owed = 0;
+  const std::size_t sent = fill_until_the_server_owes(conn.get(), server.port(), deadline, owed);
+  if (::shutdown(conn.get(), SHUT_WR) < 0) fail("shutdown", errno);
+  // Let the server read our EOF (it owes bytes meanwhile): everything read, and every one of its
+  // threads asleep again. A bounded wait, not an assertion: a blocking server is still writing.
+  (void)poll_until(Deadline(2s), [&] {
+    return !any_thread_runnable(server.pid()) &&
+           server_read_everything(conn.get(), server.port(), 0ms).has_value();
+  });
+  // Now read, in small pieces.
+  std::string back;
+  while (back.size() < sent) {
+    const std::string piece = recv_until(conn.get(), 4096, deadline);
+    if (piece.empty()) break;  // EOF (or the deadline)
+    back += piece;
+  }
+  // The server held tens of KiB of echo in its memory only if it went on reading (event loops).
+  const std::string held = owed >= (32 << 10) ? " (the server held about " + std::to_string(owed) +
+                                                    " bytes of their echo in its own memory)"
+                                              : "";
+  EXPECT_EQ(back.size(), sent)
+      << "sent " << sent << " bytes" << held
+      << ", shut down the sending side (EOF for the server), then read: only " << back.size()
+      << " came back before the server closed. Every byte sent before EOF must be read and "
+      << "echoed; close only once the last one is out";
+  EXPECT_EQ(back.find_first_not_of('h'), std::string::npos) << "the echo is not what was sent";
+  EXPECT_TRUE(wait_for_close(conn.get(), Deadline(5s)))
+      << "every byte came back, but the server did not close the connection after our EOF";
+  OwnedFd after = connect_loopback(server.port(), deadline);
+  EXPECT_EQ(exchange(after.get(), "after the half-close", deadline), "after the half-close");
+}
+
+bool expect_idle_cpu(pid_t pid, std::string_view what) {
+  const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  const long long before = cpu_ticks(pid);
+  // A measurement window, not a wait for an event: nothing is expected to happen during it.
+  // Its threads' states are looked at every 10 ms meanwhile: a busy loop is runnable (R) at
+  // nearly every look even when a loaded machine gives it little CPU; a sleeping server never.
+  int looks = 0;
+  int runnable = 0;
+  for (const Deadline window(1s); !window.expired(); std::this_thread::sleep_for(10ms)) {
+    ++looks;
+    if (any_thread_runnable(pid)) ++runnable;
+  }
+  const long long used = cpu_ticks(pid) - before;
+  if (used >= ticks_per_second / 10 || runnable * 2 > looks) {
+    ADD_FAILURE() << "the server used " << used << " of the " << ticks_per_second
+                  << " clock ticks of a second (utime + stime in /proc/" << pid
+                  << "/stat), and a thread of it "
+                  << "was runnable (state R) at " << runnable << " of " << looks << " looks, "
+                  << what << ": a busy loop. It has nothing to do: it should sleep in its wait";
+    return false;
+  }
+  return true;
+}
+
+void check_idle_after_a_stall_does_not_spin(const std::vector<std::string>& server_argv) {
+  ServerProcess server(on_port_zero(server_argv));
+  const Deadline deadline(20s);
+  OwnedFd stalled = connect_loopback(server.port(), deadline);
+  long long owed = 0;
+  const std::size_t sent = fill_until_the_server_owes(stalled.get(), server.port(), deadline, owed);
+  ASSERT_GE(owed, 32 << 10) << "the server never held 32 KiB of echo for a client that does not "
+                               "read: does it read at all while it cannot write?";
+  // Now read it all: the server's output drains and it has nothing left to write. (Nothing is
+  // sent before the measurement: a new echo would make the server look at its interest again.)
+  EXPECT_EQ(recv_exact(stalled.get(), sent, deadline).size(), sent);
+  if (!expect_idle_cpu(server.pid(),
+                       "while its only client, which had stalled (the server "
+                       "waited to write to it) and then read everything, was idle")) {
+    return;
+  }
+  EXPECT_EQ(exchange(stalled.get(), "still served", deadline), "still served");
 }
 
 void check_graceful_stop(const std::vector<std::string>& server_argv) {
