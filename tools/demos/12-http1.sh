@@ -86,6 +86,17 @@ step "two URLs in one curl: %{num_connects} says how many connections each neede
   curl -s --max-time 5 -o /dev/null -o /dev/null -w '%{num_connects}\n' \
   "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/status/204"
 
+step_sh "keep-alive seen by the kernel: one connection, several requests, then ss -tni" \
+  "one ESTAB socket to the server's port while the connection idles, its segs_in/segs_out
+   counting the requests it carried; after --keepalive-timeout it would be gone" \
+  'exec 3<>/dev/tcp/127.0.0.1/$PORT
+   for i in 1 2 3; do
+     printf "GET /status/204 HTTP/1.1\r\nHost: d\r\n\r\n" >&3
+     timeout 5 head -1 <&3
+   done
+   ss -tni state established "( sport = :$PORT )" | grep -E -A1 "^[0-9]+ +[0-9]+ " |
+     grep -o -w -E "127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:[0-9]+|segs_(in|out):[0-9]+" | paste -sd " "'
+
 step_sh "pipelining by hand: a slow request, then a quick one, in one write" \
   "the delayed answer comes first: responses go out in the order of the requests" \
   'exec 3<>/dev/tcp/127.0.0.1/$PORT
