@@ -19,9 +19,10 @@
 // Faults are made only where the kernel could make them: EINTR only from a call that would
 // sleep (a blocking fd that is not a regular file, waitpid without WNOHANG); short reads and writes
 // on pipes, sockets and regular files (never a write of at most PIPE_BUF bytes to a pipe, which is
-// atomic, nor on an eventfd or timerfd, whose reads are all or nothing); EAGAIN only on
-// non-blocking fds that are not registered for edge-triggered epoll (there a spurious EAGAIN would
-// wait for an edge that never comes, which no kernel does); ERANGE only while the caller's buffer
+// atomic, nor on an eventfd or timerfd, whose reads are all or nothing); EAGAIN only on reads and
+// socket writes of non-blocking fds not registered for edge-triggered epoll (there a spurious
+// EAGAIN would wait for an edge that never comes, which no kernel does; on a pipe write it would
+// say the pipe is full); ERANGE only while the caller's buffer
 // is below a size drawn from the seed, so a caller that grows its buffer gets through. The test
 // library pauses faults around its own plumbing and its clients (syslab_faults_pause/resume), so
 // that the faults land in the learner's code.
@@ -170,12 +171,15 @@ bool can_be_interrupted(int fd, int flags = 0) {
 }
 
 // EAGAIN only on a pipe or a socket: on an eventfd it would mean a full counter, and a writer
-// that takes it for "already signalled" would lose the wake-up the kernel never loses.
-bool can_be_eagain(int fd, int flags = 0) {
+// that takes it for "already signalled" would lose the wake-up the kernel never loses. The same
+// holds for a write to a pipe: EAGAIN there means the pipe is full (pipe(7)), and a self-pipe
+// signal handler rightly takes that for a wake-up already pending.
+bool can_be_eagain(int fd, bool writing, int flags = 0) {
   if (fd < 0 || static_cast<std::size_t>(fd) >= edge_triggered.size() || edge_triggered[fd])
     return false;
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) return false;
+  if (writing && S_ISFIFO(info.st_mode)) return false;
   const int status = ::fcntl(fd, F_GETFL);
   return (status >= 0 && (status & O_NONBLOCK) != 0) || (flags & MSG_DONTWAIT) != 0;
 }
@@ -197,7 +201,7 @@ ssize_t fault_before_io(const char* call, int fd, std::size_t& count, int flags 
     errno = EINTR;
     return -1;
   }
-  if (roll(kEagain) != 0 && can_be_eagain(fd, flags)) {
+  if (roll(kEagain) != 0 && can_be_eagain(fd, writing, flags)) {
     record("%s(fd %d, %zu) -> EAGAIN", call, fd, count);
     errno = EAGAIN;
     return -1;
