@@ -55,6 +55,7 @@ gnuplot-nox|gnuplot-qt|gnuplot-x11  cmd:gnuplot     -
 wrk                 cmd:wrk                         -
 nginx-light         file:/usr/sbin/nginx            -
 h2o                 cmd:h2o                         -
+nghttp2-server      cmd:nghttpd                     -
 '
 group_format='
 clang-format        cmd:clang-format                -

@@ -19,7 +19,7 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from kit import bench, bench_http, bench_report, bench_server  # noqa: E402
+from kit import bench, bench_h2, bench_http, bench_report, bench_server  # noqa: E402
 from kit.bench_report import Cell  # noqa: E402
 from kit.bench_server import (Placement, cpu_per_round_trip_us, placement, pss_kb,  # noqa: E402
                               reaped_ticks, run_ns, status_fields)
@@ -434,6 +434,134 @@ class HttpSection(unittest.TestCase):
         series, data = bench_http.plot_data(cells)
         self.assertEqual(series, [("small", "nginx")])
         self.assertIn('0 "c10 m1" 1000.0 20.000', data)
+
+
+H2LOAD_TLS_OUTPUT = """starting benchmark...
+spawning thread #0: 10 total client(s). 100 total requests
+TLS Protocol: TLSv1.3
+Cipher: TLS_AES_128_GCM_SHA256
+Server Temp Key: X25519 253 bits
+Application protocol: h2
+progress: 100% done
+
+finished in 20.10ms, 4975.12 req/s, 5.05MB/s
+requests: 100 total, 100 started, 100 done, 100 succeeded, 0 failed, 0 errored, 0 timeout
+status codes: 100 2xx, 0 3xx, 0 4xx, 0 5xx
+                     min         max         mean         sd        +/- sd
+time for request:      134us      5.55ms      2.87ms      2.73ms    80.00%
+"""
+
+
+def h2_cell(server: str, cpu: float, protocol: str = bench_h2.H2C, load: str = "c10 n100 m1"):
+    return bench_http.HttpCell(server, "small", load, protocol=protocol, requests=100, requests_per_s=1000.0,
+                               cpu_us_per_request=cpu)
+
+
+class Http2Section(unittest.TestCase):
+    def test_percentiles_of_the_2xx_requests_in_h2loads_log(self):
+        rows = [f"1796553004365{i:03d}\t200\t{i + 1}" for i in range(100)]
+        rows += ["1796553004366000\t-1\t1", "1796553004366001\t404\t999999"]
+        self.assertEqual(bench_h2.percentiles_us("\n".join(rows) + "\n"), (50.0, 99.0))
+        self.assertEqual(bench_h2.percentiles_us("1\t200\t7\n"), (7.0, 7.0))
+        self.assertEqual(bench_h2.percentiles_us(""), (None, None))
+
+    def test_the_negotiated_protocol_and_handshake(self):
+        self.assertEqual(bench_h2.application_protocol(H2LOAD_TLS_OUTPUT), "h2")
+        self.assertEqual(bench_h2.application_protocol(H2LOAD_OUTPUT), "")
+        self.assertEqual(bench_h2.tls_text(H2LOAD_TLS_OUTPUT), "TLSv1.3 TLS_AES_128_GCM_SHA256")
+
+    def test_a_cell_is_filled_from_the_summary_and_the_log(self):
+        cell = bench_http.HttpCell("httpd", "small", "c10 n100 m1", protocol=bench_h2.TLS, server_cpu_s=0.01)
+        bench_h2.fill_cell(cell, H2LOAD_TLS_OUTPUT, "1\t200\t300\n2\t200\t100\n")
+        self.assertEqual((cell.requests, cell.failed, cell.requests_per_s), (100, 0, 4975.12))
+        self.assertEqual((cell.p50_us, cell.p99_us, cell.mean_us), (100.0, 300.0, 2870.0))
+        self.assertAlmostEqual(cell.cpu_us_per_request, 100.0)
+        self.assertEqual(cell.notes, ["TLSv1.3 TLS_AES_128_GCM_SHA256"])
+
+    def test_a_cell_that_did_not_speak_the_protocol_asked_for_is_refused(self):
+        cell = bench_http.HttpCell("nginx", "small", "c10 n100 m1", protocol=bench_h2.H2C)
+        with self.assertRaisesRegex(bench_http.CellError, "spoke h2, not h2c"):
+            bench_h2.fill_cell(cell, H2LOAD_TLS_OUTPUT, "")
+        with self.assertRaisesRegex(bench_http.CellError, "spoke nothing"):
+            bench_h2.fill_cell(cell, H2LOAD_OUTPUT.replace("Application", "-"), "")
+
+    def test_client_command(self):
+        command = bench_h2.client_command("c50 n5000 m5", bench_h2.TLS, 8443, Path("/t/log"))
+        self.assertEqual(command[:9], ["h2load", "-t", "1", "-c", "50", "-n", "5000", "-m", "5"])
+        self.assertIn("--log-file", command)
+        self.assertEqual(command[-1], "https://127.0.0.1:8443/small.html")
+        self.assertEqual(bench_h2.client_command("c10 n100 m1", bench_h2.H2C, 80, Path("l"))[-1],
+                         "http://127.0.0.1:80/small.html")
+
+    def test_the_loads_are_the_issues_and_quick_takes_a_tenth(self):
+        settings = bench_h2.H2Settings(build=Path("b"), out=Path("o"), side="solution")
+        self.assertEqual(settings.loads(), ["c10 n100 m1", "c10 n100 m5", "c50 n5000 m1", "c50 n5000 m5",
+                                            "c100 n10000 m1", "c100 n10000 m5"])
+        quick = bench_h2.H2Settings(build=Path("b"), out=Path("o"), side="solution", quick=True)
+        self.assertIn("c100 n1000 m5", quick.loads())
+
+    def test_server_commands(self):
+        with tempfile.TemporaryDirectory() as temp:
+            root = Path(temp)
+            servers = {s.name: s for s in bench_h2.known_servers(Path("/b"), "solution")}
+            httpd = servers["httpd"].command(root, bench_h2.TLS, 0)
+            self.assertEqual(httpd[0], "/b/solutions/13-http2/httpd")
+            self.assertIn("--tls-port", httpd)
+            self.assertNotIn("--tls-port", servers["httpd"].command(root, bench_h2.H2C, 0))
+            nghttpd = servers["nghttpd"].command(root, bench_h2.H2C, 8080)
+            self.assertEqual(nghttpd[-2:], ["--no-tls", "8080"])
+            self.assertEqual(servers["nghttpd"].command(root, bench_h2.TLS, 8443)[-3:],
+                             ["8443", f"{temp}/key.pem", f"{temp}/cert.pem"])
+            servers["nginx"].command(root, bench_h2.TLS, 8443)
+            nginx = (root / "nginx.conf").read_text()
+            servers["h2o"].command(root, bench_h2.TLS, 8443)
+            h2o = (root / "h2o.conf").read_text()
+            servers["nginx"].command(root, bench_h2.H2C, 8080)
+            nginx_h2c = (root / "nginx.conf").read_text()
+        for line in ("listen 127.0.0.1:8443 ssl http2;", f"ssl_certificate {temp}/cert.pem;",
+                     "ssl_protocols TLSv1.2 TLSv1.3;", "worker_processes 1;", "access_log off;"):
+            self.assertIn(line, nginx)
+        self.assertIn("listen 127.0.0.1:8080 http2;", nginx_h2c)
+        self.assertNotIn("ssl", nginx_h2c)
+        self.assertIn(f"  port: 8443\n  ssl:\n    certificate-file: {temp}/cert.pem\n", h2o)
+        self.assertIn("num-threads: 1", h2o)
+
+    def test_httpds_tls_port_is_the_second_on_its_line(self):
+        with tempfile.TemporaryDirectory() as temp:
+            log = Path(temp) / "log"
+            log.write_text("listening on 127.0.0.1:4000 and 127.0.0.1:4443 (TLS)\n")
+            server = mock.Mock()
+            server.poll.return_value = None
+            self.assertEqual(bench_http.read_port(log, server, float("inf")), 4000)
+            self.assertEqual(bench_http.read_port(log, server, float("inf"), which=1), 4443)
+
+    def test_ratios_against_nghttpd_and_nginx_of_the_same_protocol_and_load(self):
+        cells = [h2_cell("httpd", 30.0), h2_cell("nghttpd", 20.0), h2_cell("nginx", 40.0),
+                 h2_cell("httpd", 90.0, protocol=bench_h2.TLS)]
+        bench_http.set_ratios(cells, bench_h2.SECTION)
+        self.assertEqual((cells[0].cpu_ratio, cells[0].floor_ratio, cells[0].rps_ratio), (1.5, 0.75, 1.0))
+        self.assertIsNone(cells[3].cpu_ratio)  # no nghttpd cell over TLS
+
+    def test_the_target_is_on_h2c_against_nghttpd_and_nginx(self):
+        cells = [h2_cell("httpd", 30.0), h2_cell("nghttpd", 20.0), h2_cell("nginx", 40.0),
+                 h2_cell("httpd", 10.0, load="c10 n100 m5"), h2_cell("nghttpd", 20.0, load="c10 n100 m5"),
+                 h2_cell("nginx", 40.0, load="c10 n100 m5"), h2_cell("httpd", 99.0, protocol=bench_h2.TLS)]
+        bench_http.set_ratios(cells, bench_h2.SECTION)
+        nghttpd, nginx = bench_h2.targets(cells)
+        self.assertIn("at most nghttpd's: 1 of 2 loads (not: c10 n100 m1)", nghttpd)
+        self.assertIn("at most nginx's: 2 of 2 loads.", nginx)
+
+    def test_the_table_and_the_chart_are_by_protocol(self):
+        cells = [h2_cell("nghttpd", 20.0), h2_cell("nghttpd", 50.0, protocol=bench_h2.TLS)]
+        bench_http.set_ratios(cells, bench_h2.SECTION)
+        table = bench_http.markdown_table(cells, bench_h2.SECTION)
+        self.assertTrue(table.startswith("| protocol | load | server | req/s | vs nghttpd |"))
+        self.assertIn("| h2 TLS | c10 n100 m1 | nghttpd | 1,000 | 1.00× |", table)
+        series, data = bench_http.plot_data(cells, bench_h2.SECTION)
+        self.assertEqual(series, [("h2c", "nghttpd"), ("h2 TLS", "nghttpd")])
+        script = bench_http.gnuplot_script(series, ["c10 m1"], Path("d"), Path("p"), "m", bench_h2.SECTION)
+        self.assertIn("layout 2,2", script)
+        self.assertIn("set title 'h2 TLS'", script)
 
 
 if __name__ == "__main__":

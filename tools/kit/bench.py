@@ -315,7 +315,7 @@ def command_text(argv: list[str]) -> str:
     return shlex.join(words)
 
 
-SECTIONS = ["echo", "http1"]
+SECTIONS = ["echo", "http1", "h2"]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -325,27 +325,36 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise SystemExit(f"syslab bench: no section {', '.join(unknown)}; the sections: {' '.join(SECTIONS)}")
     status = cmd_echo_bench(args) if "echo" in sections else 0
     if "http1" in sections:
-        status = max(status, cmd_http_bench(args))
+        status = max(status, cmd_http_bench(args, "http1"))
+    if "h2" in sections:
+        status = max(status, cmd_http_bench(args, "h2"))
     return status
 
 
-def cmd_http_bench(args: argparse.Namespace) -> int:
-    """The HTTP/1.1 section: httpd beside nginx, h2o and the floor (tools/kit/bench_http.py)."""
-    from . import bench_http
+def cmd_http_bench(args: argparse.Namespace, name: str) -> int:
+    """The HTTP/1.1 section (httpd beside nginx, h2o and the floor: tools/kit/bench_http.py) or
+    the HTTP/2 one (httpd beside nghttpd, h2o and nginx: tools/kit/bench_h2.py)."""
+    from . import bench_h2, bench_http
     build = Path(args.build).resolve()
-    settings = bench_http.HttpSettings(build=build, out=Path(args.out).resolve() if args.out else build / "bench",
-                                       side=side(), quick=args.quick)
-    print(f"syslab bench http1: {len(settings.files())} files x {len(settings.loads('small'))} loads x 4 "
-          "servers, one worker each")
+    out = Path(args.out).resolve() if args.out else build / "bench"
+    if name == "h2":
+        settings = bench_h2.H2Settings(build=build, out=out, side=side(), quick=args.quick)
+        print(bench_h2.heading(settings))
+        run, table, targets = bench_h2.run_bench, bench_h2.plain_table, bench_h2.targets
+    else:
+        settings = bench_http.HttpSettings(build=build, out=out, side=side(), quick=args.quick)
+        print(f"syslab bench http1: {len(settings.files())} files x {len(settings.loads('small'))} loads x 4 "
+              "servers, one worker each")
+        run, table, targets = bench_http.run_http_bench, bench_http.plain_table, bench_http.targets
     configure(build)
-    cells, problems = bench_http.run_http_bench(settings, command_text(sys.argv[1:]), ninja, build_info(build))
+    cells, problems = run(settings, command_text(sys.argv[1:]), ninja, build_info(build))
     if cells:
         print()
-        print(bench_http.plain_table(cells))
-        for line in bench_http.targets(cells):
+        print(table(cells))
+        for line in targets(cells):
             print(line)
-        print(f"\nwritten to {rel(settings.out)}: http1.md, http1.json"
-              + (", http1.png" if (settings.out / "http1.png").is_file() else ""))
+        print(f"\nwritten to {rel(settings.out)}: {name}.md, {name}.json"
+              + (f", {name}.png" if (settings.out / f"{name}.png").is_file() else ""))
     for problem in problems:
         print(f"syslab bench: {problem}", file=sys.stderr)
     return 1 if problems else 0
@@ -367,9 +376,9 @@ def cmd_echo_bench(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     """Adds `bench` to tools/syslab's subcommands."""
-    p = commands.add_parser("bench", help="the echo server models, then HTTP/1.1 servers, side by side "
-                                          "(build-bench/bench/)")
-    p.add_argument("--sections", help=f"sections to run, e.g. http1 (default: {','.join(SECTIONS)})")
+    p = commands.add_parser("bench", help="the echo server models, then HTTP/1.1 and HTTP/2 servers, side "
+                                          "by side (build-bench/bench/)")
+    p.add_argument("--sections", help=f"sections to run, e.g. http1,h2 (default: {','.join(SECTIONS)})")
     p.add_argument("--models",
                    help="models to run, e.g. iterative,epoll (default: all; floor and iterative always)")
     p.add_argument("--levels", help=f"numbers of connections (default: {','.join(map(str, DEFAULT_LEVELS))})")

@@ -59,26 +59,41 @@ class HttpCell:
     server: str
     file: str
     load: str                      # "c10 n100 m1" (h2load) or "wrk c10 2s"
+    protocol: str = "http/1.1"     # h2c or h2 (TLS) in the HTTP/2 section (tools/kit/bench_h2.py)
     status: str = "ok"             # ok | n/a (with a reason)
     reason: str = ""
     requests: int = 0              # answered with a 2xx
     failed: int = 0                # anything else: errors, non-2xx, timeouts
     requests_per_s: float = 0.0
-    p50_us: float | None = None    # wrk only: h2load gives no percentiles
+    p50_us: float | None = None    # wrk's, or from h2load's --log-file (the HTTP/2 section)
     p99_us: float | None = None
     mean_us: float | None = None
     client_busy: float = 0.0       # the load client's CPU time over its run time
     server_cpu_s: float = 0.0
     cpu_us_per_request: float | None = None
     peak_rss_kb: int = 0           # the sum of VmHWM over the server's own processes
-    rps_ratio: float | None = None   # against nginx, same file and load
-    cpu_ratio: float | None = None   # against nginx
-    floor_ratio: float | None = None  # against the floor
+    rps_ratio: float | None = None   # against the section's baseline (nginx), same file and load
+    cpu_ratio: float | None = None   # against the baseline
+    floor_ratio: float | None = None  # against the section's second reference (the floor)
     notes: list[str] = field(default_factory=list)
 
     @property
     def measured(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Section:
+    """What the HTTP/1.1 and HTTP/2 sections' tables, charts and outputs differ in."""
+    name: str          # the outputs' stem: build-bench/bench/NAME.{md,json,dat,png}
+    baseline: str      # req/s and CPU per request against it
+    second: str        # a second CPU per request ratio against it
+    panel: str         # the cell's attribute that the table's first column and the chart's columns show
+    chart_title: str
+
+
+HTTP1 = Section("http1", BASELINE, FLOOR, "file",
+                "HTTP/1.1: one worker each, h2load --h1 and wrk on loopback")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -103,9 +118,10 @@ class Server:
         raise ValueError(self.name)
 
 
-def write_nginx_conf(root: Path, port: int) -> Path:
+def write_nginx_conf(root: Path, port: int, listen_options: str = "", server_lines: str = "") -> Path:
     """One worker, no daemon, no access log, every path inside root; sendfile as nginx ships it;
-    keep-alive connections never capped by a request count (httpd and h2o have no such cap)."""
+    keep-alive connections never capped by a request count (httpd and h2o have no such cap).
+    listen_options ("http2", "ssl http2") and server_lines (the certificate) for HTTP/2."""
     temp = "\n".join(f"  {kind}_temp_path {root}/nginx-{kind};"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = root / "nginx.conf"
@@ -123,21 +139,22 @@ http {{
   types {{ text/html html; }}
 {temp}
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port}{" " + listen_options if listen_options else ""};
     root {root}/www;
-  }}
+{server_lines}  }}
 }}
 """)
     return conf
 
 
-def write_h2o_conf(root: Path, port: int) -> Path:
-    """One worker thread, no access log (h2o writes none unless told), the error log in root."""
+def write_h2o_conf(root: Path, port: int, listen_lines: str = "") -> Path:
+    """One worker thread, no access log (h2o writes none unless told), the error log in root.
+    listen_lines: more of the listener (ssl: for HTTP/2 over TLS)."""
     conf = root / "h2o.conf"
     conf.write_text(f"""listen:
   host: 127.0.0.1
   port: {port}
-num-threads: 1
+{listen_lines}num-threads: 1
 error-log: {root}/h2o-error.log
 hosts:
   default:
@@ -183,11 +200,14 @@ class CellError(Exception):
     """The cell cannot be measured; the message says why."""
 
 
-def read_port(log: Path, server: subprocess.Popen, deadline: float) -> int:
+def read_port(log: Path, server: subprocess.Popen, deadline: float, which: int = 0) -> int:
+    """The port of the "listening on" line: the first, or (which=1) lab 13's TLS port of
+    "listening on ADDRESS:PORT and ADDRESS:TLSPORT (TLS)"."""
     while time.monotonic() < deadline:
-        match = re.search(r"listening on (\S+):(\d+)", log.read_text(errors="replace"))
-        if match:
-            return int(match[2])
+        match = re.search(r"listening on (.+)$", log.read_text(errors="replace"), re.MULTILINE)
+        ports = re.findall(r"\S+:(\d+)", match[1]) if match else []
+        if len(ports) > which:
+            return int(ports[which])
         if server.poll() is not None:
             raise CellError(f"it exited ({server.returncode}) before it listened: {first_line(log)}")
         time.sleep(0.01)
@@ -293,25 +313,41 @@ def run_cell(server: Server, file: tuple[str, str, int], load: str, root: Path, 
         return cell
     port = 0 if server.prints_port else free_port()
     log = root / f"{server.name}.log"
-    with open(log, "wb") as output, affinity(where.server):
-        process = subprocess.Popen(server.command(root, name, port), stdin=subprocess.DEVNULL,
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        if server.prints_port:
-            port = read_port(log, process, deadline)
-        wait_answering(port, name, process, deadline, log)
-        command = client_command(load, port, name, settings)
-        before = tree_cpu_ns(process.pid)
-        text, cell.client_busy = run_client(command, where.client, settings.client_timeout(load))
-        cell.server_cpu_s = (tree_cpu_ns(process.pid) - before) / 1e9
-        cell.peak_rss_kb = own_peak_rss_kb(process.pid, server.program)
-        fill_from_client(cell, load, text)
+        with started(server.command(root, name, port), log, where, cell) as process:
+            deadline = time.monotonic() + READY_TIMEOUT
+            if server.prints_port:
+                port = read_port(log, process, deadline)
+            wait_answering(port, name, process, deadline, log)
+            text = measure(cell, process, server.program, client_command(load, port, name, settings),
+                           where, settings.client_timeout(load))
+            fill_from_client(cell, parse_wrk(text) if load.startswith("wrk") else parse_h2load(text))
     except CellError as error:
         cell.status, cell.reason = "n/a", str(error)
+    return cell
+
+
+@contextlib.contextmanager
+def started(command: list[str], log: Path, where: Placement, cell: HttpCell):
+    """The server, pinned, in its own session, its output in log; stopped on the way out."""
+    with open(log, "wb") as output, affinity(where.server):
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process
     finally:
         stop(process, cell)
-    return cell
+
+
+def measure(cell: HttpCell, server: subprocess.Popen, program: str, command: list[str], where: Placement,
+            timeout: float) -> str:
+    """Runs the client; the server's CPU time over the client's run and its peak RSS go into the
+    cell. Returns what the client printed."""
+    before = tree_cpu_ns(server.pid)
+    text, cell.client_busy = run_client(command, where.client, timeout)
+    cell.server_cpu_s = (tree_cpu_ns(server.pid) - before) / 1e9
+    cell.peak_rss_kb = own_peak_rss_kb(server.pid, program)
+    return text
 
 
 def client_command(load: str, port: int, path: str, settings: "HttpSettings") -> list[str]:
@@ -322,8 +358,8 @@ def client_command(load: str, port: int, path: str, settings: "HttpSettings") ->
     return ["h2load", "--h1", "-t", "1", "-c", words["c"], "-n", words["n"], "-m", words["m"], url]
 
 
-def fill_from_client(cell: HttpCell, load: str, text: str) -> None:
-    result = parse_wrk(text) if load.startswith("wrk") else parse_h2load(text)
+def fill_from_client(cell: HttpCell, result: dict) -> None:
+    """The client's parsed result into the cell, and the CPU per request answered with a 2xx."""
     for key, value in result.items():
         setattr(cell, key, value)
     if cell.requests <= 0:
@@ -383,15 +419,17 @@ def duration_us(text: str) -> float:
 # ---------------------------------------------------------------------------------------------------
 # Ratios, the table, the chart.
 
-def set_ratios(cells: list[HttpCell]) -> None:
-    """Against nginx and the floor with the same file and load, in this same run."""
-    def by_server(name: str) -> dict[tuple[str, str], HttpCell]:
-        return {(c.file, c.load): c for c in cells if c.server == name and c.measured}
-    nginx, floor = by_server(BASELINE), by_server(FLOOR)
+def set_ratios(cells: list[HttpCell], section: Section = HTTP1) -> None:
+    """Against the section's baseline and second reference (nginx and the floor) with the same
+    protocol, file and load, in this same run."""
+    def by_server(name: str) -> dict[tuple[str, str, str], HttpCell]:
+        return {(c.protocol, c.file, c.load): c for c in cells if c.server == name and c.measured}
+    baseline, second = by_server(section.baseline), by_server(section.second)
     for cell in cells:
         if not cell.measured:
             continue
-        base, least = nginx.get((cell.file, cell.load)), floor.get((cell.file, cell.load))
+        key = (cell.protocol, cell.file, cell.load)
+        base, least = baseline.get(key), second.get(key)
         if base and base.requests_per_s > 0:
             cell.rps_ratio = cell.requests_per_s / base.requests_per_s
         if base and base.cpu_us_per_request and cell.cpu_us_per_request is not None:
@@ -400,32 +438,37 @@ def set_ratios(cells: list[HttpCell]) -> None:
             cell.floor_ratio = cell.cpu_us_per_request / least.cpu_us_per_request
 
 
-HEADER = ["file", "load", "server", "req/s", f"vs {BASELINE}", "p50", "p99", "CPU/req",
-          f"vs {BASELINE}", f"vs {FLOOR}", "peak RSS", "client busy", "notes"]
+def header(section: Section = HTTP1) -> list[str]:
+    return [section.panel, "load", "server", "req/s", f"vs {section.baseline}", "p50", "p99", "CPU/req",
+            f"vs {section.baseline}", f"vs {section.second}", "peak RSS", "client busy", "notes"]
 
 
-def table_row(cell: HttpCell) -> list[str]:
+HEADER = header()
+
+
+def table_row(cell: HttpCell, section: Section = HTTP1) -> list[str]:
+    panel = getattr(cell, section.panel)
     if not cell.measured:
-        return [cell.file, cell.load, cell.server, "n/a"] + ["–"] * (len(HEADER) - 5) + [cell.reason]
+        return [panel, cell.load, cell.server, "n/a"] + ["–"] * (len(HEADER) - 5) + [cell.reason]
     latency = lambda us: report.latency_text(us) if us else "–"  # noqa: E731
     notes = list(cell.notes)
     if cell.client_busy >= report.CLIENT_BUSY:
         notes.append(f"the client was busy {cell.client_busy:.0%}: it may be the limit")
-    return [cell.file, cell.load, cell.server, report.count_text(cell.requests_per_s),
+    return [panel, cell.load, cell.server, report.count_text(cell.requests_per_s),
             report.ratio_text(cell.rps_ratio), latency(cell.p50_us), latency(cell.p99_us),
             report.cpu_text(cell.cpu_us_per_request), report.ratio_text(cell.cpu_ratio),
             report.ratio_text(cell.floor_ratio), report.size_text(cell.peak_rss_kb),
             f"{cell.client_busy:.0%}", "; ".join(notes)]
 
 
-def markdown_table(cells: list[HttpCell]) -> str:
-    rows = [HEADER, ["---"] * 3 + ["---:"] * (len(HEADER) - 4) + ["---"]]
-    rows += [table_row(cell) for cell in cells]
+def markdown_table(cells: list[HttpCell], section: Section = HTTP1) -> str:
+    rows = [header(section), ["---"] * 3 + ["---:"] * (len(HEADER) - 4) + ["---"]]
+    rows += [table_row(cell, section) for cell in cells]
     return "\n".join("| " + " | ".join(text.replace("|", "\\|") for text in row) + " |" for row in rows)
 
 
-def plain_table(cells: list[HttpCell]) -> str:
-    rows = [HEADER] + [table_row(cell) for cell in cells]
+def plain_table(cells: list[HttpCell], section: Section = HTTP1) -> str:
+    rows = [header(section)] + [table_row(cell, section) for cell in cells]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
     lines = []
     for row in rows:
@@ -494,13 +537,15 @@ def chart_loads(cells: list[HttpCell]) -> list[str]:
     return list(dict.fromkeys(scenario(c.load) for c in cells))
 
 
-def plot_data(cells: list[HttpCell]) -> tuple[list[tuple[str, str]], str]:
-    """One block per (file, server) with a measured point: "x label req/s cpu" per load."""
+def plot_data(cells: list[HttpCell], section: Section = HTTP1) -> tuple[list[tuple[str, str]], str]:
+    """One block per (panel: the file or protocol, server) with a measured point: "x label req/s
+    cpu" per load."""
     loads = chart_loads(cells)
     series, blocks = [], []
-    for label, _, _ in FILES:
+    for label in dict.fromkeys(getattr(c, section.panel) for c in cells):
         for server in dict.fromkeys(c.server for c in cells):
-            points = [c for c in cells if c.file == label and c.server == server and c.measured]
+            points = [c for c in cells if getattr(c, section.panel) == label and c.server == server
+                      and c.measured]
             if not points:
                 continue
             series.append((label, server))
@@ -511,22 +556,24 @@ def plot_data(cells: list[HttpCell]) -> tuple[list[tuple[str, str]], str]:
 
 
 def gnuplot_script(series: list[tuple[str, str]], loads: list[str], data: Path, png: Path,
-                   subtitle: str) -> str:
+                   subtitle: str, section: Section = HTTP1) -> str:
     servers = list(dict.fromkeys(server for _, server in series))
+    labels = list(dict.fromkeys(label for label, _ in series))
     xtics = ", ".join(f'"{load}" {i}' for i, load in enumerate(loads))
     panels = []
     for column, ylabel in ((4, "server CPU per request, µs (lower is better)"),
                            (3, "requests per second (higher is better)")):
-        for label, _, _ in FILES:
+        for label in labels:
             plots = ", ".join(
                 f"'{data}' index {i} using 1:{column} with linespoints lw 2 "
                 f"{report.series_style(servers.index(server))} ps 1.3 title '{server}'"
                 for i, (file, server) in enumerate(series) if file == label)
             if plots:
-                panels.append(f"set title '{label} file'\nset ylabel '{ylabel}'\nplot {plots}")
-    return f"""set terminal pngcairo size 2000,1100 font 'DejaVu Sans,11'
+                title = f"{label} file" if section.panel == "file" else label
+                panels.append(f"set title '{title}'\nset ylabel '{ylabel}'\nplot {plots}")
+    return f"""set terminal pngcairo size {700 * max(len(labels), 2) - 100},1100 font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout 2,3 title "HTTP/1.1: one worker each, h2load --h1 and wrk on loopback\\n{subtitle}"
+set multiplot layout 2,{len(labels)} title "{section.chart_title}\\n{subtitle}"
 set logscale y 10
 set grid xtics ytics mytics
 set key below center horizontal
@@ -605,26 +652,30 @@ def progress_line(cell: HttpCell) -> str:
             f"{report.cpu_text(cell.cpu_us_per_request)} CPU/req")
 
 
-def write_outputs(cells: list[HttpCell], settings: HttpSettings, machine: dict) -> list[str]:
-    out = settings.out
+def write_outputs(cells: list[HttpCell], settings, machine: dict, section: Section = HTTP1,
+                  document: str | None = None) -> list[str]:
+    """NAME.md (document: the section's Markdown, this one's by default), NAME.json, NAME.dat and
+    NAME.png in settings.out; returns the problems."""
+    out, name = settings.out, section.name
     out.mkdir(parents=True, exist_ok=True)
-    (out / "http1.md").write_text(markdown(cells, machine, settings))
-    (out / "http1.json").write_text(json.dumps(
+    (out / f"{name}.md").write_text(document if document is not None else markdown(cells, machine, settings))
+    (out / f"{name}.json").write_text(json.dumps(
         {"machine": machine, "settings": settings.as_json(),
          "cells": [dataclasses.asdict(cell) for cell in cells]}, indent=2, ensure_ascii=False) + "\n")
-    series, data = plot_data(cells)
-    (out / "http1.dat").write_text(data)
-    png = out / "http1.png"
+    series, data = plot_data(cells, section)
+    (out / f"{name}.dat").write_text(data)
+    png = out / f"{name}.png"
     png.unlink(missing_ok=True)
     if not series:
         return ["no HTTP server was measured: there is nothing to plot"]
     gnuplot = shutil.which("gnuplot")
     if gnuplot is None:
-        return ["gnuplot is missing (bash tools/bootstrap.sh bench installs it): no http1.png"]
+        return [f"gnuplot is missing (bash tools/bootstrap.sh bench installs it): no {name}.png"]
     subtitle = f"{machine['CPU']}, load average {machine['load average at the start'].split(' (')[0]}"
-    script = gnuplot_script(series, chart_loads(cells), out / "http1.dat", png, subtitle.replace('"', "'"))
-    (out / "http1.gp").write_text(script)
-    result = subprocess.run([gnuplot, str(out / "http1.gp")], capture_output=True, text=True)
+    script = gnuplot_script(series, chart_loads(cells), out / f"{name}.dat", png, subtitle.replace('"', "'"),
+                            section)
+    (out / f"{name}.gp").write_text(script)
+    result = subprocess.run([gnuplot, str(out / f"{name}.gp")], capture_output=True, text=True)
     if result.returncode != 0 or not png.is_file():
         return [f"gnuplot failed: {result.stderr.strip()[-1000:]}"]
     return []
@@ -644,13 +695,7 @@ def run_http_bench(settings: HttpSettings, command: str, ninja, build_info: dict
             problems.append(f"{target} does not build:\n{failure}")
     if problems:
         return [], problems
-    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    where = server_cpu(placement(os.sched_getaffinity(0)))
-    info = build_info | {"placement": where.text(len(os.sched_getaffinity(0)))}
-    machine = report.machine_description(labs_mod.ROOT, info, command, started)
-    with raised_fd_limit():
-        cells = run_all(servers, settings, where)
-    machine["load average at the end"] = report.first_match("/proc/loadavg", "").rsplit(" ", 2)[0]
+    cells, machine = measured_run(command, build_info, lambda where: run_all(servers, settings, where))
     machine["clients"] = client_versions()
     problems += write_outputs(cells, settings, machine)
     if not problems and not settings.quick and all(c.measured for c in cells):
@@ -658,6 +703,19 @@ def run_http_bench(settings: HttpSettings, command: str, ninja, build_info: dict
         shutil.copyfile(settings.out / "http1.png", SLIDES_IMAGE)
         print(f"  copied the chart to {os.path.relpath(SLIDES_IMAGE)} (the lab 12 deck shows it)")
     return cells, problems
+
+
+def measured_run(command: str, build_info: dict, run) -> tuple[list[HttpCell], dict]:
+    """run(placement) -> cells, with the server on one CPU and the fd limit raised; the machine's
+    description with the load average at the start and at the end."""
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    where = server_cpu(placement(os.sched_getaffinity(0)))
+    info = build_info | {"placement": where.text(len(os.sched_getaffinity(0)))}
+    machine = report.machine_description(labs_mod.ROOT, info, command, started)
+    with raised_fd_limit():
+        cells = run(where)
+    machine["load average at the end"] = report.first_match("/proc/loadavg", "").rsplit(" ", 2)[0]
+    return cells, machine
 
 
 @contextlib.contextmanager
@@ -670,7 +728,11 @@ def raised_fd_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def client_versions() -> str:
+VERSION_COMMANDS = [["h2load", "--version"], ["wrk", "--version"], ["nginx", "-v"], ["h2o", "--version"]]
+
+
+def client_versions(commands: list[list[str]] = VERSION_COMMANDS) -> str:
+    """The first line each of the commands prints, joined by "; "."""
     def first(command: list[str]) -> str:
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=10)
@@ -678,8 +740,7 @@ def client_versions() -> str:
             return "?"
         lines = (result.stdout + result.stderr).strip().splitlines()
         return lines[0].strip() if lines else "?"
-    return (f"{first(['h2load', '--version'])}; {first(['wrk', '--version'])}; "
-            f"{first(['nginx', '-v'])}; {first(['h2o', '--version'])}")
+    return "; ".join(first(command) for command in commands)
 
 
 # ---------------------------------------------------------------------------------------------------
