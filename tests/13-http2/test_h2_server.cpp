@@ -26,8 +26,10 @@ class InProcessServer {
     auto accepting = ready.get_future();
     thread_ = std::thread([this, handler = std::move(handler), listener = std::move(listener),
                            ready = std::move(ready)]() mutable {
-      h2::serve(h2::Endpoint{std::move(listener), {}}, fdio::BorrowedFd(stop_.read_end.get()),
-                std::move(handler), h2::ServerOptions{}, {}, [&ready] { ready.set_value(); });
+      std::vector<h2::Endpoint> endpoints;
+      endpoints.push_back(h2::Endpoint{std::move(listener), {}});
+      h2::serve(std::move(endpoints), fdio::BorrowedFd(stop_.read_end.get()), std::move(handler),
+                h2::ServerOptions{}, {}, [&ready] { ready.set_value(); });
     });
     if (accepting.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
       throw std::runtime_error("the in-process server did not start");

@@ -112,8 +112,6 @@ def run(args: argparse.Namespace) -> dict:
     flags = list(FLAGS)
     if args.cert:
         flags.append(f"--ignore-certificate-errors-spki-list={spki_hash(args.cert)}")
-    if args.http1:
-        flags.append("--disable-http2")
     with tempfile.TemporaryDirectory(prefix="syslab-browser-") as profile:
         commands_r, commands_w = high_pipe()
         answers_r, answers_w = high_pipe()
@@ -147,8 +145,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
     parser.add_argument("--cert", type=Path, help="trust this certificate (PEM) by its key")
-    parser.add_argument("--http1", action="store_true",
-                        help="the browser speaks HTTP/1.1 only (--disable-http2)")
     parser.add_argument("--screenshot", type=Path, help="a PNG of the page once it is done")
     parser.add_argument("--deadline", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
