@@ -72,8 +72,8 @@ PageResults load_demo_page(const std::vector<std::string>& extra) {
 SYSLAB_TEST(DemoPage, H2CarriesAll24FetchesAtOnce, 3,
             "the page (tools/demo-page) fires 24 fetches of /delay?ms=300 at once over TLS; "
             "Chromium offers h2 by ALPN and must get it: one connection, every stream at once",
-            "all 24 must end with 200: each /delay stream waits on a timer of the loop, not by "
-            "blocking it, so that the other 23 go on meanwhile",
+            "all 24 must end with 200, each on a stream of its own: a stream's answer does not "
+            "wait for the others' (lab 12's /delay waits on a timer of the loop)",
             "try it: httpd --root tools/demo-page --tls-port 8443 --cert FILE --key FILE, then "
             "python3 tools/demo-page/browse.py https://127.0.0.1:8443/ --cert FILE "
             "--screenshot h2.png") {

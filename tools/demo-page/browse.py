@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Loads the demo page in headless Chromium and prints the page's own results.
 
-    browse.py URL [--cert PEM] [--screenshot PNG] [--deadline SECONDS] [--chromium PATH]
+    browse.py URL [--cert PEM] [--screenshot PNG] [--window W,H] [--deadline SECONDS]
+              [--chromium PATH]
 
 Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: commands in on
 fd 3, answers out on fd 4, each a JSON text ended by a NUL byte): no port, no WebSocket. It gets a
@@ -28,8 +29,7 @@ from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--hide-scrollbars", "--window-size=900,640",
-         "--remote-debugging-pipe"]
+         "--disable-extensions", "--hide-scrollbars", "--remote-debugging-pipe"]
 
 
 def spki_hash(cert: Path) -> str:
@@ -85,13 +85,23 @@ def load_page(tools: DevTools, url: str, screenshot: Path | None) -> dict:
     """Opens url in a new tab, waits for <body data-done>, returns window.syslabResults."""
     target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
     session = tools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    tools.send("Page.navigate", {"url": url}, session)
-    while evaluate(tools, session, "document.body?.dataset.done ?? ''") != "1":
-        if time.monotonic() > tools.deadline:
-            raise TimeoutError(f"the page at {url} was not done before the deadline")
-        time.sleep(0.05)
+    navigation = tools.send("Page.navigate", {"url": url}, session)
+    if navigation.get("errorText"):  # no page at all: refused, TLS failed, no answer
+        raise RuntimeError(f"Chromium cannot load {url}: {navigation['errorText']}")
+    try:
+        while evaluate(tools, session, "document.body?.dataset.done ?? ''") != "1":
+            time.sleep(0.05)
+    except TimeoutError:
+        raise TimeoutError(f"the page at {url} was not done (no <body data-done>) before the "
+                           "deadline") from None
     results = json.loads(evaluate(tools, session, "JSON.stringify(window.syslabResults)"))
     if screenshot:
+        # The whole page, however tall, at twice the pixels (sharp on a slide).
+        width = evaluate(tools, session, "document.documentElement.scrollWidth")
+        height = evaluate(tools, session, "document.documentElement.scrollHeight")
+        tools.send("Emulation.setDeviceMetricsOverride",
+                   {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": False},
+                   session)
         shot = tools.send("Page.captureScreenshot", {"format": "png"}, session)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
     return results
@@ -109,7 +119,7 @@ def high_pipe() -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> dict:
     deadline = time.monotonic() + args.deadline
-    flags = list(FLAGS)
+    flags = [*FLAGS, f"--window-size={args.window}"]
     if args.cert:
         flags.append(f"--ignore-certificate-errors-spki-list={spki_hash(args.cert)}")
     with tempfile.TemporaryDirectory(prefix="syslab-browser-") as profile:
@@ -146,6 +156,7 @@ def main() -> int:
     parser.add_argument("url")
     parser.add_argument("--cert", type=Path, help="trust this certificate (PEM) by its key")
     parser.add_argument("--screenshot", type=Path, help="a PNG of the page once it is done")
+    parser.add_argument("--window", default="900,640", help="the window's size (default 900,640)")
     parser.add_argument("--deadline", type=float, default=60.0, help="seconds (default 60)")
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args()

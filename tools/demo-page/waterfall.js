@@ -5,12 +5,14 @@
 // come in steps of six; over h2 one connection carries every stream, and they run side by side.
 'use strict';
 
-// The parameters: the page's own query, else 24 fetches of 300 ms.
+// The parameters: the page's own query, else 24 fetches of 300 ms; axis=MS draws at least MS
+// of time (two waterfalls side by side on one scale).
 function parameters() {
   const query = new URLSearchParams(location.search);
   const count = Number(query.get('n')) || 24;
   const delay = Number(query.get('ms')) || 300;
-  return {count, delay};
+  const axis = Number(query.get('axis')) || 0;
+  return {count, delay, axis};
 }
 
 // Distinct URLs (a run id and an index), so that no fetch is served from a cache or merged.
@@ -56,10 +58,10 @@ function maxInFlight(entries) {
 }
 
 // The waterfall: one row per fetch, on a common time axis from the first fetch's start.
-function draw(entries, results) {
+function draw(entries, results, shortestAxis) {
   const origin = Math.min(...entries.map((e) => e.startTime));
   const end = Math.max(...entries.map((e) => e.responseEnd));
-  const span = Math.max(end - origin, 1);
+  const span = Math.max(end - origin, shortestAxis, 1);
   const percent = (time) => `${((time - origin) / span) * 100}%`;
   const width = (from, to) => `${(Math.max(to - from, 0) / span) * 100}%`;
   const kind = results.protocol === 'h2' ? 'h2' : 'http1';
@@ -83,7 +85,8 @@ function draw(entries, results) {
   }
   document.getElementById('summary').innerHTML =
     `<span class="${kind}">${results.protocol}</span>: ${results.count} of ${results.fetched} ` +
-    `fetches done, at most ${results.maxInFlight} in flight at once, ${Math.round(span)} ms in all`;
+    `fetches done, at most ${results.maxInFlight} in flight at once, ${Math.round(end - origin)} ` +
+    'ms in all';
 }
 
 async function main() {
@@ -102,7 +105,7 @@ async function main() {
     entries: entries.map((e) => ({name: e.name, startTime: e.startTime, requestStart: e.requestStart,
                                   responseEnd: e.responseEnd, nextHopProtocol: e.nextHopProtocol})),
   };
-  if (entries.length > 0) draw(entries, window.syslabResults);
+  if (entries.length > 0) draw(entries, window.syslabResults, params.axis);
   else document.getElementById('summary').textContent = 'no fetch succeeded';
   document.body.dataset.done = '1';
 }
