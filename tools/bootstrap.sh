@@ -3,7 +3,7 @@
 # and goes on. Every make target runs it first, so when nothing is missing it is quiet and fast:
 # one dpkg-query call, the rest in shell builtins.
 #
-#   groups   build (always), demo, slides, bench, format, all
+#   groups   build (always), demo, slides, bench, format, browser, all
 #   NO_INSTALL=1   only say what is missing and the command that installs it; exit 1 if anything is
 #
 # On Debian and Ubuntu it installs the packages with apt-get (through sudo when not root). On any
@@ -60,7 +60,11 @@ nghttp2-server      cmd:nghttpd                     -
 group_format='
 clang-format        cmd:clang-format                -
 '
-all_groups='build demo slides bench format'
+# Lab 13's DemoPage tests load the demo page in headless Chromium.
+group_browser='
+chromium            cmd:chromium                    -
+'
+all_groups='build demo slides bench format browser'
 
 say() { printf 'syslab: %s\n' "$*" >&2; }
 
@@ -68,7 +72,7 @@ groups=(build)
 for group in "$@"; do
   case "$group" in
     all) read -r -a groups <<<"$all_groups" ;;
-    build | demo | slides | bench | format) groups+=("$group") ;;
+    build | demo | slides | bench | format | browser) groups+=("$group") ;;
     *) say "bootstrap: there is no group '$group' (the groups: $all_groups, all)"; exit 2 ;;
   esac
 done

@@ -33,7 +33,7 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
     "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
-    "             [--quiet] [--tls-port PORT --cert FILE --key FILE]\n"
+    "             [--quiet] [--tls-port PORT --cert FILE --key FILE [--no-h2]]\n"
     "  An HTTP/1.1 and HTTP/2 (h2c) server on the epoll reactor of lab 11: one port, the first\n"
     "  bytes decide (the HTTP/2 preface, else HTTP/1.1; \"Upgrade: h2c\" switches). With\n"
     "  --tls-port, a second port speaks TLS, on the same loops; there ALPN decides (\"h2\":\n"
@@ -60,7 +60,10 @@ constexpr std::string_view kUsage =
     "                           --cert and --key. The handshake must be done within the\n"
     "                           header timeout\n"
     "  --cert FILE              the certificate chain (PEM) for TLS\n"
-    "  --key FILE               its private key (PEM)\n";
+    "  --key FILE               its private key (PEM)\n"
+    "  --no-h2                  over TLS, agree on http/1.1 only, even with a client that offers\n"
+    "                           h2 (a browser then opens up to six connections; the demo page\n"
+    "                           shows the difference). The clear-text port is unchanged\n";
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -72,6 +75,7 @@ struct Options {
   std::optional<std::uint16_t> tls_port;  // with cert and key, or none of the three
   std::string cert;
   std::string key;
+  tls::AlpnChoice alpn = tls::AlpnChoice::h2_then_http1;  // --no-h2: http1_only
 };
 
 // A time in milliseconds: 1 ms to 1 hour (0 too where allowed, as "never").
@@ -84,6 +88,8 @@ std::chrono::milliseconds milliseconds_option(std::string_view option, std::stri
 bool take_argument(Options& options, int argc, char** argv, int& i) {
   if (std::string_view(argv[i]) == "--quiet") {
     options.quiet = true;
+  } else if (std::string_view(argv[i]) == "--no-h2") {
+    options.alpn = tls::AlpnChoice::http1_only;
   } else if (auto v = net::take_option_value("--root", argc, argv, i)) {
     options.app.root = *v;
   } else if (auto v = net::take_option_value("--host", argc, argv, i)) {
@@ -115,11 +121,15 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
   return true;
 }
 
-// TLS needs all three of --tls-port, --cert and --key; throws naming the ones missing.
+// TLS needs all three of --tls-port, --cert and --key (and --no-h2 needs TLS); throws naming the
+// ones missing.
 void check_tls_options(const Options& options) {
   const bool port = options.tls_port.has_value();
   const bool cert = !options.cert.empty();
   const bool key = !options.key.empty();
+  if (options.alpn == tls::AlpnChoice::http1_only && !port) {
+    throw std::invalid_argument("--no-h2 is about ALPN: it needs --tls-port");  // not a no-op
+  }
   if (port == cert && cert == key) return;  // all three, or none
   std::string missing;
   for (const auto& [given, name] :
@@ -167,7 +177,7 @@ std::vector<h2::Endpoint> make_endpoints(const Options& options, std::string& ad
   endpoints.push_back({net::listen_tcp(options.host, options.port, {}), {}});
   addresses = net::local_address(endpoints.back().listener.fd());
   if (options.tls_port) {
-    auto context = std::make_shared<const tls::TlsContext>(options.cert, options.key);
+    auto context = std::make_shared<const tls::TlsContext>(options.cert, options.key, options.alpn);
     endpoints.push_back({net::listen_tcp(options.host, *options.tls_port, {}),
                          tls::tls_transports(std::move(context))});
     addresses += " and " + net::local_address(endpoints.back().listener.fd()) + " (TLS)";

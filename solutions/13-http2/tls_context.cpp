@@ -22,14 +22,26 @@ class OpenSslCategory final : public std::error_category {
 };
 
 // Our preference: HTTP/2 when the client can, HTTP/1.1 otherwise (RFC 9113 §3.2: "h2" is HTTP/2
-// over TLS; "h2c" is never agreed on through ALPN).
+// over TLS; "h2c" is never agreed on through ALPN). Or HTTP/1.1 alone, when asked.
 constexpr std::array<std::string_view, 2> kServerPreference{"h2", "http/1.1"};
+constexpr std::array<std::string_view, 1> kHttp1Only{"http/1.1"};
 
-// OpenSSL's ALPN callback: the server chooses from what the client offers.
+std::span<const std::string_view> server_preference(AlpnChoice choice) {
+  if (choice == AlpnChoice::http1_only) return kHttp1Only;
+  return kServerPreference;
+}
+
+// The ALPN callback's argument points at one of these: static, since every SSL made from the
+// SSL_CTX keeps it (and its callback) alive after the TlsContext is gone.
+constexpr AlpnChoice kChoiceH2ThenHttp1 = AlpnChoice::h2_then_http1;
+constexpr AlpnChoice kChoiceHttp1Only = AlpnChoice::http1_only;
+
+// OpenSSL's ALPN callback: the server chooses from what the client offers. arg: the AlpnChoice.
 int select_alpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
-                const unsigned char* in, unsigned int in_length, void* /*arg*/) {
-  // BEGIN SOLUTION: choose_protocol from the client's list: found, point out and out_length at it and say SSL_TLSEXT_ERR_OK; nothing we speak: SSL_TLSEXT_ERR_ALERT_FATAL (RFC 7301 §3.2: the no_application_protocol alert)
-  const std::string_view chosen = choose_protocol(std::span(in, in_length));
+                const unsigned char* in, unsigned int in_length, void* arg) {
+  // BEGIN SOLUTION: choose_protocol from the client's list, with the AlpnChoice that arg points at: found, point out and out_length at it and say SSL_TLSEXT_ERR_OK; nothing we speak: SSL_TLSEXT_ERR_ALERT_FATAL (RFC 7301 §3.2: the no_application_protocol alert)
+  const AlpnChoice choice = *static_cast<const AlpnChoice*>(arg);
+  const std::string_view chosen = choose_protocol(std::span(in, in_length), choice);
   if (chosen.empty()) {
     // RFC 7301 §3.2: a server that speaks none of the client's protocols SHALL answer with the
     // fatal alert no_application_protocol. (SSL_TLSEXT_ERR_NOACK would go on without ALPN.)
@@ -55,9 +67,9 @@ void throw_openssl_error(const std::string& what) {
 }
 
 // [slide:choose_protocol]
-std::string_view choose_protocol(std::span<const unsigned char> client_list) {
-  // BEGIN SOLUTION: for each of our protocols in our order, walk the client's list (a length byte, then that many bytes of name) and return ours at the first match; a zero length or one past the end: malformed, empty
-  for (const std::string_view ours : kServerPreference) {
+std::string_view choose_protocol(std::span<const unsigned char> client_list, AlpnChoice choice) {
+  // BEGIN SOLUTION: for each of our protocols in our order (server_preference(choice)), walk the client's list (a length byte, then that many bytes of name) and return ours at the first match; a zero length or one past the end: malformed, empty
+  for (const std::string_view ours : server_preference(choice)) {
     for (std::size_t at = 0; at < client_list.size();) {
       const std::size_t length = client_list[at];
       if (length == 0 || at + 1 + length > client_list.size()) return {};  // malformed
@@ -72,12 +84,15 @@ std::string_view choose_protocol(std::span<const unsigned char> client_list) {
 }
 // [/slide]
 
-TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file)
+TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file, AlpnChoice choice)
     : ctx_(SSL_CTX_new(TLS_server_method())) {
   if (!ctx_) throw_openssl_error("SSL_CTX_new");
   load_identity(cert_file, key_file);
   apply_settings();
-  SSL_CTX_set_alpn_select_cb(ctx_.get(), select_alpn, nullptr);
+  const AlpnChoice* stored =
+      choice == AlpnChoice::http1_only ? &kChoiceHttp1Only : &kChoiceH2ThenHttp1;
+  // OpenSSL's void* is not const; select_alpn only reads through it.
+  SSL_CTX_set_alpn_select_cb(ctx_.get(), select_alpn, const_cast<AlpnChoice*>(stored));
 }
 
 void TlsContext::load_identity(const std::string& cert_file, const std::string& key_file) {

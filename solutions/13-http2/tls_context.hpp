@@ -22,10 +22,15 @@ namespace tls {
 // one that started it: "system library::No such file or directory"). Empties the queue.
 [[noreturn]] void throw_openssl_error(const std::string& what);
 
+// What the server takes by ALPN: HTTP/2 before HTTP/1.1, or HTTP/1.1 alone (httpd --no-h2: a
+// browser then opens its six connections, and the demo page shows the difference).
+enum class AlpnChoice { h2_then_http1, http1_only };
+
 // The protocol the server takes from a client's ALPN list (RFC 7301 §3.1: each name is preceded
-// by its length in one byte): "h2" if offered, else "http/1.1" if offered, else empty (nothing we
-// speak, or a malformed list). Our order decides, not the client's.
-[[nodiscard]] std::string_view choose_protocol(std::span<const unsigned char> client_list);
+// by its length in one byte): "h2" if offered (unless http1_only), else "http/1.1" if offered,
+// else empty (nothing we speak, or a malformed list). Our order decides, not the client's.
+[[nodiscard]] std::string_view choose_protocol(std::span<const unsigned char> client_list,
+                                               AlpnChoice choice = AlpnChoice::h2_then_http1);
 
 // Owns one SSL_CTX (server side). OpenSSL counts references: every SSL made from it keeps it
 // alive, so a connection may outlive this object. Safe to use from several threads once made.
@@ -33,8 +38,9 @@ class TlsContext {
  public:
   // Loads the certificate chain and the private key (PEM files). Throws std::system_error naming
   // the file when one cannot be read or parsed, and both files when the key is not the
-  // certificate's.
-  TlsContext(const std::string& cert_file, const std::string& key_file);
+  // certificate's. choice: the protocols ALPN may agree on.
+  TlsContext(const std::string& cert_file, const std::string& key_file,
+             AlpnChoice choice = AlpnChoice::h2_then_http1);
 
   [[nodiscard]] SSL_CTX* get() const noexcept { return ctx_.get(); }
 

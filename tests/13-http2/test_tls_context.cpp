@@ -56,6 +56,18 @@ SYSLAB_TEST(TlsContext, AlpnPrefersH2ThenHttp11, 2,
   EXPECT_EQ(chosen({0, 2, 'h', '2'}), "") << "a zero length";
 }
 
+SYSLAB_TEST(TlsContext, Http1OnlyNeverTakesH2, 1,
+            "AlpnChoice::http1_only (httpd --no-h2): our list is http/1.1 alone",
+            "walk server_preference(choice), not always h2 then http/1.1",
+            "a client that offers only h2 then gets no protocol at all (the fatal alert)") {
+  const auto http1_only = [](const std::vector<unsigned char>& wire) {
+    return std::string(tls::choose_protocol(wire, tls::AlpnChoice::http1_only));
+  };
+  EXPECT_EQ(http1_only(alpn_list({"h2", "http/1.1"})), "http/1.1");
+  EXPECT_EQ(http1_only(alpn_list({"http/1.1"})), "http/1.1");
+  EXPECT_EQ(http1_only(alpn_list({"h2"})), "") << "h2 is not ours to take with --no-h2";
+}
+
 SYSLAB_TEST(TlsContext, LoadsTheCertificateAndNamesAMissingFile, 2,
             "SSL_CTX_use_certificate_chain_file and SSL_CTX_use_PrivateKey_file (PEM) load the "
             "pair; a failure must say which file, with OpenSSL's reason (throw_openssl_error)",
