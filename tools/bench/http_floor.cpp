@@ -6,31 +6,23 @@
 // event loop need, and make bench shows every HTTP server's CPU per request as a multiple of it.
 // Not a server to use: it answers anything, even garbage that happens to hold an empty line.
 // Try: http-floor --file /etc/hostname & curl -v http://127.0.0.1:PORT/
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstddef>
-#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "floor.hpp"
 #include "syslab/error.hpp"
 
 namespace {
@@ -46,31 +38,6 @@ constexpr std::string_view kEndOfHead = "\r\n\r\n";
 constexpr std::size_t kReadSize = 16 * 1024;
 constexpr std::size_t kBatch = 64;  // responses per writev (IOV_MAX is 1024)
 
-struct Options {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::string file;
-};
-
-Options parse_arguments(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if ((arg != "--host" && arg != "--port" && arg != "--file") || i + 1 == argc)
-      throw std::invalid_argument(kUsage.data());
-    const std::string_view value = argv[++i];
-    if (arg == "--host") {
-      options.host = value;
-    } else if (arg == "--file") {
-      options.file = value;
-    } else if (std::from_chars(value.data(), value.data() + value.size(), options.port).ec !=
-               std::errc()) {
-      throw std::invalid_argument("--port wants a number from 0 to 65535");
-    }
-  }
-  return options;
-}
-
 // The one response this server sends: a head with the body's length, then the body.
 std::string canned_response(const std::string& path) {
   std::string body;
@@ -84,47 +51,6 @@ std::string canned_response(const std::string& path) {
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-// Every fd of this program lives until it exits or until close_connection: no RAII needed for
-// the few that last the whole run, and the process's exit closes them.
-int check(int result, std::string_view call) {
-  if (result < 0) syslab::throw_errno(call);
-  return result;
-}
-
-int listen_on(const Options& options) {
-  const int fd = check(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket");
-  const int on = 1;
-  check(::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on), "setsockopt SO_REUSEADDR");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(options.port);
-  if (::inet_pton(AF_INET, options.host.c_str(), &address.sin_addr) != 1) {
-    throw std::invalid_argument("--host wants an IPv4 address, not \"" + options.host + "\"");
-  }
-  check(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), "bind");
-  check(::listen(fd, SOMAXCONN), "listen");
-  socklen_t length = sizeof address;
-  check(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), "getsockname");
-  std::cout << "listening on " << options.host << ":" << ntohs(address.sin_port) << std::endl;
-  return fd;
-}
-
-int stop_signal_fd() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  check(::sigprocmask(SIG_BLOCK, &signals, nullptr), "sigprocmask");
-  return check(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC), "signalfd");
-}
-
-void watch(int epoll, int op, int fd, std::uint32_t events) {
-  epoll_event event{};
-  event.events = events;
-  event.data.fd = fd;
-  check(::epoll_ctl(epoll, op, fd, &event), "epoll_ctl");
-}
-
 // A connection: the tail of its input that does not end a head yet, and the responses it is
 // owed: how many, and how much of the first one the kernel has taken already.
 struct Connection {
@@ -133,53 +59,17 @@ struct Connection {
   std::size_t offset = 0;
 };
 
-class Server {
+class Server : public floor_server::Loop<Connection> {
  public:
   Server(int listener, int stop, std::string response)
-      : listener_(listener), stop_(stop), response_(std::move(response)) {
-    watch(epoll_, EPOLL_CTL_ADD, listener_, EPOLLIN);
-    watch(epoll_, EPOLL_CTL_ADD, stop_, EPOLLIN);
-  }
-
-  void run() {
-    std::array<epoll_event, 256> events{};
-    for (;;) {
-      const int ready = ::epoll_wait(epoll_, events.data(), events.size(), -1);
-      if (ready < 0 && errno == EINTR) continue;
-      check(ready, "epoll_wait");
-      for (const epoll_event& event : std::span(events.data(), static_cast<std::size_t>(ready))) {
-        if (event.data.fd == stop_) return;
-        if (event.data.fd == listener_) {
-          accept_all();
-        } else {
-          serve(event.data.fd);
-        }
-      }
-    }
-  }
+      : Loop(listener, stop), response_(std::move(response)) {}
 
  private:
-  void accept_all() {
-    for (;;) {
-      const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-        if (errno == ECONNABORTED || errno == EINTR) continue;  // that client gave up: next
-        syslab::throw_errno("accept4");  // EMFILE and the like: the floor does not shed load
-      }
-      connections_[fd];
-      watch(epoll_, EPOLL_CTL_ADD, fd, EPOLLIN);
-    }
-  }
-
   // A connection waits either for requests or for room to send its responses, never both: a
   // client that does not read is not read from either, and memory stays bounded.
-  void serve(int fd) {
-    Connection& connection = connections_[fd];
+  void serve(int fd, Connection& connection) override {
     if (connection.owed > 0) {
-      if (flush(fd, connection) && connection.owed == 0) {
-        watch(epoll_, EPOLL_CTL_MOD, fd, EPOLLIN);
-      }
+      if (flush(fd, connection) && connection.owed == 0) wait_for(fd, EPOLLIN);
     } else {
       answer(fd, connection);
     }
@@ -198,9 +88,7 @@ class Server {
       from = end + kEndOfHead.size();
     }
     connection.input.erase(0, from);
-    if (flush(fd, connection) && connection.owed > 0) {
-      watch(epoll_, EPOLL_CTL_MOD, fd, EPOLLOUT);
-    }
+    if (flush(fd, connection) && connection.owed > 0) wait_for(fd, EPOLLOUT);
   }
 
   // Writes the responses owed until none is left or the kernel says EAGAIN; false when it closed
@@ -233,28 +121,25 @@ class Server {
     connection.offset = total % response_.size();
   }
 
-  void close_connection(int fd) {
-    connections_.erase(fd);
-    ::close(fd);  // also removes it from the epoll set
-  }
-
-  int epoll_ = check(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-  int listener_;
-  int stop_;
   std::string response_;
-  std::unordered_map<int, Connection> connections_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    const Options options = parse_arguments(argc, argv);
-    std::string response = canned_response(options.file);
+    std::string file;
+    const floor_server::Options options =
+        floor_server::parse_arguments(argc, argv, kUsage, [&](auto name, auto value) {
+          if (name != "--file") return false;
+          file = value;
+          return true;
+        });
+    std::string response = canned_response(file);
     // writev has no MSG_NOSIGNAL: a client that has gone must give EPIPE, not end the server.
     if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
-    const int stop = stop_signal_fd();
-    Server(listen_on(options), stop, std::move(response)).run();
+    const int stop = floor_server::stop_signal_fd();
+    Server(floor_server::listen_on(options), stop, std::move(response)).run();
     return 0;
   } catch (const std::exception& error) {
     std::cerr << "http-floor: " << error.what() << "\n";
