@@ -411,7 +411,6 @@ void Http2Connection::answer(Stream& stream) {
   respond(stream, call_handler(stream.request));
 }
 
-// [slide:send_early_hints]
 void Http2Connection::send_early_hints(const Stream& page) {
   // BEGIN SOLUTION: the page's early_hint_fields, none: nothing; else a HEADERS frame without END_STREAM (nghttp2_submit_headers) holding ":status: 103" and a "link" per field: a non-final response, the 200 follows on the same stream
   const http::Headers hints = early_hint_fields(page.request, options_.preloads);
@@ -423,9 +422,7 @@ void Http2Connection::send_early_hints(const Stream& page) {
                                nva.size(), nullptr);  // refused: the 200 still comes, unhinted
   // END SOLUTION
 }
-// [/slide]
 
-// [slide:push_preloads]
 void Http2Connection::push_preloads(const Stream& page) {
   // BEGIN SOLUTION: unless the client said SETTINGS_ENABLE_PUSH = 0: for each of preloads_for the page, a PUSH_PROMISE on the page's stream (nghttp2_submit_push_promise) with the promised_request's :method, :scheme, :authority, :path; a new Stream under the promised id with that request, answered now by the handler (respond); a refused promise: stop
   // The client's SETTINGS_ENABLE_PUSH = 0 forbids it (RFC 9113 §6.5.2); browsers say so now.
@@ -447,7 +444,6 @@ void Http2Connection::push_preloads(const Stream& page) {
   }
   // END SOLUTION
 }
-// [/slide]
 
 void Http2Connection::respond(Stream& stream, http::Response response) {
   // BEGIN SOLUTION: the fields (response_fields) as nghttp2_nv; no body for HEAD, 204, 304: nghttp2_submit_response without a data provider; else the body in a BodyReader and a provider whose read callback is Callbacks::read; a refused submit resets the stream

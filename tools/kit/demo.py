@@ -153,6 +153,9 @@ def run_finale(interactive: bool, log: IO | None = None) -> int:
     """make demo with no LAB: httpd serving the demo page in clear text and over TLS, the URLs
     and the commands to try, then (in a terminal) until Ctrl-C; unattended it runs the commands
     itself, checks what they print, stops the server and checks that nothing is left."""
+    if not (labs_mod.ROOT / FINALE_SCRIPT).is_file():
+        raise DemoError(f"this kit has no {FINALE_SCRIPT} (a student kit has no demos); "
+                        f"the lab demos:\n{demo_list_text()}")
     side = program_side()
     lab, flags = finale_server(side)
     build_programs(lab, side, None if interactive else log)
