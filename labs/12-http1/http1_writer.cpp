@@ -60,6 +60,13 @@ std::string write_chunk(std::string_view bytes) {
   SYSLAB_TODO("\"<size in hex>\\r\\n<bytes>\\r\\n\"; nothing at all for empty bytes");
 }
 
+std::string write_interim(int status, const Headers& fields) {
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " ";
+  head.append(reason_phrase(status)).append("\r\n");
+  for (const auto& field : fields) head.append(field.name + ": " + field.value + "\r\n");
+  return head.append("\r\n");
+}
+
 std::string write_response(const Response& response, const ResponseContext& context,
                            std::string_view date, std::string_view server) {
   const auto* body = std::get_if<std::string>(&response.body);

@@ -238,7 +238,19 @@ void Http2Connection::answer(Stream& stream) {
   if (!stream.request.body.empty()) {
     (void)nghttp2_session_consume_stream(session_.get(), stream.id, stream.request.body.size());
   }
+  if (options_.preloads.early_hints) send_early_hints(stream);
+  // The promises go before the page's own HEADERS and DATA: a client that reads the page first
+  // would ask for the asset itself, and the push would only cost bandwidth (RFC 9113 §8.4.1).
+  if (options_.preloads.push) push_preloads(stream);
   respond(stream, call_handler(stream.request));
+}
+
+void Http2Connection::send_early_hints(const Stream& page) {
+  SYSLAB_TODO("the page's early_hint_fields, none: nothing; else a HEADERS frame without END_STREAM (nghttp2_submit_headers) holding \":status: 103\" and a \"link\" per field: a non-final response, the 200 follows on the same stream");
+}
+
+void Http2Connection::push_preloads(const Stream& page) {
+  SYSLAB_TODO("unless the client said SETTINGS_ENABLE_PUSH = 0: for each of preloads_for the page, a PUSH_PROMISE on the page's stream (nghttp2_submit_push_promise) with the promised_request's :method, :scheme, :authority, :path; a new Stream under the promised id with that request, answered now by the handler (respond); a refused promise: stop");
 }
 
 void Http2Connection::respond(Stream& stream, http::Response response) {
@@ -282,6 +294,11 @@ void Http2Connection::arm_idle_timer() {
 
 void Http2Connection::idle_timed_out() {
   SYSLAB_TODO("still no stream: end the session with GOAWAY NO_ERROR (nghttp2_session_terminate_session) and flush, which closes once it is out");
+}
+
+// HTTP/2 over TLS was agreed by ALPN ("h2"); a clear-text connection has no ALPN at all.
+std::string_view Http2Connection::scheme() const {
+  return conn_.transport().selected_protocol().empty() ? "http" : "https";
 }
 
 Http2Connection::Stream* Http2Connection::find(std::int32_t id) {

@@ -21,6 +21,7 @@
 #include "h2_body.hpp"
 #include "http1_connection.hpp"
 #include "http_date.hpp"
+#include "preloads.hpp"
 #include "router.hpp"
 #include "tcp_connection.hpp"
 
@@ -43,6 +44,8 @@ struct Http2Options {
   // (the connection's high-water mark, where the reactor also stops reading).
   std::size_t output_limit = 1 << 20;
   std::string server_name = "syslab-httpd";
+  // httpd --preload, --early-hints, --push: a page's 103 and its pushed assets (preloads.hpp).
+  Preloads preloads;
 };
 
 // SETTINGS_INITIAL_WINDOW_SIZE for a body limit: one byte more than the limit, so that a whole
@@ -99,6 +102,8 @@ class Http2Connection {
   void send_settings();
   void answer(Stream& stream);  // the request is complete: the handler, then the response
   void respond(Stream& stream, http::Response response);
+  void send_early_hints(const Stream& page);  // a 103 with the page's Link fields, if any
+  void push_preloads(const Stream& page);     // a PUSH_PROMISE and a response for each asset
   [[nodiscard]] http::Response call_handler(const http::Request& request);
   void flush();  // frames out while the output is below the limit; close when done
   void resume_stream(std::int32_t id);
@@ -108,6 +113,7 @@ class Http2Connection {
   void arm_idle_timer();
   void idle_timed_out();
   [[nodiscard]] Stream* find(std::int32_t id);
+  [[nodiscard]] std::string_view scheme() const;  // "https" over TLS, else "http"
 
   reactor::Connection& conn_;  // owns this object
   const http::Handler& handler_;

@@ -43,6 +43,7 @@ struct ServerOptions {
   reactor::ConnectionOptions connection;
   std::chrono::milliseconds grace{5'000};  // after a stop: how long busy connections may finish
   bool h2c_upgrade = true;                 // answer "Upgrade: h2c" (else it stays HTTP/1.1)
+  Preloads preloads;  // a page's assets: its 103 over either protocol, its pushes over HTTP/2
 };
 
 // Lives on base_loop's thread, like the reactor::Server it holds.

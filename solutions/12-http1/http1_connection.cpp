@@ -144,6 +144,7 @@ void Http1Connection::start_response(Pending pending) {
   }
   const Request& request = std::get<Request>(pending.what);
   if (upgraded(request)) return;
+  send_early_hints(request);
   Response response = call_handler(request);
   // BEGIN SOLUTION: the connection stays open only if the request allows it (pending.keep_alive) and this is not the last queued response of a stopping server; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says
   keep_alive_ = pending.keep_alive && !(stopping_ && queue_.empty());
@@ -300,6 +301,13 @@ void Http1Connection::header_timed_out() {
 void Http1Connection::cancel_timer(reactor::Connection::TimerHandle& handle) {
   conn_.cancel_timer(handle);
   handle = 0;
+}
+
+void Http1Connection::send_early_hints(const Request& request) {
+  // No 1xx to an HTTP/1.0 client: it would take the 103 for the answer (RFC 9110 §15.2).
+  if (!options_.early_hints || request.version == Version{1, 0}) return;
+  const Headers fields = options_.early_hints(request);
+  if (!fields.empty()) conn_.send(write_interim(103, fields));
 }
 
 Response Http1Connection::call_handler(const Request& request) {

@@ -54,6 +54,10 @@ struct Http1Options {
   // answered it on another protocol and replaced this codec as the connection's context (`rest`:
   // the bytes that came after the request); false: it is answered here as usual. Empty: no upgrade.
   std::function<bool(reactor::Connection&, const Request&, std::string_view rest)> upgrade;
+  // Lab 13's 103 Early Hints (RFC 8297): called with each request as its turn comes, before its
+  // handler; the fields it gives (Link: <...>; rel=preload) go out at once in a 103, so the client
+  // may fetch what the page needs while the page is still being made. Empty fields: no 103.
+  std::function<Headers(const Request&)> early_hints;
 };
 
 // Lives in its reactor::Connection's context slot, and so never outlives it; every call is on
@@ -97,6 +101,7 @@ class Http1Connection {
   void end_connection();                        // no more responses: close after the output
   void limit_input();                           // the socket is read only while the queue has room
   bool upgraded(const Request& request);        // options_.upgrade took the connection over
+  void send_early_hints(const Request& request);  // options_.early_hints' 103, if any
   void arm_header_timer();
   void arm_keepalive_timer();
   void cancel_timer(reactor::Connection::TimerHandle& handle);

@@ -56,6 +56,10 @@ struct ResponseHead {
   return "HTTP/1.1 100 Continue\r\n\r\n";
 }
 
+// An interim response (1xx) with fields, such as lab 13's 103 Early Hints: "HTTP/1.1 103 Early
+// Hints", the fields, the blank line. The final response follows on the same connection.
+[[nodiscard]] std::string write_interim(int status, const Headers& fields);
+
 // A whole response whose body is bytes: head and body, as write_head frames it.
 [[nodiscard]] std::string write_response(const Response& response, const ResponseContext& context,
                                          std::string_view date, std::string_view server);

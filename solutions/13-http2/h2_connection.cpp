@@ -43,6 +43,28 @@ std::string_view as_text(const std::uint8_t* data, std::size_t length) {
   return {reinterpret_cast<const char*>(data), length};
 }
 
+// BEGIN SOLUTION
+// Fields as nghttp2 takes them; they point into fields, which nghttp2 copies when submitted.
+std::vector<nghttp2_nv> to_nv(const std::vector<Field>& fields) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size());
+  for (const auto& [name, value] : fields) {
+    nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  return nva;
+}
+
+// The header block of a PUSH_PROMISE: the pseudo-header fields of the promised request.
+std::vector<Field> promised_fields(const http::Request& request, std::string_view scheme) {
+  return {{":method", request.method},
+          {":scheme", std::string(scheme)},
+          {":authority", std::string(request.headers.get("Host").value_or("localhost"))},
+          {":path", request.target}};
+}
+// END SOLUTION
+
 }  // namespace
 
 std::int32_t initial_window_for(std::uint64_t max_body) noexcept {
@@ -382,7 +404,45 @@ void Http2Connection::answer(Stream& stream) {
   if (!stream.request.body.empty()) {
     (void)nghttp2_session_consume_stream(session_.get(), stream.id, stream.request.body.size());
   }
+  if (options_.preloads.early_hints) send_early_hints(stream);
+  // The promises go before the page's own HEADERS and DATA: a client that reads the page first
+  // would ask for the asset itself, and the push would only cost bandwidth (RFC 9113 §8.4.1).
+  if (options_.preloads.push) push_preloads(stream);
   respond(stream, call_handler(stream.request));
+}
+
+void Http2Connection::send_early_hints(const Stream& page) {
+  // BEGIN SOLUTION: the page's early_hint_fields, none: nothing; else a HEADERS frame without END_STREAM (nghttp2_submit_headers) holding ":status: 103" and a "link" per field: a non-final response, the 200 follows on the same stream
+  const http::Headers hints = early_hint_fields(page.request, options_.preloads);
+  if (hints.empty()) return;
+  std::vector<Field> fields = {{":status", "103"}};
+  for (const auto& hint : hints) fields.emplace_back("link", hint.value);
+  const std::vector<nghttp2_nv> nva = to_nv(fields);
+  (void)nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, page.id, nullptr, nva.data(),
+                               nva.size(), nullptr);  // refused: the 200 still comes, unhinted
+  // END SOLUTION
+}
+
+void Http2Connection::push_preloads(const Stream& page) {
+  // BEGIN SOLUTION: unless the client said SETTINGS_ENABLE_PUSH = 0: for each of preloads_for the page, a PUSH_PROMISE on the page's stream (nghttp2_submit_push_promise) with the promised_request's :method, :scheme, :authority, :path; a new Stream under the promised id with that request, answered now by the handler (respond); a refused promise: stop
+  // The client's SETTINGS_ENABLE_PUSH = 0 forbids it (RFC 9113 §6.5.2); browsers say so now.
+  if (nghttp2_session_get_remote_settings(session_.get(), NGHTTP2_SETTINGS_ENABLE_PUSH) == 0) {
+    return;
+  }
+  for (const std::string& path : preloads_for(page.request, options_.preloads)) {
+    http::Request request = promised_request(page.request, path);
+    const std::vector<Field> fields = promised_fields(request, scheme());
+    const std::vector<nghttp2_nv> nva = to_nv(fields);  // points into fields
+    const std::int32_t id = nghttp2_submit_push_promise(session_.get(), NGHTTP2_FLAG_NONE, page.id,
+                                                        nva.data(), nva.size(), nullptr);
+    if (id < 0) return;  // the session refused (a GOAWAY is on its way): no more promises
+    auto stream = std::make_unique<Stream>(id);
+    stream->request = std::move(request);
+    Stream& pushed = *stream;
+    streams_.emplace(id, std::move(stream));
+    respond(pushed, call_handler(pushed.request));  // the response goes out on the new stream
+  }
+  // END SOLUTION
 }
 
 void Http2Connection::respond(Stream& stream, http::Response response) {
@@ -497,6 +557,11 @@ void Http2Connection::idle_timed_out() {
   (void)nghttp2_session_terminate_session(session_.get(), NGHTTP2_NO_ERROR);
   flush();
   // END SOLUTION
+}
+
+// HTTP/2 over TLS was agreed by ALPN ("h2"); a clear-text connection has no ALPN at all.
+std::string_view Http2Connection::scheme() const {
+  return conn_.transport().selected_protocol().empty() ? "http" : "https";
 }
 
 Http2Connection::Stream* Http2Connection::find(std::int32_t id) {

@@ -55,6 +55,12 @@ Server::Server(reactor::EventLoop& base_loop, Endpoint endpoint, http::Handler h
   options_.http2.max_body = options_.http1.limits.max_body;
   options_.http2.idle_timeout = options_.http1.keepalive_timeout;
   options_.http2.server_name = options_.http1.server_name;
+  options_.http2.preloads = options_.preloads;
+  if (options_.preloads.early_hints) {  // over HTTP/1.1, lab 12's connection sends the 103
+    options_.http1.early_hints = [this](const http::Request& request) {
+      return early_hint_fields(request, options_.preloads);
+    };
+  }
   if (options_.h2c_upgrade) {
     options_.http1.upgrade = [this](reactor::Connection& conn, const http::Request& request,
                                     std::string_view rest) { return upgrade(conn, request, rest); };

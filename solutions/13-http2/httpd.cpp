@@ -34,6 +34,7 @@ constexpr std::string_view kUsage =
     "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
     "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
     "             [--quiet] [--tls-port PORT --cert FILE --key FILE [--no-h2]]\n"
+    "             [--preload PATH ... [--early-hints] [--push]]\n"
     "  An HTTP/1.1 and HTTP/2 (h2c) server on the epoll reactor of lab 11: one port, the first\n"
     "  bytes decide (the HTTP/2 preface, else HTTP/1.1; \"Upgrade: h2c\" switches). With\n"
     "  --tls-port, a second port speaks TLS, on the same loops; there ALPN decides (\"h2\":\n"
@@ -63,7 +64,13 @@ constexpr std::string_view kUsage =
     "  --key FILE               its private key (PEM)\n"
     "  --no-h2                  over TLS, agree on http/1.1 only, even with a client that offers\n"
     "                           h2 (a browser then opens up to six connections; the demo page\n"
-    "                           shows the difference). The clear-text port is unchanged\n";
+    "                           shows the difference). The clear-text port is unchanged\n"
+    "  --preload PATH           an asset of every page (a GET of a path ending in / or .html),\n"
+    "                           such as /waterfall.js; repeat it for more. Needs one of:\n"
+    "  --early-hints            before each page, a 103 Early Hints with \"Link: <PATH>;\n"
+    "                           rel=preload\" (HTTP/1.1 and HTTP/2)\n"
+    "  --push                   over HTTP/2, push each PATH with the page (PUSH_PROMISE), unless\n"
+    "                           the client's SETTINGS_ENABLE_PUSH is 0\n";
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -90,6 +97,12 @@ bool take_argument(Options& options, int argc, char** argv, int& i) {
     options.quiet = true;
   } else if (std::string_view(argv[i]) == "--no-h2") {
     options.alpn = tls::AlpnChoice::http1_only;
+  } else if (std::string_view(argv[i]) == "--early-hints") {
+    options.server.preloads.early_hints = true;
+  } else if (std::string_view(argv[i]) == "--push") {
+    options.server.preloads.push = true;
+  } else if (auto v = net::take_option_value("--preload", argc, argv, i)) {
+    options.server.preloads.assets.emplace_back(*v);
   } else if (auto v = net::take_option_value("--root", argc, argv, i)) {
     options.app.root = *v;
   } else if (auto v = net::take_option_value("--host", argc, argv, i)) {
@@ -140,6 +153,16 @@ void check_tls_options(const Options& options) {
                               " missing");
 }
 
+// --preload names absolute paths, and is for --early-hints or --push; either needs a --preload.
+void check_preload_options(const h2::Preloads& preloads) {
+  for (const std::string& asset : preloads.assets) {
+    if (!asset.starts_with('/')) throw std::invalid_argument("--preload " + asset + ": not a path");
+  }
+  if (preloads.assets.empty() == (preloads.early_hints || preloads.push)) {
+    throw std::invalid_argument("--preload goes with --early-hints or --push, and they with it");
+  }
+}
+
 // Parses the command line; --help prints the usage and exits 0, a bad argument throws.
 Options parse_arguments(int argc, char** argv) {
   Options options;
@@ -154,6 +177,7 @@ Options parse_arguments(int argc, char** argv) {
     }
   }
   check_tls_options(options);
+  check_preload_options(options.server.preloads);
   // A TLS client must finish its handshake as soon as an HTTP/1.1 client its request head.
   options.server.connection.handshake_timeout = options.server.http1.header_timeout;
   return options;

@@ -3,7 +3,8 @@
 // that certificate by its key's hash) fires the page's 24 fetches of /delay?ms=300 at once and
 // the page reports, from the browser's own Resource Timing entries, the protocol and how many
 // were in flight at once. Over h2 one connection carries them all; over HTTP/1.1 (httpd --no-h2)
-// a browser opens at most six connections to a host, so never more than six are in flight.
+// a browser opens at most six connections to a host, so never more than six are in flight. With
+// --early-hints, the page's script comes by the 103's preload (its entry says "early-hints").
 #include <map>
 #include <sstream>
 #include <string>
@@ -29,6 +30,7 @@ struct PageResults {
   int fetched = 0;        // fetches fired at once
   int count = 0;          // of those, ended with 200 and a timing entry
   int max_in_flight = 0;  // the most between requestStart and responseEnd at once
+  std::string preload;    // how waterfall.js came: "early-hints" (a 103's preload), "script"
   std::string report;     // browse.py's whole output, for the messages
 };
 
@@ -41,6 +43,7 @@ PageResults parse_results(const ProgramResult& run) {
   results.fetched = std::atoi(values["fetched"].c_str());
   results.count = std::atoi(values["count"].c_str());
   results.max_in_flight = std::atoi(values["maxInFlight"].c_str());
+  results.preload = values["preload"];
   results.report = "browse.py " + run.status.describe() + ": " + run.out + run.err;
   return results;
 }
@@ -83,6 +86,7 @@ SYSLAB_TEST(DemoPage, H2CarriesAll24FetchesAtOnce, 3,
   EXPECT_EQ(got.count, 24) << "every fetch must end with a 200; " << got.report;
   EXPECT_GT(got.max_in_flight, 6)
       << "over h2 the fetches share one connection, none waits for another; " << got.report;
+  EXPECT_EQ(got.preload, "script") << "no 103 without --early-hints; " << got.report;
 }
 SYSLAB_TIMEOUT(DemoPage, H2CarriesAll24FetchesAtOnce, 90);
 
@@ -100,3 +104,20 @@ SYSLAB_TEST(DemoPage, Http11OverTlsNeverMoreThanSixInFlight, 2,
   EXPECT_LE(got.max_in_flight, 6) << "a browser's limit per host over HTTP/1.1; " << got.report;
 }
 SYSLAB_TIMEOUT(DemoPage, Http11OverTlsNeverMoreThanSixInFlight, 90);
+
+SYSLAB_TEST(DemoPage, EarlyHintsPreloadTheScriptInChromium, 2,
+            "httpd --preload /waterfall.js --early-hints: before the page's 200, a 103 with "
+            "\"Link: </waterfall.js>; rel=preload; as=script\" on the page's stream "
+            "(h2_connection.cpp send_early_hints)",
+            "Chromium fetches the script as soon as the 103 comes and marks its Resource Timing "
+            "entry initiatorType \"early-hints\"; the page reports it (waterfall.js "
+            "scriptArrival). It honours a 103 over HTTP/2 only",
+            "without --early-hints the same entry says \"script\": an ordinary request, made "
+            "once the page's HTML named it") {
+  const PageResults got = load_demo_page({"--preload", "/waterfall.js", "--early-hints"});
+  EXPECT_EQ(got.protocol, "h2") << got.report;
+  EXPECT_EQ(got.count, 24) << got.report;
+  EXPECT_EQ(got.preload, "early-hints")
+      << "how the page's script came, from its Resource Timing entry; " << got.report;
+}
+SYSLAB_TIMEOUT(DemoPage, EarlyHintsPreloadTheScriptInChromium, 90);

@@ -119,5 +119,41 @@ class DemoLib(unittest.TestCase):
         self.assertIn("step 1: the step", output)
         self.assertIn("logged", output)
 
+
+class FinaleServer(unittest.TestCase):
+    """make demo with no LAB picks lab 14's httpd with two workers when the lab list has it and
+    the build is configured for it, else lab 13's."""
+
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.build = Path(self.tmp.name)
+        self.saved = demo.labs_mod.BUILD, demo.labs_mod.all_labs
+
+    def tearDown(self) -> None:
+        demo.labs_mod.BUILD, demo.labs_mod.all_labs = self.saved
+        self.tmp.cleanup()
+
+    def given(self, listed: list[str], configured: list[str]) -> None:
+        demo.labs_mod.BUILD = self.build
+        demo.labs_mod.all_labs = lambda: [demo.labs_mod.Lab(name) for name in listed]
+        (self.build / "build.ninja").write_text(
+            "".join(f"build lab-{name}-solution: phony\n" for name in configured))
+
+    def test_lab_14_with_two_workers_when_listed_and_built(self):
+        self.given(["13-http2", "14-finale"], ["13-http2", "14-finale"])
+        lab, flags = demo.finale_server("solution")
+        self.assertEqual((lab.name, flags), ("14-finale", "--workers 2"))
+
+    def test_lab_13_when_lab_14_is_not_in_the_build(self):
+        self.given(["13-http2", "14-finale"], ["13-http2"])
+        lab, flags = demo.finale_server("solution")
+        self.assertEqual((lab.name, flags), ("13-http2", ""))
+
+    def test_neither_is_a_clear_error(self):
+        self.given(["12-http1"], ["12-http1"])
+        with self.assertRaises(demo.DemoError):
+            demo.finale_server("solution")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,7 +8,8 @@ Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe
 fd 3, answers out on fd 4, each a JSON text ended by a NUL byte): no port, no WebSocket. It gets a
 profile directory of its own, trusts the certificate given with --cert by its key's hash (and
 nothing else that is not trusted already), and is killed at the deadline. Prints one line per
-result, "protocol h2", "count 24", "fetched 24", "maxInFlight 24"; exit status 0 once the page
+result, "protocol h2", "count 24", "fetched 24", "maxInFlight 24", "preload early-hints" (how
+waterfall.js came: "early-hints", or the initiatorType of an ordinary request, "script"); exit status 0 once the page
 says it is done (<body data-done>), 1 otherwise (with the reason on stderr).
 """
 from __future__ import annotations
@@ -165,7 +166,7 @@ def main() -> int:
     except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as error:
         print(f"browse.py: {error}", file=sys.stderr)
         return 1
-    for key in ("protocol", "fetched", "count", "maxInFlight"):
+    for key in ("protocol", "fetched", "count", "maxInFlight", "preload"):
         print(key, results.get(key))
     return 0
 

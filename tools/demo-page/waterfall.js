@@ -89,6 +89,28 @@ function draw(entries, results, shortestAxis) {
     'ms in all';
 }
 
+// How this script itself came. A 103 Early Hints with "Link: </waterfall.js>; rel=preload"
+// (httpd --early-hints) lets the browser ask for it before the page's 200: Chromium marks such an
+// entry's initiatorType "early-hints" (it honours a 103 over HTTP/2 only). A pushed script would
+// show no request at all, but Chromium refuses push since version 106 (its SETTINGS say
+// ENABLE_PUSH 0), so httpd --push sends it nothing: nghttp -a shows what a push looks like.
+const scriptUrl = document.currentScript.src;
+function scriptArrival() {
+  const entry = performance.getEntriesByName(scriptUrl, 'resource').at(-1);
+  if (!entry) return {how: 'unknown', text: 'waterfall.js: no timing entry'};
+  const page = performance.getEntriesByType('navigation')[0];
+  const early = entry.initiatorType === 'early-hints';
+  const before = page && entry.requestStart > 0 && entry.requestStart < page.responseStart;
+  const how = early ? 'early-hints' : entry.initiatorType;
+  const when = page ? `${Math.round(entry.requestStart - page.responseStart)} ms after the page's ` +
+      'first byte' : '';
+  return {how, beforePage: Boolean(before),
+          text: early ? `waterfall.js came by the 103's preload (initiatorType early-hints; asked ` +
+                        `${before ? 'before' : 'as'} the page's 200 arrived)`
+                      : `waterfall.js came as an ordinary ${entry.initiatorType} request, ${when}; ` +
+                        'no 103 preload (httpd --early-hints; Chromium honours it over h2 only)'};
+}
+
 async function main() {
   const params = parameters();
   const urls = fetchUrls(params);
@@ -102,11 +124,15 @@ async function main() {
     fetched: urls.length,
     count: entries.length,          // the fetches that ended with a 200 and a timing entry
     maxInFlight: maxInFlight(entries),
+    preload: scriptArrival().how,
     entries: entries.map((e) => ({name: e.name, startTime: e.startTime, requestStart: e.requestStart,
                                   responseEnd: e.responseEnd, nextHopProtocol: e.nextHopProtocol})),
   };
   if (entries.length > 0) draw(entries, window.syslabResults, params.axis);
   else document.getElementById('summary').textContent = 'no fetch succeeded';
+  document.getElementById('arrival').textContent =
+    scriptArrival().text + '. Server push: none here, whatever httpd does: Chromium turned it off ' +
+    'in version 106 (SETTINGS_ENABLE_PUSH 0); try nghttp -v -a against httpd --push.';
   document.body.dataset.done = '1';
 }
 

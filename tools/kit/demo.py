@@ -5,6 +5,7 @@ the command, waits for Enter (in a terminal), runs it and says what to look at. 
 builds the lab's reference programs, then runs the script with SYSLAB_ROOT, DEMO_BIN and the
 terminal it was given. `make test` runs every demo without a terminal (run_demo(lab, False)),
 so a demo that no longer works against its lab fails the build before it fails in front of a room.
+With no LAB, the finale (tools/demos/finale.sh): the finished httpd and its demo page.
 """
 
 from __future__ import annotations
@@ -125,18 +126,63 @@ def demo_list_text() -> str:
     return "\n".join(f"  make demo LAB={lab.number}   {lab.topic}" for lab in labs)
 
 
+# The finale (make demo with no LAB): the finished server and its demo page. The server is the
+# newest of these labs that the lab list has and the build is configured for, with its flags.
+FINALE_SCRIPT = DEMO_DIR / "finale.sh"
+FINALE_SERVERS = (("14-finale", "--workers 2"), ("13-http2", ""))
+
+
+def configured(lab: labs_mod.Lab, side: str) -> bool:
+    """True when the build knows the lab's programs (meson -Dlabs may have left it out)."""
+    ninja_file = labs_mod.BUILD / "build.ninja"
+    return ninja_file.is_file() and f"build {lab.build_target(side)}:" in ninja_file.read_text()
+
+
+def finale_server(side: str) -> tuple[labs_mod.Lab, str]:
+    """The lab whose httpd the finale runs, and the flags it adds: lab 14's with two workers when
+    the lab list has it and the build is configured for it, else lab 13's."""
+    listed = {lab.name: lab for lab in labs_mod.all_labs()}
+    for name, flags in FINALE_SERVERS:
+        if name in listed and configured(listed[name], side):
+            return listed[name], flags
+    raise DemoError("the finale needs lab 13 (13-http2) in the build: configure it with "
+                    "`meson setup build -Dlabs=13-http2`, or without -Dlabs")
+
+
+def run_finale(interactive: bool, log: IO | None = None) -> int:
+    """make demo with no LAB: httpd serving the demo page in clear text and over TLS, the URLs
+    and the commands to try, then (in a terminal) until Ctrl-C; unattended it runs the commands
+    itself, checks what they print, stops the server and checks that nothing is left."""
+    if not (labs_mod.ROOT / FINALE_SCRIPT).is_file():
+        raise DemoError(f"this kit has no {FINALE_SCRIPT} (a student kit has no demos); "
+                        f"the lab demos:\n{demo_list_text()}")
+    side = program_side()
+    lab, flags = finale_server(side)
+    build_programs(lab, side, None if interactive else log)
+    env = demo_env(lab, side, interactive)
+    # The certificate: beside the programs (lab 13's meson.build makes it), else lab 13's.
+    cert_dir = program_dir(lab, side)
+    if not (cert_dir / "tls-cert.pem").is_file():
+        cert_dir = program_dir(labs_mod.find_lab("13-http2"), side)
+        build_programs(labs_mod.find_lab("13-http2"), side, None if interactive else log)
+    env.update(DEMO_HTTPD_FLAGS=flags, DEMO_CERT_DIR=str(cert_dir), DEMO_SERVER_LAB=lab.name)
+    if not interactive:
+        env["DEMO_AUTO"] = "1"
+    return run_script(labs_mod.ROOT / FINALE_SCRIPT, env, interactive,
+                      None if interactive else log)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """With a lab, its demo; without, the final server's demo (which arrives with lab 13).
+    """With a lab, its demo; without, the finale (the finished server and its demo page).
 
     In a terminal the demo waits for Enter before each step (DEMO_PAUSE=0 in the environment
-    runs it straight through, still in the terminal).
+    runs it straight through, still in the terminal). DEMO_AUTO=1 runs it unattended, as make
+    test does: no pauses, and the finale stops at the end instead of serving until Ctrl-C.
     """
-    if not args.lab:
-        print("syslab: the demo of the finished HTTP/1.1 + HTTP/2 server comes with lab 13 "
-              "and is not there yet.\nThe lab demos:\n" + demo_list_text())
-        return 0
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin.isatty() and os.environ.get("DEMO_AUTO", "0") == "0"
     try:
+        if not args.lab:
+            return run_finale(interactive)
         return run_demo(args.lab, interactive)
     except DemoError as error:
         print(f"syslab: {error}", file=sys.stderr)
@@ -145,6 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     """Adds `demo [LAB]` to tools/syslab's subcommands."""
-    p = commands.add_parser("demo", help="the narrated live demo of a lab (no LAB: list the demos)")
+    p = commands.add_parser("demo", help="the narrated live demo of a lab (no LAB: the finished "
+                            "server and its demo page)")
     p.add_argument("lab", nargs="?", help="the lab: 1, 01, getpid or 01-getpid")
     p.set_defaults(run=cmd_demo)

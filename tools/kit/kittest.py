@@ -267,6 +267,18 @@ def check_demos(demo) -> list[str]:
                 problems.append(f"the demo of lab {lab.name} failed:\n" + report.indent(log.read(), limit=30))
             else:
                 print(f"  {lab.name}: ran to the end")
+    if hasattr(demo, "run_finale"):  # make demo with no LAB, unattended
+        with tempfile.TemporaryFile("w+") as log:
+            try:
+                status = demo.run_finale(interactive=False, log=log)
+            except demo.DemoError as error:
+                problems.append(f"the finale (make demo) could not start: {error}")
+                return problems
+            if status != 0:
+                log.seek(0)
+                problems.append("the finale (make demo) failed:\n" + report.indent(log.read(), limit=30))
+            else:
+                print("  finale: ran to the end")
     return problems
 
 
