@@ -1,0 +1,32 @@
+"""The minimal ASGI app that make bench's seed section runs under Hypercorn (tools/kit/bench_seed.py).
+
+It answers GET of one path with the bytes of one file, read once at start-up, as the seed
+experiment's app did: what is measured is Hypercorn's HTTP/1.1 and HTTP/2 on asyncio, not a
+framework. Run by hand:
+    SYSLAB_BENCH_FILE=www/small.html hypercorn --bind 127.0.0.1:8000 tools/bench/asgi_app.py:app
+then `curl http://127.0.0.1:8000/small.html` or `h2load -n 100 http://127.0.0.1:8000/small.html`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+FILE = Path(os.environ.get("SYSLAB_BENCH_FILE", "small.html"))
+BODY = FILE.read_bytes() if FILE.is_file() else b""
+PATH = "/" + FILE.name
+FOUND = [(b"content-type", b"text/html"), (b"content-length", str(len(BODY)).encode())]
+NOT_FOUND = [(b"content-type", b"text/plain"), (b"content-length", b"10")]
+
+
+async def app(scope, receive, send):
+    """200 with the file's bytes for GET of its path, 404 for any other path (the lifespan
+    protocol is declined: Hypercorn goes on without it)."""
+    if scope["type"] != "http":
+        raise RuntimeError(f"asgi_app: no {scope['type']} here")
+    while (await receive()).get("more_body"):
+        pass  # the request's body, read to its end (a GET has none)
+    found = scope["path"] == PATH and BODY
+    await send({"type": "http.response.start", "status": 200 if found else 404,
+                "headers": FOUND if found else NOT_FOUND})
+    await send({"type": "http.response.body", "body": BODY if found else b"not found\n"})
