@@ -417,9 +417,15 @@ def smoke_test() -> list[str]:
                             connect_timeout=1.0, build=build, out=Path(out))
         cells, problems = run_bench(settings, "tools/syslab bench --quick (make test)", configure_build=False)
         problems += smoke_problems(Path(out), cells)
-    if "12-http1" in {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}:
+    configured = {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}
+    if "12-http1" in configured:
         from . import bench_http
         problems += [f"HTTP/1.1: {problem}" for problem in bench_http.smoke_test(build, side(), ninja)]
+    if "13-http2" in configured:
+        from . import bench_seed, bench_workers
+        problems += [f"seed: {problem}" for problem in bench_seed.smoke_test(build, side(), ninja)]
+        if bench_workers.finale_lab() in configured:
+            problems += [f"workers: {problem}" for problem in bench_workers.smoke_test(build, side(), ninja)]
     return problems
 
 
