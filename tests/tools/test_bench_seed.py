@@ -136,10 +136,25 @@ class SeedCommands(unittest.TestCase):
     def test_the_scenarios_are_the_seeds_and_quick_takes_a_tenth(self):
         full = bench_seed.SeedSettings(build=Path("b"), out=Path("o"), side="solution")
         self.assertEqual(full.loads(), ["c10 n100 m1", "c10 n100 m5", "c50 n5000 m1", "c50 n5000 m5",
-                                        "c100 n10000 m1", "c100 n10000 m5"])
+                                        "c100 n10000 m1", "c100 n10000 m5", "c10 n500 m1 wait20ms",
+                                        "c10 n500 m5 wait20ms"])
         quick = bench_seed.SeedSettings(build=Path("b"), out=Path("o"), side="solution", quick=True)
-        self.assertEqual(quick.loads()[4:], ["c100 n1000 m1", "c100 n1000 m5"])
+        self.assertEqual(quick.loads()[4:], ["c100 n1000 m1", "c100 n1000 m5", "c10 n100 m1 wait20ms",
+                                             "c10 n100 m5 wait20ms"])
         self.assertEqual(full.as_json()["protocols"], ["h1", "h2c", "h2 TLS"])
+
+    def test_a_waiting_load_asks_the_delay_route_of_the_same_server(self):
+        self.assertEqual(bench_seed.wait_ms("c10 n500 m5 wait20ms"), 20)
+        self.assertEqual(bench_seed.wait_ms("c10 n500 m5"), 0)
+        self.assertEqual(bench_seed.wait_url("https://127.0.0.1:8443/small.html", 20),
+                         "https://127.0.0.1:8443/delay?ms=20")
+        self.assertEqual([name for name, s in servers().items() if s.waits], ["httpd", "hypercorn"])
+        settings = bench_seed.SeedSettings(build=Path("/b"), out=Path("/o"), side="solution")
+        with mock.patch.object(bench_seed.http, "started", side_effect=AssertionError("started")):
+            nginx = bench_seed.run_cell(servers()["nginx"], H2C, "c10 n500 m5 wait20ms", Path("/r"), settings,
+                                        Placement(None, None))
+        self.assertEqual((nginx.status, nginx.reason), ("n/a", bench_seed.NO_WAIT))
+        self.assertEqual(bench_seed.cell_text(nginx), "–")
 
 
 class SeedH2loadOutput(unittest.TestCase):
@@ -209,8 +224,8 @@ class SeedTable(unittest.TestCase):
         blocks = data.split("\n\n\n")
         self.assertEqual(len(blocks), 2)
         self.assertIn('"httpd" 4000.0 6000.0 2000.0', blocks[0])
-        self.assertIn('"nghttpd (h2 only)" - 7000.0 -', blocks[0])
-        self.assertIn('"nghttpd (h2 only)" - 30000.0 9000.0', blocks[1])
+        self.assertIn('"nghttpd" - 7000.0 -', blocks[0])
+        self.assertIn('"nghttpd" - 30000.0 9000.0', blocks[1])
 
     def test_the_script_draws_one_panel_per_scenario(self):
         loads = [f"c{c} n1 m{m}" for c in (10, 50, 100) for m in (1, 5)]
@@ -231,7 +246,7 @@ class AsgiApp(unittest.TestCase):
             spec.loader.exec_module(module)
         return module.app
 
-    def call(self, app, path: str) -> list[dict]:
+    def call(self, app, path: str, query: bytes = b"") -> list[dict]:
         sent, received = [], [{"type": "http.request", "body": b"", "more_body": False}]
 
         async def receive():
@@ -240,7 +255,7 @@ class AsgiApp(unittest.TestCase):
         async def send(message):
             sent.append(message)
 
-        asyncio.run(app({"type": "http", "method": "GET", "path": path}, receive, send))
+        asyncio.run(app({"type": "http", "method": "GET", "path": path, "query_string": query}, receive, send))
         return sent
 
     def test_the_files_path_gets_its_bytes_and_another_a_404(self):
@@ -254,6 +269,21 @@ class AsgiApp(unittest.TestCase):
         self.assertEqual(body["body"], b"<p>same bytes</p>\n")
         start, body = self.call(app, "/other.html")
         self.assertEqual((start["status"], body["body"]), (404, b"not found\n"))
+
+    def test_delay_answers_after_the_wait_and_refuses_a_bad_one(self):
+        with tempfile.TemporaryDirectory() as temp:
+            (Path(temp) / "small.html").write_bytes(b"<p>same bytes</p>\n")
+            app = self.load_app(Path(temp) / "small.html")
+        waits = []
+
+        async def no_sleep(seconds):
+            waits.append(seconds)
+
+        with mock.patch("asyncio.sleep", no_sleep):
+            start, body = self.call(app, "/delay", b"ms=20")
+            refused, _ = self.call(app, "/delay", b"ms=99999")
+        self.assertEqual((start["status"], body["body"], waits), (200, b"<p>same bytes</p>\n", [0.02]))
+        self.assertEqual(refused["status"], 400)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -40,7 +40,13 @@ ASGI_APP = labs_mod.ROOT / "tools" / "bench" / "asgi_app.py"
 FILE = h2.FILE  # the small file: what a request costs, not its bytes
 HYPERCORN = "hypercorn"
 LISTEN_BACKLOG = 4096
-H2_ONLY = "speaks HTTP/2 only"  # the reason of a cell a server cannot speak: "–" in the table
+H2_ONLY = "speaks HTTP/2 only"  # the reasons of a cell a server cannot do: "–" in the table
+NO_WAIT = "has no /delay"
+# Beyond the seed's six: every response waits WAIT_MS at the server (httpd's /delay route, the
+# ASGI app's), so a connection's requests in flight, not the CPU, decide the req/s: on HTTP/2,
+# -m 5 streams wait at once; on HTTP/1.1, -m 5 pipelined requests are answered in order.
+WAIT_MS = 20
+WAIT_LOADS = [(10, 500, 1), (10, 500, 5)]
 
 
 @dataclass
@@ -51,6 +57,7 @@ class SeedServer:
     protocols: tuple[str, ...]     # the protocols it speaks; the others are "–" in the table
     prints_port: bool              # says "listening on" (httpd); else the kit gives it a port
     passed_socket: bool = False    # given a listening socket by the kit (Hypercorn: see command)
+    waits: bool = False            # has /delay?ms=N (the WAIT_LOADS)
 
     def exe(self) -> str:
         """What /proc/PID/exe of the server's processes is (for the peak RSS): Hypercorn is a
@@ -87,8 +94,10 @@ def known_servers(build: Path, side: str) -> list[SeedServer]:
     which = lambda name, default: shutil.which(name) or default  # noqa: E731
     both = (H1, H2C, TLS)
     return [
-        SeedServer("httpd", str(build / labs_mod.SIDE_DIRS[side] / h2.HTTPD_LAB / "httpd"), both, True),
-        SeedServer(HYPERCORN, which("hypercorn", "/usr/bin/hypercorn"), both, False, passed_socket=True),
+        SeedServer("httpd", str(build / labs_mod.SIDE_DIRS[side] / h2.HTTPD_LAB / "httpd"), both, True,
+                   waits=True),
+        SeedServer(HYPERCORN, which("hypercorn", "/usr/bin/hypercorn"), both, False, passed_socket=True,
+                   waits=True),
         SeedServer(h2.BASELINE, which("nghttpd", "/usr/bin/nghttpd"), (H2C, TLS), False),
         SeedServer("h2o", which("h2o", "/usr/bin/h2o"), both, False),
         SeedServer("nginx", which("nginx", "/usr/sbin/nginx"), both, False),
@@ -111,8 +120,8 @@ def listening_socket() -> socket.socket:
 def run_cell(server: SeedServer, protocol: str, load: str, root: Path, settings: "SeedSettings",
              where: Placement) -> HttpCell:
     cell = HttpCell(server.name, FILE[0], load, protocol=protocol)
-    if protocol not in server.protocols:
-        cell.status, cell.reason = "n/a", H2_ONLY
+    if protocol not in server.protocols or (wait_ms(load) and not server.waits):
+        cell.status, cell.reason = "n/a", H2_ONLY if protocol not in server.protocols else NO_WAIT
         return cell
     if not Path(server.program).is_file():
         cell.status, cell.reason = "n/a", f"{server.program} is not installed"
@@ -137,6 +146,8 @@ def run_cell(server: SeedServer, protocol: str, load: str, root: Path, settings:
             else:
                 h2.wait_answering(protocol, port, process, deadline, log)
                 client = h2.client_command(load, protocol, port, requests)
+            if wait_ms(load):
+                client[-1] = wait_url(client[-1], wait_ms(load))
             text = http.measure(cell, process, server.exe(), client, where, settings.client_timeout(load))
             if protocol == H1:
                 fill_h1_cell(cell, text)
@@ -148,6 +159,17 @@ def run_cell(server: SeedServer, protocol: str, load: str, root: Path, settings:
         if listener:
             listener.close()
     return cell
+
+
+def wait_ms(load: str) -> int:
+    """The server's wait per response of a load ("c10 n500 m5 wait20ms"), 0 for none."""
+    match = re.search(r"\bwait(\d+)ms\b", load)
+    return int(match[1]) if match else 0
+
+
+def wait_url(url: str, milliseconds: int) -> str:
+    """The file's URL made the /delay route's on the same server."""
+    return f"{url.rsplit('/', 1)[0]}/delay?ms={milliseconds}"
 
 
 def fill_h1_cell(cell: HttpCell, text: str) -> None:
@@ -198,7 +220,7 @@ def column_title(server: str, protocol: str) -> str:
 
 
 def cell_text(cell: HttpCell | None) -> str:
-    if cell is None or cell.reason == H2_ONLY:
+    if cell is None or cell.reason in (H2_ONLY, NO_WAIT):
         return "–"
     return report.count_text(cell.requests_per_s) if cell.measured else "n/a"
 
@@ -254,9 +276,7 @@ def plot_data(cells: list[HttpCell]) -> tuple[list[str], str]:
         for server in dict.fromkeys(c.server for c in cells):
             values = [found[(load, server, p)].requests_per_s if (load, server, p) in found else None
                       for p in PROTOCOLS]
-            h2_only = any(c.server == server and c.reason == H2_ONLY for c in cells)
-            label = f"{server} (h2 only)" if h2_only else server
-            lines.append(f'"{label}" ' + " ".join("-" if v is None else f"{v:.1f}" for v in values))
+            lines.append(f'"{server}" ' + " ".join("-" if v is None else f"{v:.1f}" for v in values))
         blocks.append("\n".join(lines))
     return loads, "\n\n\n".join(blocks) + "\n"
 
@@ -271,7 +291,7 @@ def gnuplot_script(loads: list[str], data: Path, png: Path, subtitle: str) -> st
     rows_ = (len(loads) + 2) // 3
     return f"""set terminal pngcairo size 1800,{520 * rows_ + 80} font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout {rows_},{min(3, len(loads))} title "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback\\n{subtitle}"
+set multiplot layout {rows_},{min(3, len(loads))} title "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback (nghttpd: HTTP/2 only)\\n{subtitle}"
 set datafile missing '-'
 set style data histograms
 set style histogram clustered gap 1
@@ -280,7 +300,7 @@ set boxwidth 0.9
 set grid ytics
 set yrange [0:*]
 set ylabel 'requests per second'
-set key top left
+set key below horizontal
 {chr(10).join(panels)}
 unset multiplot
 """
@@ -350,6 +370,10 @@ def write_outputs(cells: list[HttpCell], settings: "SeedSettings", machine: dict
 class SeedSettings(h2.H2Settings):
     """The HTTP/2 section's loads (a tenth of the requests when QUICK) over three protocols."""
 
+    def loads(self, file: str = FILE[0]) -> list[str]:
+        """The seed's six, then the two where every response waits WAIT_MS."""
+        return super().loads(file) + [f"c{c} n{self.requests(n, file)} m{m} wait{WAIT_MS}ms" for c, n, m in WAIT_LOADS]
+
     def as_json(self) -> dict:
         return super().as_json() | {"protocols": PROTOCOLS}
 
@@ -399,7 +423,7 @@ def run_bench(settings: SeedSettings, command: str, ninja, build_info: dict) -> 
         [["h2load", "--version"], ["nghttpd", "--version"], ["h2o", "--version"], ["nginx", "-v"]]
     ) + f"; Hypercorn {hypercorn_version()}"
     problems = write_outputs(cells, settings, machine)
-    if not problems and not settings.quick and all(c.measured or c.reason == H2_ONLY for c in cells):
+    if not problems and not settings.quick and all(c.measured or c.reason in (H2_ONLY, NO_WAIT) for c in cells):
         SLIDES_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(settings.out / f"{NAME}.png", SLIDES_IMAGE)
         print(f"  copied the chart to {os.path.relpath(SLIDES_IMAGE)} (the lab 13 deck shows it)")
