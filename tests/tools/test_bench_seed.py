@@ -205,6 +205,13 @@ class SeedTable(unittest.TestCase):
         self.assertEqual(table[3], "| c10 n100 m5 | 20,000 | 10,000 | 5,000 | – | 30,000 | 9,000 |")
         self.assertEqual(len(table), 4)
 
+    def test_the_cpu_table_has_the_same_layout(self):
+        cells = self.cells()
+        cells[1].cpu_us_per_request = 31.25
+        table = bench_seed.markdown_table(cells, bench_seed.cpu_text).splitlines()
+        self.assertEqual(table[0], bench_seed.markdown_table(cells).splitlines()[0])
+        self.assertEqual(table[2], "| c10 n100 m1 | 20.0 | 31.2 | 20.0 | – | 20.0 | n/a |")
+
     def test_the_plain_table_lines_up_the_same_rows(self):
         lines = bench_seed.plain_table(self.cells()).splitlines()
         self.assertEqual(len(lines), 3)

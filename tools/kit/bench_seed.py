@@ -220,21 +220,28 @@ def column_title(server: str, protocol: str) -> str:
 
 
 def cell_text(cell: HttpCell | None) -> str:
+    """The req/s of a cell; "–" where the server cannot do it, n/a where it failed."""
     if cell is None or cell.reason in (H2_ONLY, NO_WAIT):
         return "–"
     return report.count_text(cell.requests_per_s) if cell.measured else "n/a"
 
 
-def rows(cells: list[HttpCell]) -> list[list[str]]:
-    """The header, then one row per scenario: its req/s for every server and protocol."""
+def cpu_text(cell: HttpCell | None) -> str:
+    """The server's CPU per request of a cell, in µs without the unit; "–" and n/a as cell_text."""
+    text = cell_text(cell)
+    return report.cpu_text(cell.cpu_us_per_request).removesuffix(" µs") if text[0].isdigit() else text
+
+
+def rows(cells: list[HttpCell], text=cell_text) -> list[list[str]]:
+    """The header, then one row per scenario: text(cell) (its req/s) for every server and protocol."""
     found = {(c.load, c.server, c.protocol): c for c in cells}
     header = ["scenario"] + [column_title(*column) for column in columns(cells)]
-    return [header] + [[load] + [cell_text(found.get((load, *column))) for column in columns(cells)]
+    return [header] + [[load] + [text(found.get((load, *column))) for column in columns(cells)]
                        for load in dict.fromkeys(c.load for c in cells)]
 
 
-def markdown_table(cells: list[HttpCell]) -> str:
-    table = rows(cells)
+def markdown_table(cells: list[HttpCell], text=cell_text) -> str:
+    table = rows(cells, text)
     table.insert(1, ["---"] + ["---:"] * (len(table[0]) - 1))
     return "\n".join("| " + " | ".join(row) + " |" for row in table)
 
@@ -316,7 +323,9 @@ def method_text(settings: "SeedSettings") -> str:
             f"load. *h1*: `h2load --h1` (HTTP/1.1 in clear text, `-m` requests pipelined per "
             f"connection); *h2c*: HTTP/2 with prior knowledge; *h2 TLS*: HTTP/2 chosen by ALPN, "
             f"TLS 1.3, the build's self-signed certificate (`-m` concurrent streams per "
-            f"connection). *httpd*: lab 13 (`--quiet`); *hypercorn*: Debian's Hypercorn 0.13, one "
+            f"connection). *wait20ms*: `GET /delay?ms={WAIT_MS}` instead of the file (httpd's route and the ASGI "
+            f"app's; the others have none: –): every response waits {WAIT_MS} ms at the server, so the "
+            f"requests in flight per connection decide, not the CPU. *httpd*: lab 13 (`--quiet`); *hypercorn*: Debian's Hypercorn 0.13, one "
             f"asyncio worker, running tools/bench/asgi_app.py (the file's bytes from memory), on a "
             f"listening socket the kit makes with IPPROTO_TCP so that asyncio sets TCP_NODELAY "
             f"(Hypercorn's own socket fails asyncio's test and leaves Nagle on: 40 ms a request at "
@@ -332,7 +341,10 @@ def method_text(settings: "SeedSettings") -> str:
 
 def markdown(cells: list[HttpCell], machine: dict, settings: "SeedSettings") -> str:
     lines = ["# The seed's experiment: HTTP/1.1 vs HTTP/2, req/s", "", markdown_table(cells), "",
-             *[f"- {line}" for line in wins(cells)], "", method_text(settings), "",
+             *[f"- {line}" for line in wins(cells)], "",
+             "The server's CPU per request (µs; schedstat, as in the other sections), the same layout: "
+             "the number to trust on a shared machine.", "", markdown_table(cells, cpu_text), "",
+             method_text(settings), "",
              "## The machine and the run", ""]
     lines += [f"- {key}: {value}" for key, value in machine.items()]
     return "\n".join(lines) + "\n"
