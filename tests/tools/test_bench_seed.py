@@ -233,6 +233,9 @@ class SeedTable(unittest.TestCase):
         self.assertIn('"httpd" 4000.0 6000.0 2000.0', blocks[0])
         self.assertIn('"nghttpd" - 7000.0 -', blocks[0])
         self.assertIn('"nghttpd" - 30000.0 9000.0', blocks[1])
+        cells = self.cells() + [HttpCell("nginx", "small", "c10 n100 m1", protocol=p, status="n/a", reason="x")
+                                for p in (H1, H2C, TLS)]
+        self.assertNotIn('"nginx"', bench_seed.plot_data(cells)[1])  # nothing measured: no empty cluster
 
     def test_the_script_draws_one_panel_per_scenario(self):
         loads = [f"c{c} n1 m{m}" for c in (10, 50, 100) for m in (1, 5)]
@@ -243,6 +246,8 @@ class SeedTable(unittest.TestCase):
         self.assertIn("'/o/seed.dat' index 5 using 2:xtic(1) title 'h1' lc 1, '/o/seed.dat' index 5 using 3 "
                       "title 'h2c' lc 2, '/o/seed.dat' index 5 using 4 title 'h2 TLS' lc 3", script)
         self.assertIn("set title 'c100 n1 m5'", script)
+        self.assertIn("layout 2,4", bench_seed.gnuplot_script(loads + ["w1", "w5"], Path("d"), Path("p"), "m"))
+        self.assertIn("layout 1,1", bench_seed.gnuplot_script(loads[:1], Path("d"), Path("p"), "m"))
 
 
 class AsgiApp(unittest.TestCase):

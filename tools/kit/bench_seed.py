@@ -273,8 +273,8 @@ def wins(cells: list[HttpCell]) -> list[str]:
 
 
 def plot_data(cells: list[HttpCell]) -> tuple[list[str], str]:
-    """One block per scenario: a line per server with its req/s over h1, h2c and h2 TLS ("-":
-    not measured or not spoken). Returns the scenarios and the data."""
+    """One block per scenario: a line per server measured there, with its req/s over h1, h2c and
+    h2 TLS ("-": not measured or not spoken). Returns the scenarios and the data."""
     found = {(c.load, c.server, c.protocol): c for c in cells if c.measured}
     loads = list(dict.fromkeys(c.load for c in cells))
     blocks = []
@@ -283,27 +283,30 @@ def plot_data(cells: list[HttpCell]) -> tuple[list[str], str]:
         for server in dict.fromkeys(c.server for c in cells):
             values = [found[(load, server, p)].requests_per_s if (load, server, p) in found else None
                       for p in PROTOCOLS]
-            lines.append(f'"{server}" ' + " ".join("-" if v is None else f"{v:.1f}" for v in values))
+            if any(v is not None for v in values):
+                lines.append(f'"{server}" ' + " ".join("-" if v is None else f"{v:.1f}" for v in values))
         blocks.append("\n".join(lines))
     return loads, "\n\n\n".join(blocks) + "\n"
 
 
 def gnuplot_script(loads: list[str], data: Path, png: Path, subtitle: str) -> str:
-    """One panel per scenario (two rows of three), clustered bars: h1, h2c, h2 TLS per server."""
+    """One panel per scenario (in two rows past three), clustered bars: h1, h2c, h2 TLS per server."""
     panels = []
     for i, load in enumerate(loads):
         bars = ", ".join(f"'{data}' index {i} using {2 + j}{':xtic(1)' if j == 0 else ''} "
                          f"title '{protocol}' lc {j + 1}" for j, protocol in enumerate(PROTOCOLS))
         panels.append(f"set title '{load}'\nplot {bars}")
-    rows_ = (len(loads) + 2) // 3
-    return f"""set terminal pngcairo size 1800,{520 * rows_ + 80} font 'DejaVu Sans,11'
+    rows_ = 1 if len(loads) <= 3 else 2
+    columns_ = -(-len(loads) // rows_)
+    return f"""set terminal pngcairo size {580 * columns_ + 40},{560 * rows_ + 80} font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout {rows_},{min(3, len(loads))} title "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback (nghttpd: HTTP/2 only)\\n{subtitle}"
+set multiplot layout {rows_},{columns_} title "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback (nghttpd: HTTP/2 only)\\n{subtitle}"
 set datafile missing '-'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
+set xtics font ',10'
 set grid ytics
 set yrange [0:*]
 set ylabel 'requests per second'
