@@ -263,12 +263,13 @@ def wins(cells: list[HttpCell]) -> list[str]:
         if not loads:
             continue
         for protocol in (H2C, TLS):
-            ratios = [(load, found[(load, server, protocol)].requests_per_s / found[(load, server, H1)].requests_per_s)
+            ratios = [(load, found[(load, server, protocol)].requests_per_s / h1.requests_per_s)
                       for load in loads if (load, server, protocol) in found
-                      and found[(load, server, H1)].requests_per_s > 0]
+                      and (h1 := found[(load, server, H1)]).requests_per_s > 0]
             if ratios:
-                lines.append(f"{server}: {protocol} over h1 " + ", ".join(f"{load} {ratio:.2f}×" for load, ratio in ratios)
-                             + f" (more than h1 in {sum(r > 1 for _, r in ratios)} of {len(ratios)}).")
+                listed = ", ".join(f"{load} {ratio:.2f}×" for load, ratio in ratios)
+                more = sum(ratio > 1 for _, ratio in ratios)
+                lines.append(f"{server}: {protocol} over h1 {listed} (more than h1 in {more} of {len(ratios)}).")
     return lines
 
 
@@ -289,6 +290,9 @@ def plot_data(cells: list[HttpCell]) -> tuple[list[str], str]:
     return loads, "\n\n\n".join(blocks) + "\n"
 
 
+TITLE = "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback (nghttpd: HTTP/2 only)"
+
+
 def gnuplot_script(loads: list[str], data: Path, png: Path, subtitle: str) -> str:
     """One panel per scenario (in two rows past three), clustered bars: h1, h2c, h2 TLS per server."""
     panels = []
@@ -300,7 +304,7 @@ def gnuplot_script(loads: list[str], data: Path, png: Path, subtitle: str) -> st
     columns_ = -(-len(loads) // rows_)
     return f"""set terminal pngcairo size {580 * columns_ + 40},{560 * rows_ + 80} font 'DejaVu Sans,11'
 set output '{png}'
-set multiplot layout {rows_},{columns_} title "The seed's experiment: HTTP/1.1 vs HTTP/2, one worker each, h2load on loopback (nghttpd: HTTP/2 only)\\n{subtitle}"
+set multiplot layout {rows_},{columns_} title "{TITLE}\\n{subtitle}"
 set datafile missing '-'
 set style data histograms
 set style histogram clustered gap 1
@@ -326,11 +330,11 @@ def method_text(settings: "SeedSettings") -> str:
             f"load. *h1*: `h2load --h1` (HTTP/1.1 in clear text, `-m` requests pipelined per "
             f"connection); *h2c*: HTTP/2 with prior knowledge; *h2 TLS*: HTTP/2 chosen by ALPN, "
             f"TLS 1.3, the build's self-signed certificate (`-m` concurrent streams per "
-            f"connection). *wait20ms*: `GET /delay?ms={WAIT_MS}` instead of the file (httpd's route and the ASGI "
-            f"app's; the others have none: –): every response waits {WAIT_MS} ms at the server, so the "
-            f"requests in flight per connection decide, not the CPU. *httpd*: lab 13 (`--quiet`); *hypercorn*: Debian's Hypercorn 0.13, one "
-            f"asyncio worker, running tools/bench/asgi_app.py (the file's bytes from memory), on a "
-            f"listening socket the kit makes with IPPROTO_TCP so that asyncio sets TCP_NODELAY "
+            f"connection). *wait20ms*: `GET /delay?ms={WAIT_MS}` instead of the file (httpd's route "
+            f"and the ASGI app's; the others have none: –): every response waits {WAIT_MS} ms at the "
+            f"server, so the requests in flight per connection decide, not the CPU. *httpd*: lab 13 "
+            f"(`--quiet`); *hypercorn*: Debian's Hypercorn 0.13, one asyncio worker, running "
+            f"tools/bench/asgi_app.py (the file's bytes from memory), on a listening socket the kit makes with IPPROTO_TCP so that asyncio sets TCP_NODELAY "
             f"(Hypercorn's own socket fails asyncio's test and leaves Nagle on: 40 ms a request at "
             f"-m 1); *nghttpd*: HTTP/2 only (–); *h2o*: `num-threads: 1`; *nginx*: "
             f"`worker_processes 1`, `listen ... http2` for h2c (prior knowledge only, so h1 is a "
