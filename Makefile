@@ -10,7 +10,7 @@ export SYSLAB_BUILD := $(abspath $(BUILD))
 
 # Optional variables: LAB=NN, TEST=Suite.Name, FORMAT=json, FORCE=1, REPEAT=N, REFERENCE=02,04, STRICT=1
 # make check: FAULTS=SEED (only the run under faults; FAULTS=0: none), FAULT_KINDS=short,eintr, TSAN=0
-# make bench: BENCH=echo,http1,h2 MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
+# make bench: BENCH=echo,http1,h2,seed,workers MODELS=iterative,epoll LEVELS=10,100 BENCH_SECONDS=3 QUICK=1 BENCH_BUILD=build-bench
 LAB ?=
 FORMAT ?= text
 REPEAT ?= 1
@@ -42,7 +42,9 @@ help:
 	@echo "  make slides-fit         measure every slide in headless Chromium (needs chromium)"
 	@echo "  make bench              the echo server models side by side: req/s, p50/p99, RSS, threads;"
 	@echo "                          then httpd beside nginx, h2o and a floor (BENCH=http1: only that),"
-	@echo "                          then over HTTP/2 beside nghttpd, h2o and nginx (BENCH=h2)"
+	@echo "                          then over HTTP/2 beside nghttpd, h2o and nginx (BENCH=h2),"
+	@echo "                          the seed's h1-vs-h2 table with Hypercorn (BENCH=seed) and"
+	@echo "                          lab 14's --workers/--threads scaling (BENCH=workers)"
 	@echo "                          (MODELS=a,b LEVELS=10,100 BENCH_SECONDS=3 QUICK=1; build-bench/bench/)"
 	@echo "  make student-kit        a tarball without solutions"
 	@echo "  make skeletons          regenerate labs/ from solutions/ (FORCE=1 overwrites edits)"

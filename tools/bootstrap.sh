@@ -56,6 +56,7 @@ wrk                 cmd:wrk                         -
 nginx-light         file:/usr/sbin/nginx            -
 h2o                 cmd:h2o                         -
 nghttp2-server      cmd:nghttpd                     -
+python3-hypercorn   cmd:hypercorn                   -
 '
 group_format='
 clang-format        cmd:clang-format                -

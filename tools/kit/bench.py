@@ -315,7 +315,7 @@ def command_text(argv: list[str]) -> str:
     return shlex.join(words)
 
 
-SECTIONS = ["echo", "http1", "h2"]
+SECTIONS = ["echo", "http1", "h2", "seed", "workers"]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -326,18 +326,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     status = cmd_echo_bench(args) if "echo" in sections else 0
     if "http1" in sections:
         status = max(status, cmd_http_bench(args, "http1"))
-    if "h2" in sections:
-        status = max(status, cmd_http_bench(args, "h2"))
+    for name in ("h2", "seed", "workers"):
+        if name in sections:
+            status = max(status, cmd_http_bench(args, name))
     return status
 
 
 def cmd_http_bench(args: argparse.Namespace, name: str) -> int:
-    """The HTTP/1.1 section (httpd beside nginx, h2o and the floor: tools/kit/bench_http.py) or
-    the HTTP/2 one (httpd beside nghttpd, h2o and nginx: tools/kit/bench_h2.py)."""
-    from . import bench_h2, bench_http
+    """The HTTP/1.1 section (httpd beside nginx, h2o and the floor: tools/kit/bench_http.py), the
+    HTTP/2 one (httpd beside nghttpd, h2o and nginx: tools/kit/bench_h2.py), the seed's h1-vs-h2
+    table (those and Hypercorn: tools/kit/bench_seed.py) or the workers' scaling (lab 14's
+    httpd --workers --threads [--reuseport]: tools/kit/bench_workers.py)."""
+    from . import bench_h2, bench_http, bench_seed, bench_workers
     build = Path(args.build).resolve()
     out = Path(args.out).resolve() if args.out else build / "bench"
-    if name == "h2":
+    if name == "seed":
+        settings = bench_seed.SeedSettings(build=build, out=out, side=side(), quick=args.quick)
+        print(bench_seed.heading(settings))
+        run, table, targets = bench_seed.run_bench, bench_seed.plain_table, bench_seed.wins
+    elif name == "workers":
+        settings = bench_workers.WorkersSettings(build=build, out=out, side=side(), quick=args.quick)
+        print(bench_workers.heading(settings))
+        run, table, targets = bench_workers.run_bench, bench_workers.plain_table, bench_workers.summary
+    elif name == "h2":
         settings = bench_h2.H2Settings(build=build, out=out, side=side(), quick=args.quick)
         print(bench_h2.heading(settings))
         run, table, targets = bench_h2.run_bench, bench_h2.plain_table, bench_h2.targets
@@ -406,9 +417,15 @@ def smoke_test() -> list[str]:
                             connect_timeout=1.0, build=build, out=Path(out))
         cells, problems = run_bench(settings, "tools/syslab bench --quick (make test)", configure_build=False)
         problems += smoke_problems(Path(out), cells)
-    if "12-http1" in {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}:
+    configured = {lab.name for lab in build_mod.configured_labs(labs_mod.all_labs(), build)}
+    if "12-http1" in configured:
         from . import bench_http
         problems += [f"HTTP/1.1: {problem}" for problem in bench_http.smoke_test(build, side(), ninja)]
+    if "13-http2" in configured:
+        from . import bench_seed, bench_workers
+        problems += [f"seed: {problem}" for problem in bench_seed.smoke_test(build, side(), ninja)]
+        if bench_workers.finale_lab() in configured:
+            problems += [f"workers: {problem}" for problem in bench_workers.smoke_test(build, side(), ninja)]
     return problems
 
 

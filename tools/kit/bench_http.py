@@ -328,11 +328,12 @@ def run_cell(server: Server, file: tuple[str, str, int], load: str, root: Path, 
 
 
 @contextlib.contextmanager
-def started(command: list[str], log: Path, where: Placement, cell: HttpCell):
-    """The server, pinned, in its own session, its output in log; stopped on the way out."""
+def started(command: list[str], log: Path, where: Placement, cell: HttpCell, **options):
+    """The server, pinned, in its own session, its output in log; stopped on the way out.
+    options: more of Popen's (the seed section passes Hypercorn its listening socket and env)."""
     with open(log, "wb") as output, affinity(where.server):
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, **options)
     try:
         yield process
     finally:
@@ -705,11 +706,13 @@ def run_http_bench(settings: HttpSettings, command: str, ninja, build_info: dict
     return cells, problems
 
 
-def measured_run(command: str, build_info: dict, run) -> tuple[list[HttpCell], dict]:
-    """run(placement) -> cells, with the server on one CPU and the fd limit raised; the machine's
-    description with the load average at the start and at the end."""
+def measured_run(command: str, build_info: dict, run, place=None) -> tuple[list[HttpCell], dict]:
+    """run(placement) -> cells, with the server on one CPU (or where place(usable CPUs) says) and
+    the fd limit raised; the machine's description with the load average at the start and at the
+    end."""
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    where = server_cpu(placement(os.sched_getaffinity(0)))
+    usable = os.sched_getaffinity(0)
+    where = place(usable) if place else server_cpu(placement(usable))
     info = build_info | {"placement": where.text(len(os.sched_getaffinity(0)))}
     machine = report.machine_description(labs_mod.ROOT, info, command, started)
     with raised_fd_limit():

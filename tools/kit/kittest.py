@@ -326,7 +326,8 @@ def extra_phases():
     try:
         from . import bench
         phases.append(("bench smoke test", "make bench runs end to end (QUICK=1, the iterative model; "
-                       "httpd, nginx, h2o and the floor on one load each)",
+                       "httpd, nginx, h2o and the floor on one load each; the seed's h1-vs-h2 cells "
+                       "of httpd and Hypercorn)",
                        bench.smoke_test))
     except ImportError:
         pass
