@@ -123,6 +123,7 @@ SYSLAB_TEST(TlsContext, FloorIsTls12OfItsOwn, 1,
             "SSL_CTX_get_min_proto_version reads it back: 0 means no floor was set",
             "1.2, not 1.3: TLS 1.2 clients with a good cipher must still get in") {
   const tls::TlsContext context(tls_test::cert_path(), tls_test::key_path());
-  EXPECT_EQ(SSL_CTX_get_min_proto_version(context.get()), TLS1_2_VERSION)
-      << "the context's own lowest TLS version (0x0303 is TLS 1.2; 0: none set)";
+  const long lowest_version = SSL_CTX_get_min_proto_version(context.get());
+  EXPECT_EQ(lowest_version, TLS1_2_VERSION)
+      << "the context's own lowest TLS version (0x303 is TLS 1.2; 0: none set)";
 }
