@@ -106,10 +106,11 @@ class Http2Connection {
   void push_preloads(const Stream& page);     // a PUSH_PROMISE and a response for each asset
   [[nodiscard]] http::Response call_handler(const http::Request& request);
   void flush();  // frames out while the output is below the limit; close when done
+  void send_batch(std::string& batch);  // the gathered frames to the connection; empties batch
   void resume_stream(std::int32_t id);
   void final_goaway();
   void fail(std::string_view what, int error);  // the session cannot go on: close
-  void end_connection();                        // the session is over: close, at once if aborted_
+  void end_connection();  // the session is over (done_): close, at once if aborted_
   void arm_idle_timer();
   void idle_timed_out();
   [[nodiscard]] Stream* find(std::int32_t id);

@@ -7,6 +7,7 @@
 #include "h2_client.hpp"
 #include "syslab/echo_client.hpp"
 #include "syslab/files.hpp"
+#include "tls_test_server.hpp"
 
 namespace h2_test {
 
@@ -15,8 +16,16 @@ std::string wire_name(Wire wire) {
     case Wire::kHttp1: return "h1";
     case Wire::kH2cPriorKnowledge: return "h2c";
     case Wire::kH2cUpgrade: return "upgrade";
+    case Wire::kHttp1OverTls: return "h1-tls";
+    case Wire::kH2OverTls: return "h2-tls";
   }
   return "?";
+}
+
+bool over_tls(Wire wire) { return wire == Wire::kHttp1OverTls || wire == Wire::kH2OverTls; }
+
+std::string authority(Wire wire, std::uint16_t port) {
+  return (over_tls(wire) ? "localhost:" : "127.0.0.1:") + std::to_string(port);
 }
 
 bool Fetched::has(std::string_view field_line) const {
@@ -28,9 +37,13 @@ Fetched curl(Wire wire, std::uint16_t port, const std::string& method, const std
   const syslab::test::TempDir dir;
   std::vector<std::string> argv = {tool("curl"), "-sS",        "--max-time", "8",
                                    "-D",         dir / "head", "-o",         dir / "body"};
-  if (wire == Wire::kHttp1) argv.push_back("--http1.1");
+  if (wire == Wire::kHttp1 || wire == Wire::kHttp1OverTls) argv.push_back("--http1.1");
   if (wire == Wire::kH2cPriorKnowledge) argv.push_back("--http2-prior-knowledge");
-  if (wire == Wire::kH2cUpgrade) argv.push_back("--http2");
+  if (wire == Wire::kH2cUpgrade || wire == Wire::kH2OverTls) argv.push_back("--http2");
+  if (over_tls(wire)) {
+    argv.insert(argv.end(), {"--cacert", tls_test::cert_path(), "--resolve",
+                             authority(wire, port) + ":127.0.0.1"});
+  }
   if (method == "HEAD") {
     argv.push_back("--head");
   } else {
@@ -41,7 +54,7 @@ Fetched curl(Wire wire, std::uint16_t port, const std::string& method, const std
     argv.insert(argv.end(), {"--data-binary", "@" + (dir / "upload")});
   }
   for (const auto& line : extra) argv.insert(argv.end(), {"-H", line});
-  argv.push_back("http://127.0.0.1:" + std::to_string(port) + target);
+  argv.push_back((over_tls(wire) ? "https://" : "http://") + authority(wire, port) + target);
   const auto result = syslab::test::run_program(argv);
   if (!result.status.success()) {
     syslab::test::echo::fail("curl " + target + ": " + result.status.describe() + ": " +

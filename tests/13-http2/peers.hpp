@@ -1,5 +1,6 @@
 // Lab 13 tests: real peers against httpd: curl over HTTP/1.1, HTTP/2 with prior knowledge or by
-// Upgrade, and nghttp, each run as a program with a deadline, their output parsed.
+// Upgrade, and over TLS with ALPN, and nghttp, each run as a program with a deadline, their
+// output parsed.
 #pragma once
 
 #include <cstdint>
@@ -10,8 +11,14 @@
 
 namespace h2_test {
 
-enum class Wire { kHttp1, kH2cPriorKnowledge, kH2cUpgrade };
-std::string wire_name(Wire wire);  // "h1", "h2c", "upgrade": for test names
+// How curl reaches httpd: in clear text on its first port, or over TLS on its --tls-port, where
+// ALPN chooses the protocol (curl --http1.1 offers http/1.1 only; --http2 offers h2 first).
+enum class Wire { kHttp1, kH2cPriorKnowledge, kH2cUpgrade, kHttp1OverTls, kH2OverTls };
+std::string wire_name(Wire wire);  // "h1", "h2c", "upgrade", "h1-tls", "h2-tls": for messages
+[[nodiscard]] bool over_tls(Wire wire);
+// What curl sends as Host (HTTP/1.1) or :authority (HTTP/2) to port on wire: over TLS the name
+// the kit's certificate is for ("localhost:PORT"), else "127.0.0.1:PORT".
+std::string authority(Wire wire, std::uint16_t port);
 
 struct Fetched {
   std::string version;  // "1.1" or "2", from the status line
@@ -21,7 +28,9 @@ struct Fetched {
   [[nodiscard]] bool has(std::string_view field_line) const;  // "content-length: 6"
 };
 
-// curl on wire: method, target, optional body, extra header lines ("Name: value").
+// curl on wire: method, target, optional body, extra header lines ("Name: value"). port is the
+// wire's: the TLS port for the TLS wires (curl trusts the kit's certificate, localhost resolved to
+// 127.0.0.1).
 Fetched curl(Wire wire, std::uint16_t port, const std::string& method, const std::string& target,
              const std::string& body = {}, const std::vector<std::string>& extra = {});
 

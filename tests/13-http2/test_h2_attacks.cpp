@@ -170,7 +170,9 @@ SYSLAB_TEST(Attacks, HpackBombIsRefused, 3,
             "byte index thousands of times: 5 KB on the wire, 20 MB decoded, per stream.",
             "Decoding goes on for a refused stream (the table must stay in step): after a few "
             "bombs, end the session (nghttp2_session_terminate_session, ENHANCE_YOUR_CALM).") {
-  auto server = start_httpd();
+  // A long keep-alive: a connection whose streams are all refused is idle, and the idle GOAWAY
+  // must not be what ends it here.
+  auto server = start_httpd({"--keepalive-timeout", "60000"});
   Client attacker(server->port());
   survive(*server, [&](const std::function<void()>& started) {
     Hpack hpack;
@@ -192,6 +194,9 @@ SYSLAB_TEST(Attacks, HpackBombIsRefused, 3,
   });
   EXPECT_TRUE(attacker.closed_by_server(std::chrono::seconds(10)))
       << "a client that sends bomb after bomb is still connected";
+  const auto goaway = attacker.first(kGoaway);
+  ASSERT_TRUE(goaway) << "closed without GOAWAY";
+  EXPECT_EQ(goaway->error_code(), NGHTTP2_ENHANCE_YOUR_CALM) << "the GOAWAY's error code";
 }
 SYSLAB_TIMEOUT(Attacks, HpackBombIsRefused, 40);
 

@@ -1,6 +1,7 @@
 // Lab 13 tests: HTTP/2 frame by frame (a raw client, h2_client.hpp): the SETTINGS we announce,
-// PING, streams multiplexed, flow control for a 1 MiB upload, the body limit, RST_STREAM, the
-// idle GOAWAY, and the two-step GOAWAY of a graceful stop.
+// PING, streams multiplexed, flow control for a 1 MiB upload and a window that reopens only as
+// the handler takes the body, the body limit, RST_STREAM, the idle GOAWAY, and the two-step
+// GOAWAY of a graceful stop.
 #include <signal.h>
 
 #include <string>
@@ -102,6 +103,41 @@ SYSLAB_TEST(
   EXPECT_EQ(echoed.status, 200);
   EXPECT_FALSE(echoed.reset) << "error " << echoed.error_code;
   EXPECT_FALSE(echo::first_difference(echoed.body, body)) << "1 MiB there and back";
+}
+
+SYSLAB_TEST(Frames, AStreamsWindowReopensWhenTheHandlerTakesTheBody, 2,
+            "the session is made with nghttp2_option_set_no_auto_window_update: a stream's "
+            "window reopens when answer() hands the body to the handler "
+            "(nghttp2_session_consume_stream), not as its DATA arrives",
+            "nghttp2's automatic WINDOW_UPDATE goes out once half a window has arrived, taken "
+            "or not: flow control then bounds nothing the application holds",
+            "Here 600 KiB of an upload arrive (over half of the 1 MiB window) and the stream is "
+            "not ended: no WINDOW_UPDATE for it may come until it is.") {
+  auto server = start_httpd();
+  Client client(server->port());
+  read_server_start(client);
+  const std::string body = echo::payload(600 << 10, 5);
+  client.headers(1, request("POST", "/echo"), false);
+  client.data(1, body, false);
+  // Two PING round trips: what the server sent on reading the DATA is in before the second ACK
+  // (the first ACK may overtake a WINDOW_UPDATE queued with it: PING ACKs go out first).
+  for (const std::string_view opaque : {"window01", "window02"}) {
+    client.send(ping(opaque));
+    for (;;) {
+      const auto got = client.read_frame();
+      ASSERT_TRUE(got) << "the server closed the connection";
+      client.take(*got);
+      if (got->type == kPing && got->has(kAck) && got->payload == opaque) break;
+    }
+  }
+  for (const Frame& frame : client.seen()) {
+    EXPECT_FALSE(frame.type == kWindowUpdate && frame.stream == 1)
+        << "a WINDOW_UPDATE for stream 1 while its body is still waiting for the handler";
+  }
+  client.data(1, "", true);
+  const Response echoed = client.response(1, std::chrono::seconds(10));
+  EXPECT_EQ(echoed.status, 200);
+  EXPECT_FALSE(echo::first_difference(echoed.body, body)) << "600 KiB there and back";
 }
 
 SYSLAB_TEST(Frames, ABodyOverTheLimitIs413, 2,

@@ -111,3 +111,19 @@ SYSLAB_TEST(TlsContext, RefusesAKeyThatIsNotTheCertificates, 2,
   EXPECT_NE(error.find(tls_test::cert_path()), std::string::npos)
       << "the certificate file must be named too: " << error;
 }
+
+// TlsServer.RefusesOldTlsAndCiphersH2Forbids sees a TLS 1.1 client refused, but cannot tell who
+// refused it: OpenSSL 3's default security level (1) already refuses TLS below 1.2, and our
+// TLS 1.2 cipher list has no suite TLS 1.1 can use. Both are settings of the moment (a distro's
+// openssl.cnf lowers the first, a cipher list grows): the floor must be the context's own, and
+// OpenSSL reports it back.
+SYSLAB_TEST(TlsContext, FloorIsTls12OfItsOwn, 1,
+            "SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) in apply_settings: the floor "
+            "must not rest on OpenSSL's security level or on the cipher list",
+            "SSL_CTX_get_min_proto_version reads it back: 0 means no floor was set",
+            "1.2, not 1.3: TLS 1.2 clients with a good cipher must still get in") {
+  const tls::TlsContext context(tls_test::cert_path(), tls_test::key_path());
+  const long lowest_version = SSL_CTX_get_min_proto_version(context.get());
+  EXPECT_EQ(lowest_version, TLS1_2_VERSION)
+      << "the context's own lowest TLS version (0x303 is TLS 1.2; 0: none set)";
+}

@@ -182,16 +182,19 @@ SYSLAB_TEST(TlsHttpd, SilentTlsClientsAreClosedWhileOthersAreServed, 3,
             "meanwhile, another client is served at once: nothing waits for the silent ones",
             "without a handshake timeout a TCP connect that sends nothing holds an fd forever") {
   TlsHttpd httpd({"--keepalive-timeout", "300", "--header-timeout", "300"});
-  tls_test::TlsClient idle_h1(httpd.tls_port, 0, "http/1.1");
-  tls_test::TlsClient idle_h2(httpd.tls_port, 0, "h2");
-  OwnedFd no_hello = tls_test::connect_tcp(httpd.tls_port);
-  const ProgramResult served = tls_test::curl(httpd.tls_port, "/", {"--http2"});
-  EXPECT_EQ(served.out, "hello\n") << "a client beside three silent ones: " << served.err;
-  EXPECT_TRUE(tls_test::closed_within_5s(no_hello.get()))
-      << "a connection with no handshake was not closed after --header-timeout";
-  EXPECT_EQ(idle_h1.read_to_end(4096), "") << "an idle HTTP/1.1 connection ends with nothing";
-  const std::string goaway = idle_h2.read_to_end(4096);
-  EXPECT_FALSE(goaway.empty()) << "HTTP/2 says SETTINGS and GOAWAY before it closes";
+  {
+    tls_test::TlsClient idle_h1(httpd.tls_port, 0, "http/1.1");
+    tls_test::TlsClient idle_h2(httpd.tls_port, 0, "h2");
+    OwnedFd no_hello = tls_test::connect_tcp(httpd.tls_port);
+    const ProgramResult served = tls_test::curl(httpd.tls_port, "/", {"--http2"});
+    EXPECT_EQ(served.out, "hello\n") << "a client beside three silent ones: " << served.err;
+    EXPECT_TRUE(tls_test::closed_within_5s(no_hello.get()))
+        << "a connection with no handshake was not closed after --header-timeout";
+    EXPECT_EQ(idle_h1.read_to_end(4096), "") << "an idle HTTP/1.1 connection ends with nothing";
+    const std::string goaway = idle_h2.read_to_end(4096);
+    EXPECT_FALSE(goaway.empty()) << "HTTP/2 says SETTINGS and GOAWAY before it closes";
+  }  // The clients close their ends: httpd, which shut down its write side after its close_notify,
+     // lingers until it reads our EOF (or for linger_timeout, 5 s: as long as fds_back waits).
   EXPECT_TRUE(httpd.fds_back());
   EXPECT_EQ(httpd.server->stop().describe(), "exited 0");
 }
