@@ -26,10 +26,12 @@ class OpenSslCategory final : public std::error_category {
 constexpr std::array<std::string_view, 2> kServerPreference{"h2", "http/1.1"};
 constexpr std::array<std::string_view, 1> kHttp1Only{"http/1.1"};
 
+// BEGIN SOLUTION
 std::span<const std::string_view> server_preference(AlpnChoice choice) {
   if (choice == AlpnChoice::http1_only) return kHttp1Only;
   return kServerPreference;
 }
+// END SOLUTION
 
 // The ALPN callback's argument points at one of these: static, since every SSL made from the
 // SSL_CTX keeps it (and its callback) alive after the TlsContext is gone.
