@@ -53,9 +53,7 @@ int serve_one_process(const http::HttpdOptions& options, const h2::TlsOptions& t
 int run(const http::HttpdOptions& options, const h2::TlsOptions& tls,
         const finale::WorkersOptions& workers) {
   if (workers.workers == 0) return serve_one_process(options, tls);
-  const int status = finale::serve_with_workers(options, tls, workers);
-  std::cerr << "httpd: stopped\n";
-  return status;
+  return finale::serve_with_workers(options, tls, workers);  // the master logs "stopped"
 }
 
 }  // namespace

@@ -36,7 +36,6 @@ void enable(int fd, int level, int option, const char* name) {
 }
 // END SOLUTION
 
-// [slide:reuseport_socket]
 // A TCP socket with SO_REUSEPORT, bound to address (where: the same as text, for errors). Every
 // socket of the group must set the option before bind, and be of the same user: the kernel refuses
 // a stranger's socket (EADDRINUSE).
@@ -54,7 +53,6 @@ fdio::UniqueFd reuseport_socket(const sockaddr* address, socklen_t length,
   return fd;
   // END SOLUTION
 }
-// [/slide]
 
 }  // namespace
 

@@ -47,7 +47,6 @@ void tell_master_ready(fdio::BorrowedFd ready) { (void)fdio::write_all(ready, "r
 }  // namespace
 // END SOLUTION
 
-// [slide:open_master_sockets]
 MasterSockets open_master_sockets(const http::HttpdOptions& options, const h2::TlsOptions& tls,
                                   bool reuseport) {
   // BEGIN SOLUTION: shared: lab 07's listen_tcp for the port (and the TLS port); reuseport: reserve_port for each
@@ -59,7 +58,6 @@ MasterSockets open_master_sockets(const http::HttpdOptions& options, const h2::T
   return sockets;
   // END SOLUTION
 }
-// [/slide]
 
 // [slide:worker_endpoints]
 std::vector<h2::Endpoint> worker_endpoints(MasterSockets sockets, bool reuseport,
@@ -112,7 +110,7 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
   }
 }
 
-// [slide:serve_with_workers]
+// [slide:serve_with_workers-1]
 int serve_with_workers(const http::HttpdOptions& options, const h2::TlsOptions& tls,
                        const WorkersOptions& workers) {
   // BEGIN SOLUTION: the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter running run_worker; wait for the first generation, say "listening on", run the Arbiter
@@ -121,9 +119,15 @@ int serve_with_workers(const http::HttpdOptions& options, const h2::TlsOptions& 
       sockets.clear.fd(),
       sockets.tls ? std::optional<fdio::BorrowedFd>(sockets.tls->fd()) : std::nullopt);
   fdio::Pipe ready = fdio::make_pipe();
-  WorkerSetup setup{
-      options,    h2::load_tls_context(tls), std::move(sockets.tls),    workers.reuseport,
-      ::getpid(), std::move(ready.read_end), std::move(ready.write_end)};
+  WorkerSetup setup{.options = options,
+                    .context = h2::load_tls_context(tls),
+                    .tls = std::move(sockets.tls),
+                    .reuseport = workers.reuseport,
+                    .master = ::getpid(),
+                    .ready_read = std::move(ready.read_end),
+                    .ready_write = std::move(ready.write_end)};
+  // [/slide]
+  // [slide:serve_with_workers-2]
   models::PreforkOptions prefork;
   prefork.workers = workers.workers;
   prefork.grace = options.grace + kWorkerExitMargin;
@@ -131,7 +135,9 @@ int serve_with_workers(const http::HttpdOptions& options, const h2::TlsOptions& 
   prefork.worker = [&setup](net::Listener& clear) { return run_worker(setup, clear); };
   models::Arbiter arbiter(std::move(sockets.clear), std::move(prefork));  // forks the workers
   wait_for_workers(setup.ready_read, workers.workers, kStartupDeadline);
-  setup.ready_read.reset();  // later generations are not waited for: the sockets never close
+  // Later generations are not waited for: a shared socket stays open in the master all along
+  // (with --reuseport, that is the gap the handout describes).
+  setup.ready_read.reset();
   std::cout << "listening on " << addresses << std::endl;
   return arbiter.run();
   // END SOLUTION
