@@ -26,7 +26,8 @@ struct TlsOptions {
   tls::AlpnChoice alpn = tls::AlpnChoice::h2_then_http1;  // --no-h2: http1_only
 };
 
-// The lines of --help for TlsOptions.
+// The synopsis and the lines of --help for TlsOptions.
+extern const std::string_view kTlsOptionsSynopsis;
 extern const std::string_view kTlsOptionsHelp;
 
 // Adds the TLS options to command_line, filling tls.
@@ -55,5 +56,9 @@ void check_tls_options(const TlsOptions& tls);
 // on_ready runs once it accepts.
 void serve_httpd(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop,
                  const http::HttpdOptions& options, const std::function<void()>& on_ready);
+
+// Lab 13's httpd in one process: the endpoints, "listening on ..." on stdout once it accepts,
+// serve_httpd until SIGTERM or SIGINT, "httpd: stopped" on stderr; 0.
+int run_httpd(const http::HttpdOptions& options, const TlsOptions& tls);
 
 }  // namespace h2

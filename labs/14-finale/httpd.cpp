@@ -3,56 +3,36 @@
 // --reuseport, on sockets of their own). Without --workers: lab 13's httpd, one process.
 // Try: httpd --port 8080 --workers 2 --threads 2, then pstree -p $(pgrep -o httpd),
 // kill -HUP MASTER (a new generation, zero downtime) and kill -9 WORKER (replaced).
-#include <signal.h>
-
-#include <iostream>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "command_line.hpp"
 #include "h2_httpd.hpp"
 #include "httpd_options.hpp"
-#include "stop_signal.hpp"
 #include "workers.hpp"
 
 namespace {
 
-const std::string kUsage =
+const std::string kUsage = http::httpd_usage(
+    {h2::kTlsOptionsSynopsis, "[--workers N [--reuseport]]"},
+    "  Lab 13's HTTP/1.1 and HTTP/2 server, in N worker processes kept by a master.\n"
+    "  Prints \"listening on ADDRESS:PORT\" (with TLS: \"... and ADDRESS:TLSPORT (TLS)\") once\n"
+    "  every worker accepts; the master logs each worker's start and end on stderr.\n"
+    "  Signals to the master: SIGHUP starts a new generation of workers, then stops the old\n"
+    "  ones gracefully (a reload with zero downtime); SIGTERM or SIGINT stops every worker\n"
+    "  gracefully, then the master exits 0. A worker that dies is replaced.\n",
     std::string(
-        "usage: httpd [--workers N [--reuseport]] [--threads M] [--root DIR] [--host HOST]\n"
-        "             [--port PORT] [--header-timeout MS] [--keepalive-timeout MS] [--grace MS]\n"
-        "             [--max-body BYTES] [--access-log FILE] [--quiet]\n"
-        "             [--tls-port PORT --cert FILE --key FILE [--no-h2]]\n"
-        "  Lab 13's HTTP/1.1 and HTTP/2 server, in N worker processes kept by a master.\n"
-        "  Prints \"listening on ADDRESS:PORT\" (with TLS: \"... and ADDRESS:TLSPORT (TLS)\") "
-        "once\n"
-        "  every worker accepts; the master logs each worker's start and end on stderr.\n"
-        "  Signals to the master: SIGHUP starts a new generation of workers, then stops the old\n"
-        "  ones gracefully (a reload with zero downtime); SIGTERM or SIGINT stops every worker\n"
-        "  gracefully, then the master exits 0. A worker that dies is replaced.\n"
         "  --workers N              N worker processes (1 to 64; default 0: no master, one "
-        "process)\n"
+        "process,\n"
+        "                           lab 13's httpd)\n"
         "  --reuseport              each worker listens on its own SO_REUSEPORT socket, and the\n"
         "                           kernel spreads the connections (default: one shared "
         "socket)\n") +
-    std::string(http::kHttpdOptionsHelp) + std::string(h2::kTlsOptionsHelp);
-
-// Lab 13's httpd: one process, until SIGTERM or SIGINT; 0.
-int serve_one_process(const http::HttpdOptions& options, const h2::TlsOptions& tls) {
-  const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
-  std::string addresses;
-  std::vector<h2::Endpoint> endpoints =
-      h2::make_endpoints(options, tls, h2::load_tls_context(tls), addresses);
-  h2::serve_httpd(std::move(endpoints), stop, options,
-                  [&addresses] { std::cout << "listening on " << addresses << std::endl; });
-  std::cerr << "httpd: stopped\n";
-  return 0;
-}
+        std::string(h2::kTlsOptionsHelp));
 
 int run(const http::HttpdOptions& options, const h2::TlsOptions& tls,
         const finale::WorkersOptions& workers) {
-  if (workers.workers == 0) return serve_one_process(options, tls);
+  if (workers.workers == 0) return h2::run_httpd(options, tls);
   return finale::serve_with_workers(options, tls, workers);  // the master logs "stopped"
 }
 

@@ -16,18 +16,12 @@
 
 namespace {
 
-const std::string kUsage =
-    std::string(
-        "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout "
-        "MS]\n"
-        "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log "
-        "FILE]\n"
-        "             [--quiet]\n"
-        "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
-        "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop "
-        "accepting,\n"
-        "  finish the requests in flight (their responses say Connection: close), exit 0.\n") +
-    std::string(http::kHttpdOptionsHelp);
+const std::string kUsage = http::httpd_usage(
+    {},
+    "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
+    "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
+    "  finish the requests in flight (their responses say Connection: close), exit 0.\n",
+    "");
 
 // Serves until SIGTERM or SIGINT, then stops gracefully; 0.
 int run(const http::HttpdOptions& options) {

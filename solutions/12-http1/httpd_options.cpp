@@ -32,6 +32,19 @@ const std::string_view kHttpdOptionsHelp =
     "  --access-log FILE        the access log to FILE (appended) instead of stdout\n"
     "  --quiet                  no access log\n";
 
+std::string httpd_usage(const std::vector<std::string_view>& extra_synopsis,
+                        std::string_view description, std::string_view extra_help) {
+  std::string usage =
+      "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
+      "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
+      "             [--quiet]\n";
+  for (const std::string_view line : extra_synopsis) {
+    usage += "             " + std::string(line) + "\n";
+  }
+  return usage + std::string(description) + std::string(kHttpdOptionsHelp) +
+         std::string(extra_help);
+}
+
 std::chrono::milliseconds milliseconds_option(std::string_view option, std::string_view text,
                                               long long min) {
   return std::chrono::milliseconds(net::parse_number(option, text, min, 3'600'000));

@@ -33,6 +33,12 @@ struct HttpdOptions {
 // The lines of --help that describe HttpdOptions; a program's usage puts its own around them.
 extern const std::string_view kHttpdOptionsHelp;
 
+// A program's whole --help: "usage: httpd [--root DIR] ..." with HttpdOptions' options and then a
+// line for each of extra_synopsis ("[--tls-port PORT ...]"), the description, kHttpdOptionsHelp,
+// and extra_help (the lines of the program's own options).
+[[nodiscard]] std::string httpd_usage(const std::vector<std::string_view>& extra_synopsis,
+                                      std::string_view description, std::string_view extra_help);
+
 // The command-line parser: HttpdOptions' options, plus those a program adds before parse().
 class HttpdCommandLine {
  public:

@@ -1,15 +1,21 @@
 // Lab 13: httpd's TLS options, its listeners and one process's serving, shared with lab 14.
 #include "h2_httpd.hpp"
 
+#include <signal.h>
+
+#include <iostream>
 #include <stdexcept>
 #include <utility>
 
 #include "app.hpp"
 #include "command_line.hpp"
 #include "socket.hpp"
+#include "stop_signal.hpp"
 #include "tls_transport.hpp"
 
 namespace h2 {
+
+const std::string_view kTlsOptionsSynopsis = "[--tls-port PORT --cert FILE --key FILE [--no-h2]]";
 
 const std::string_view kTlsOptionsHelp =
     "  --tls-port PORT          also listen on PORT for TLS (0: the kernel chooses); needs\n"
@@ -82,6 +88,17 @@ void serve_httpd(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop,
   server.connection.handshake_timeout = options.http1.header_timeout;
   serve(std::move(endpoints), stop, http::make_app(options.app), server,
         http::make_access_log(options), on_ready);
+}
+
+int run_httpd(const http::HttpdOptions& options, const TlsOptions& tls) {
+  // Before any thread starts: the I/O threads inherit the blocked mask.
+  const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
+  std::string addresses;
+  std::vector<Endpoint> endpoints = make_endpoints(options, tls, load_tls_context(tls), addresses);
+  serve_httpd(std::move(endpoints), stop, options,
+              [&addresses] { std::cout << "listening on " << addresses << std::endl; });
+  std::cerr << "httpd: stopped\n";
+  return 0;
 }
 
 }  // namespace h2
