@@ -34,6 +34,36 @@ std::map<pid_t, std::size_t> established_per_worker(const std::vector<pid_t>& wo
   return count;
 }
 
+// A /delay request in flight on the one worker when SIGHUP comes: the new generation answers
+// meanwhile, the request is answered whole, then the old worker closes the connection and exits.
+void expect_request_in_flight_survives_reload(const std::vector<std::string>& extra) {
+  auto master = start_workers(1, 1, extra);
+  const std::vector<pid_t> old = workers_of(*master);
+  httpd_test::RawClient slow(master->port());
+  slow.send(httpd_test::get("/delay?ms=1500"));
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return !sockets_held(old.at(0), master->port(), kEstablished).empty();
+  })) << "the old worker accepted the slow request's connection";
+  master->signal(SIGHUP);
+  // The new worker started (the old one is still busy) and listens, and the old one stopped
+  // listening: with --reuseport, a connect now can only reach the new worker's socket.
+  std::vector<pid_t> both = wait_for_workers(*master, 2, {}, 5s);
+  std::erase(both, old.at(0));
+  ASSERT_EQ(both.size(), 1U);
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return !sockets_held(both.at(0), master->port(), kListen).empty();
+  })) << "the new worker listens";
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return sockets_held(old.at(0), master->port(), kListen).empty();
+  })) << "the old worker, told to stop, no longer accepts (its acceptor closed its listener)";
+  EXPECT_TRUE(get_once(master->port())) << "the new generation answers while the old finishes";
+  const httpd_test::RawResponse response = slow.read_response(false, 10s);
+  EXPECT_EQ(response.status, 200) << "the request in flight is answered";
+  EXPECT_EQ(response.body, "waited 1500 ms\n") << "whole, after its wait";
+  EXPECT_TRUE(slow.closed_by_server()) << "then the old worker closes the connection";
+  wait_for_workers(*master, 1, as_set(old));
+}
+
 }  // namespace
 
 SYSLAB_TEST(Workers, MasterKeepsNWorkersOfMLoopsEach, 3,
@@ -48,7 +78,13 @@ SYSLAB_TEST(Workers, MasterKeepsNWorkersOfMLoopsEach, 3,
   ASSERT_EQ(workers.size(), 3U) << "three workers, children of the master";
   EXPECT_EQ(own_threads(master->pid()), 1) << "the master only manages: no loop, no thread";
   for (const pid_t worker : workers) {
+#if defined(__SANITIZE_THREAD__)
+    // A child forked from a process with no thread gets two of the TSan runtime's threads, where
+    // own_threads leaves out one: only the lower bound holds there.
+    EXPECT_GE(own_threads(worker), 3) << "worker " << worker << ": 2 I/O loops + its base loop";
+#else
     EXPECT_EQ(own_threads(worker), 3) << "worker " << worker << ": 2 I/O loops + its base loop";
+#endif
   }
   for (int i = 0; i < 6; ++i) EXPECT_TRUE(get_once(master->port())) << "GET / number " << i;
   EXPECT_EQ(master->stop().describe(), "exited 0");
@@ -162,21 +198,15 @@ SYSLAB_TEST(Reload, OldWorkerFinishesHttp1RequestInFlight, 3,
             "the old worker gets SIGTERM while a /delay request is in flight: lab 12's graceful "
             "stop answers it whole, with Connection: close, then the worker exits",
             "meanwhile the new generation already answers: the master started it first") {
-  auto master = start_workers(1, 1);
-  const std::vector<pid_t> old = workers_of(*master);
-  httpd_test::RawClient slow(master->port());
-  slow.send(httpd_test::get("/delay?ms=1500"));
-  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
-    return !sockets_held(old.at(0), master->port(), kEstablished).empty();
-  })) << "the old worker accepted the slow request's connection";
-  master->signal(SIGHUP);
-  wait_for_workers(*master, 2, {}, 5s);  // the new one started; the old one still busy
-  EXPECT_TRUE(get_once(master->port())) << "the new generation answers while the old finishes";
-  const httpd_test::RawResponse response = slow.read_response(false, 10s);
-  EXPECT_EQ(response.status, 200) << "the request in flight is answered";
-  EXPECT_EQ(response.body, "waited 1500 ms\n") << "whole, after its wait";
-  EXPECT_TRUE(slow.closed_by_server()) << "then the old worker closes the connection";
-  wait_for_workers(*master, 1, as_set(old));
+  expect_request_in_flight_survives_reload({});
+}
+
+SYSLAB_TEST(Reload, ReuseportOldWorkerFinishesRequestInFlight, 2,
+            "with --reuseport too, an old worker's stop is lab 13's graceful stop: the request "
+            "in flight is answered whole (its own listening socket closes, its connections "
+            "finish)",
+            "run_worker is the same in both modes: only worker_endpoints differs") {
+  expect_request_in_flight_survives_reload({"--reuseport"});
 }
 
 SYSLAB_TEST(Reload, OldWorkerFinishesHttp2StreamWithGoaway, 3,
