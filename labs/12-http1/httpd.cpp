@@ -3,142 +3,48 @@
 // Same interface as the echo servers: "listening on ADDRESS:PORT"; SIGTERM/SIGINT stop it, exit 0.
 // Try: httpd --port 8080, then curl -v http://127.0.0.1:8080/ http://127.0.0.1:8080/ (one
 // connection, two requests) and ls /proc/$(pidof httpd)/task.
-#include <fcntl.h>
 #include <signal.h>
 
-#include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <string_view>
 
-#include "app.hpp"
-#include "command_line.hpp"
 #include "http_server.hpp"
-#include "rlimits.hpp"
+#include "httpd_options.hpp"
 #include "socket.hpp"
 #include "stop_signal.hpp"
-#include "syslab/error.hpp"
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: httpd [--root DIR] [--host HOST] [--port PORT] [--threads N] [--header-timeout MS]\n"
-    "             [--keepalive-timeout MS] [--grace MS] [--max-body BYTES] [--access-log FILE]\n"
-    "             [--quiet]\n"
+const std::string kUsage = http::httpd_usage(
+    {},
     "  An HTTP/1.1 server on the epoll reactor of lab 11.\n"
     "  Prints \"listening on ADDRESS:PORT\" once it listens. SIGTERM or SIGINT: stop accepting,\n"
-    "  finish the requests in flight (their responses say Connection: close), exit 0.\n"
-    "  --root DIR               serve the files under DIR (GET and HEAD); without it, only the\n"
-    "                           routes /echo, /headers, /stream, /delay and /status/NNN\n"
-    "  --host HOST              the address to listen on (default 127.0.0.1)\n"
-    "  --port PORT              the port (default 0: the kernel chooses)\n"
-    "  --threads N              I/O loops on their own threads (default 0: one loop does all)\n"
-    "  --header-timeout MS      a request must be complete MS ms after its first byte, else\n"
-    "                           408 (default 10000)\n"
-    "  --keepalive-timeout MS   close a connection idle between requests after MS ms\n"
-    "                           (default 5000; 0: never)\n"
-    "  --grace MS               after a stop, close what is still busy after MS ms (default 5000)\n"
-    "  --max-body BYTES         a request body above BYTES gets 413, unread (default 1 MiB)\n"
-    "  --access-log FILE        the access log to FILE (appended) instead of stdout\n"
-    "  --quiet                  no access log\n";
+    "  finish the requests in flight (their responses say Connection: close), exit 0.\n",
+    "");
 
-struct Options {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  http::AppOptions app;
+// Serves until SIGTERM or SIGINT, then stops gracefully; 0.
+int run(const http::HttpdOptions& options) {
+  // Before any thread starts: the I/O threads inherit the blocked mask.
+  const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
   http::HttpServerOptions server;
-  std::string access_log;  // empty: stdout
-  bool quiet = false;
-};
-
-// A time in milliseconds: 1 ms to 1 hour (0 too where allowed, as "never").
-std::chrono::milliseconds milliseconds_option(std::string_view option, std::string_view text,
-                                              long long min) {
-  return std::chrono::milliseconds(net::parse_number(option, text, min, 3'600'000));
-}
-
-// Puts one argument into options; false when it is not one of ours. Given code: every test
-// starts httpd with options, and a learner's first TODO should be HTTP, not argv.
-bool take_argument(Options& options, int argc, char** argv, int& i) {
-  if (std::string_view(argv[i]) == "--quiet") {
-    options.quiet = true;
-  } else if (auto v = net::take_option_value("--root", argc, argv, i)) {
-    options.app.root = *v;
-  } else if (auto v = net::take_option_value("--host", argc, argv, i)) {
-    options.host = *v;
-  } else if (auto v = net::take_option_value("--port", argc, argv, i)) {
-    options.port = net::parse_port(*v);
-  } else if (auto v = net::take_option_value("--threads", argc, argv, i)) {
-    options.server.threads = static_cast<int>(net::parse_number("--threads", *v, 0, 256));
-  } else if (auto v = net::take_option_value("--header-timeout", argc, argv, i)) {
-    options.server.http.header_timeout = milliseconds_option("--header-timeout", *v, 1);
-  } else if (auto v = net::take_option_value("--keepalive-timeout", argc, argv, i)) {
-    options.server.http.keepalive_timeout = milliseconds_option("--keepalive-timeout", *v, 0);
-  } else if (auto v = net::take_option_value("--grace", argc, argv, i)) {
-    options.server.grace = milliseconds_option("--grace", *v, 0);
-  } else if (auto v = net::take_option_value("--max-body", argc, argv, i)) {
-    options.server.http.limits.max_body =
-        static_cast<std::uint64_t>(net::parse_number("--max-body", *v, 0, 1LL << 30));
-  } else if (auto v = net::take_option_value("--access-log", argc, argv, i)) {
-    options.access_log = *v;
-  } else {
-    return false;
-  }
-  return true;
-}
-
-// Parses the command line; --help prints the usage and exits 0, a bad argument throws.
-Options parse_arguments(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      std::exit(0);
-    }
-    if (!take_argument(options, argc, argv, i)) {
-      throw std::invalid_argument("unknown argument \"" + std::string(arg) + "\"");
-    }
-  }
-  return options;
-}
-
-// The access log the options ask for: none, stdout, or a file opened for appending.
-http::AccessLog make_access_log(const Options& options) {
-  if (options.quiet) return {};
-  auto writer = options.access_log.empty()
-                    ? std::make_shared<http::AccessLogWriter>()
-                    : std::make_shared<http::AccessLogWriter>(fdio::open_file(
-                          options.access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC));
-  return [writer](const http::AccessRecord& record) { writer->write(record); };
+  server.threads = options.threads;
+  server.http = options.http1;
+  server.grace = options.grace;
+  net::Listener listener = net::listen_tcp(options.host, options.port, {});
+  const std::string address = net::local_address(listener.fd());
+  http::serve_http(std::move(listener), stop, http::make_app(options.app), server,
+                   http::make_access_log(options),
+                   [&address] { std::cout << "listening on " << address << std::endl; });
+  std::cerr << "httpd: stopped\n";
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse_arguments(argc, argv);
-  } catch (const std::exception& error) {  // invalid_argument: a usage error
-    std::cerr << "httpd: " << error.what() << "\n" << kUsage;
-    return 2;
-  }
-  try {
-    if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR) syslab::throw_errno("signal SIGPIPE");
-    // Before any thread starts: the I/O threads inherit the blocked mask.
-    const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
-    (void)rlim::raise_nofile_soft_limit();
-    http::AccessLog log = make_access_log(options);
-    net::Listener listener = net::listen_tcp(options.host, options.port, {});
-    const std::string address = net::local_address(listener.fd());
-    http::serve_http(std::move(listener), stop, http::make_app(options.app), options.server,
-                     std::move(log),
-                     [&address] { std::cout << "listening on " << address << std::endl; });
-    std::cerr << "httpd: stopped\n";
-    return 0;
-  } catch (const std::exception& error) {
-    std::cerr << "httpd: " << error.what() << "\n";
-    return 1;
-  }
+  http::HttpdOptions options;
+  const http::HttpdCommandLine command_line(options);
+  return http::httpd_main(
+      kUsage, [&] { command_line.parse(argc, argv, kUsage); }, [&] { return run(options); });
 }

@@ -102,10 +102,9 @@ void Server::connection_changed(const ConnectionPtr& conn) {
     const std::lock_guard lock(mutex_);
     open_[conn->id()] = conn;
   }
-  if (stopping_) {  // it came in while the stop was on its way
-    conn->close();
-    return;
-  }
+  // A connection that came in while the stop was on its way (accepted on the base loop, handed
+  // to this thread) is not closed: its request may be on its way too. install() tells its codec
+  // to stop as soon as there is one; the grace timer closes it if nothing comes.
   if (const Protocol chosen = protocol_chosen_by_tls(conn->transport());
       chosen != Protocol::kUndecided) {  // TLS: no sniffing, the codec at once
     reactor::IoBuffer nothing_yet;
@@ -171,9 +170,11 @@ void Server::stop_gracefully() {
       h2->stop();
     } else if (auto http = conn.context<http::Http1Connection>()) {
       http->stop();
-    } else {
-      conn.close();  // undecided: it has not asked for anything
     }
+    // Undecided: accepted just before the stop, its request may be on its way (the client cannot
+    // know we stop; closing now would fail it, as in a reload of lab 14's workers). install()
+    // answers it with the stop on (Connection: close, GOAWAY); the grace timer closes it if
+    // nothing comes.
   });
   grace_timer_ = base_loop_.run_after(options_.grace, [this] {
     grace_timer_ = 0;

@@ -1,0 +1,81 @@
+// Lab 14: a reserved port and the listening sockets beside it.
+#include "reuseport.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+
+#include "syslab/error.hpp"
+
+namespace finale {
+namespace {
+
+using AddressList = std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)>;
+
+// host:port for a passive TCP socket, as lab 07's listen_tcp resolves it.
+AddressList resolve_passive(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  const int error =
+      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &list);
+  if (error != 0) throw net::ResolveError(error, host);
+  return {list, &::freeaddrinfo};
+}
+
+// BEGIN SOLUTION
+void enable(int fd, int level, int option, const char* name) {
+  const int on = 1;
+  if (::setsockopt(fd, level, option, &on, sizeof on) < 0) syslab::throw_errno("setsockopt", name);
+}
+// END SOLUTION
+
+// A TCP socket with SO_REUSEPORT, bound to address (where: the same as text, for errors). Every
+// socket of the group must set the option before bind, and be of the same user: the kernel refuses
+// a stranger's socket (EADDRINUSE).
+fdio::UniqueFd reuseport_socket(const sockaddr* address, socklen_t length,
+                                const std::string& where) {
+  // BEGIN SOLUTION: socket(SOCK_CLOEXEC); SO_REUSEADDR and SO_REUSEPORT (IPV6_V6ONLY for IPv6); bind to address
+  fdio::UniqueFd fd(::socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.ok()) syslab::throw_errno("socket");
+  enable(fd.get(), SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR");
+  enable(fd.get(), SOL_SOCKET, SO_REUSEPORT, "SO_REUSEPORT");
+  if (address->sa_family == AF_INET6) enable(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY");
+  if (::bind(fd.get(), address, length) < 0) {
+    syslab::throw_errno("bind", where + " (SO_REUSEPORT)");
+  }
+  return fd;
+  // END SOLUTION
+}
+
+}  // namespace
+
+net::Listener reserve_port(const std::string& host, std::uint16_t port) {
+  const AddressList addresses = resolve_passive(host, port);
+  const std::string where = (host.empty() ? "*" : host) + ":" + std::to_string(port);
+  return net::Listener(reuseport_socket(addresses->ai_addr, addresses->ai_addrlen, where));
+}
+
+// [slide:listen_beside]
+net::Listener listen_beside(fdio::BorrowedFd reserved, int backlog) {
+  // BEGIN SOLUTION: getsockname(reserved) gives the address (its port too); a reuseport_socket bound to it; listen
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(reserved.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) {
+    syslab::throw_errno("getsockname", "fd " + std::to_string(reserved.get()));
+  }
+  fdio::UniqueFd fd = reuseport_socket(reinterpret_cast<const sockaddr*>(&address), length,
+                                       net::local_address(reserved));
+  if (::listen(fd.get(), backlog) < 0) syslab::throw_errno("listen", net::local_address(fd));
+  return net::Listener(std::move(fd));
+  // END SOLUTION
+}
+// [/slide]
+
+}  // namespace finale

@@ -1,0 +1,288 @@
+// Lab 14 tests: httpd --workers N --threads M, the master and its workers seen through /proc
+// (who is whose child, how many threads, who holds which socket) and through clients: requests
+// answered over HTTP/1.1, HTTP/2 and TLS; a reload (SIGHUP) with a client sending all along and
+// no request failing; requests in flight finishing on the old generation; a killed worker
+// replaced without touching the other's connections; a graceful stop.
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "../13-http2/h2_client.hpp"
+#include "syslab/proc.hpp"
+#include "syslab/process.hpp"
+#include "syslab/test.hpp"
+#include "workers_test_util.hpp"
+
+using namespace syslab::test;
+using namespace workers_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::set<pid_t> as_set(const std::vector<pid_t>& pids) { return {pids.begin(), pids.end()}; }
+
+// The worker among `workers` that holds the server side of a connection made just before: the
+// one whose established sockets on port grew.
+std::map<pid_t, std::size_t> established_per_worker(const std::vector<pid_t>& workers,
+                                                    std::uint16_t port) {
+  std::map<pid_t, std::size_t> count;
+  for (const pid_t pid : workers) count[pid] = sockets_held(pid, port, kEstablished).size();
+  return count;
+}
+
+// A /delay request in flight on the one worker when SIGHUP comes: the new generation answers
+// meanwhile, the request is answered whole, then the old worker closes the connection and exits.
+void expect_request_in_flight_survives_reload(const std::vector<std::string>& extra) {
+  auto master = start_workers(1, 1, extra);
+  const std::vector<pid_t> old = workers_of(*master);
+  httpd_test::RawClient slow(master->port());
+  slow.send(httpd_test::get("/delay?ms=1500"));
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return !sockets_held(old.at(0), master->port(), kEstablished).empty();
+  })) << "the old worker accepted the slow request's connection";
+  master->signal(SIGHUP);
+  // The new worker started (the old one is still busy) and listens, and the old one stopped
+  // listening: with --reuseport, a connect now can only reach the new worker's socket.
+  std::vector<pid_t> both = wait_for_workers(*master, 2, {}, 5s);
+  std::erase(both, old.at(0));
+  ASSERT_EQ(both.size(), 1U);
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return !sockets_held(both.at(0), master->port(), kListen).empty();
+  })) << "the new worker listens";
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return sockets_held(old.at(0), master->port(), kListen).empty();
+  })) << "the old worker, told to stop, no longer accepts (its acceptor closed its listener)";
+  EXPECT_TRUE(get_once(master->port())) << "the new generation answers while the old finishes";
+  const httpd_test::RawResponse response = slow.read_response(false, 10s);
+  EXPECT_EQ(response.status, 200) << "the request in flight is answered";
+  EXPECT_EQ(response.body, "waited 1500 ms\n") << "whole, after its wait";
+  EXPECT_TRUE(slow.closed_by_server()) << "then the old worker closes the connection";
+  wait_for_workers(*master, 1, as_set(old));
+}
+
+}  // namespace
+
+SYSLAB_TEST(Workers, MasterKeepsNWorkersOfMLoopsEach, 3,
+            "--workers N: lab 08's Arbiter, PreforkOptions::worker = run_worker; the master "
+            "itself never serves (one thread, N children)",
+            "each worker runs lab 13's serve_httpd with the --threads option: M I/O loops plus "
+            "its base loop, M + 1 threads in /proc/WORKER/task",
+            "serve_with_workers: open_master_sockets, a WorkerSetup, the Arbiter, wait for the "
+            "first generation's ready bytes, then print \"listening on\"") {
+  auto master = start_workers(3, 2);
+  const std::vector<pid_t> workers = workers_of(*master);
+  ASSERT_EQ(workers.size(), 3U) << "three workers, children of the master";
+  EXPECT_EQ(own_threads(master->pid()), 1) << "the master only manages: no loop, no thread";
+  for (const pid_t worker : workers) {
+#if defined(__SANITIZE_THREAD__)
+    // A child forked from a process with no thread gets two of the TSan runtime's threads, where
+    // own_threads leaves out one: only the lower bound holds there.
+    EXPECT_GE(own_threads(worker), 3) << "worker " << worker << ": 2 I/O loops + its base loop";
+#else
+    EXPECT_EQ(own_threads(worker), 3) << "worker " << worker << ": 2 I/O loops + its base loop";
+#endif
+  }
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(get_once(master->port())) << "GET / number " << i;
+  EXPECT_EQ(master->stop().describe(), "exited 0");
+}
+
+SYSLAB_TEST(Workers, EveryWorkerAcceptsOnTheMastersSocket, 2,
+            "without --reuseport there is one listening socket: the master's, inherited by every "
+            "worker at fork (the same socket:[inode] in /proc/PID/fd of all of them)",
+            "worker_endpoints: shared mode hands the master's sockets on as they are") {
+  auto master = start_workers(2, 1);
+  const std::set<std::string> listening = sockets_held(master->pid(), master->port(), kListen);
+  ASSERT_EQ(listening.size(), 1U) << "the master holds the one listening socket";
+  for (const pid_t worker : workers_of(*master)) {
+    EXPECT_EQ(sockets_held(worker, master->port(), kListen), listening)
+        << "worker " << worker << " must accept on the master's socket, not one of its own";
+  }
+  EXPECT_TRUE(get_once(master->port()));
+}
+
+SYSLAB_TEST(Workers, ReuseportGivesEachWorkerItsOwnSocket, 3,
+            "--reuseport: the master only reserves the port (reserve_port: bound with "
+            "SO_REUSEPORT, never listen), so no connection can wait in a queue nobody accepts",
+            "each worker: listen_beside(the reserved socket): getsockname, a new socket with "
+            "SO_REUSEADDR and SO_REUSEPORT, bind to that address, listen",
+            "ss -ltnpe sport = :PORT shows one LISTEN line per worker") {
+  auto master = start_workers(3, 1, {"--reuseport"});
+  EXPECT_TRUE(sockets_held(master->pid(), master->port(), kListen).empty())
+      << "the master must not listen: a connection queued there would never be accepted";
+  std::set<std::string> seen;
+  for (const pid_t worker : workers_of(*master)) {
+    const std::set<std::string> own = sockets_held(worker, master->port(), kListen);
+    ASSERT_EQ(own.size(), 1U) << "worker " << worker << " listens on one socket of its own";
+    EXPECT_FALSE(seen.contains(*own.begin())) << "two workers share socket " << *own.begin();
+    seen.insert(*own.begin());
+  }
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(get_once(master->port())) << "GET / number " << i;
+  EXPECT_EQ(master->stop().describe(), "exited 0");
+}
+
+SYSLAB_TEST(Workers, ReuseportSpreadsConnectionsOverWorkers, 2,
+            "with SO_REUSEPORT the kernel picks the listening socket by a hash of each "
+            "connection's addresses and ports: many connections reach every worker",
+            "a worker whose socket is not listening (listen_beside without listen) gets none") {
+  auto master = start_workers(2, 1, {"--reuseport", "--keepalive-timeout", "0"});
+  const std::vector<pid_t> workers = workers_of(*master);
+  ASSERT_EQ(workers.size(), 2U);
+  std::vector<httpd_test::RawClient> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.emplace_back(master->port());
+    clients.back().send(httpd_test::get("/"));
+    ASSERT_EQ(clients.back().read_response().status, 200);  // accepted and answered: counted
+  }
+  for (const auto& [pid, count] : established_per_worker(workers, master->port())) {
+    EXPECT_GT(count, 0U) << "worker " << pid << " holds none of 40 connections";
+  }
+}
+
+SYSLAB_TEST(Workers, TlsAndH2ThroughTheWorkers, 2,
+            "the TLS socket is the master's too (open_master_sockets: one for --port, one for "
+            "--tls-port); worker_endpoints gives it tls::tls_transports(context)",
+            "the context (certificate and key) is loaded once in the master, before the fork") {
+  auto master = start_workers(2, 1,
+                              {"--tls-port", "0", "--cert", program_path("tls-cert.pem"), "--key",
+                               program_path("tls-key.pem")});
+  const std::uint16_t tls_port = httpd_test::tls_port(*master);
+  const ProgramResult got = run_program(
+      {h2_test::tool("curl"), "-s", "--http2", "--cacert", program_path("tls-cert.pem"),
+       "--resolve", "localhost:" + std::to_string(tls_port) + ":127.0.0.1", "--max-time", "10",
+       "--write-out", " %{http_version}", "https://localhost:" + std::to_string(tls_port) + "/"});
+  EXPECT_TRUE(got.status.success()) << "curl: " << got.status << ": " << got.err;
+  EXPECT_EQ(got.out, "hello\n 2") << "index.html over HTTP/2 with TLS, from a worker";
+  h2_test::Client h2c(master->port());
+  h2c.get(1, "/");
+  EXPECT_EQ(h2c.response(1).body, "hello\n") << "h2c (prior knowledge) on the clear-text port";
+}
+
+SYSLAB_TEST(Reload, NoRequestFailsThroughReloads, 4,
+            "SIGHUP: the Arbiter starts the new generation first, then SIGTERMs the old; the "
+            "listening socket stays open in the master, so a connection that arrives meanwhile "
+            "waits in its queue for whichever worker accepts next",
+            "an old worker stops in lab 13's way: no new connection, the request in flight "
+            "answered with Connection: close, idle connections closed",
+            "a failed request here is a refused connect (nobody listening) or a connection closed "
+            "in the middle of an answer") {
+  auto master = start_workers(2, 1);
+  SteadyClient first(master->port());
+  SteadyClient second(master->port());
+  ASSERT_TRUE(first.wait_for_answers(20)) << first.first_failure();
+  std::set<pid_t> old = as_set(workers_of(*master));
+  for (int reload = 0; reload < 3; ++reload) {
+    master->signal(SIGHUP);
+    old = as_set(wait_for_workers(*master, 2, old));
+    ASSERT_TRUE(first.wait_for_answers(20))
+        << "after reload " << reload << ": " << first.first_failure();
+    ASSERT_TRUE(second.wait_for_answers(20))
+        << "after reload " << reload << ": " << second.first_failure();
+  }
+  first.stop();
+  second.stop();
+  EXPECT_EQ(first.failed() + second.failed(), 0)
+      << (first.answered() + second.answered())
+      << " answered; first failure: " << first.first_failure() << second.first_failure();
+  std::cerr << "Reload.NoRequestFailsThroughReloads: " << first.answered() + second.answered()
+            << " requests answered through 3 reloads, " << first.failed() + second.failed()
+            << " failed\n";
+  EXPECT_EQ(master->stop().describe(), "exited 0");
+}
+SYSLAB_TIMEOUT(Reload, NoRequestFailsThroughReloads, 60);
+
+SYSLAB_TEST(Reload, OldWorkerFinishesHttp1RequestInFlight, 3,
+            "the old worker gets SIGTERM while a /delay request is in flight: lab 12's graceful "
+            "stop answers it whole, with Connection: close, then the worker exits",
+            "meanwhile the new generation already answers: the master started it first") {
+  expect_request_in_flight_survives_reload({});
+}
+
+SYSLAB_TEST(Reload, ReuseportOldWorkerFinishesRequestInFlight, 2,
+            "with --reuseport too, an old worker's stop is lab 13's graceful stop: the request "
+            "in flight is answered whole (its own listening socket closes, its connections "
+            "finish)",
+            "run_worker is the same in both modes: only worker_endpoints differs") {
+  expect_request_in_flight_survives_reload({"--reuseport"});
+}
+
+SYSLAB_TEST(Reload, OldWorkerFinishesHttp2StreamWithGoaway, 3,
+            "an HTTP/2 connection on an old worker gets GOAWAY (lab 13's two-step stop): the "
+            "stream in flight still gets its whole answer, then the connection closes",
+            "the worker must exit only once its connections are closed: serve_httpd returns then") {
+  auto master = start_workers(1, 1);
+  const std::vector<pid_t> old = workers_of(*master);
+  h2_test::Client client(master->port());
+  client.get(1, "/delay?ms=1500");
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    return !sockets_held(old.at(0), master->port(), kEstablished).empty();
+  }));
+  master->signal(SIGHUP);
+  const h2_test::Response response = client.response(1, 10s);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_FALSE(response.reset) << "the stream in flight must not be reset";
+  EXPECT_TRUE(client.closed_by_server(10s));
+  EXPECT_TRUE(client.first(h2_test::kGoaway).has_value()) << "GOAWAY before the close";
+  wait_for_workers(*master, 1, as_set(old));
+  EXPECT_TRUE(get_once(master->port()));
+}
+
+SYSLAB_TEST(Workers, KilledWorkerIsReplacedAndTheOthersConnectionsLive, 3,
+            "SIGKILL of a worker ends its own connections only: each worker is a process with "
+            "its own connections; the master reaps it and starts another (on_worker_exit)",
+            "a keep-alive connection on the other worker is answered again, on the same "
+            "connection") {
+  auto master = start_workers(2, 1, {"--reuseport", "--keepalive-timeout", "0"});
+  const std::vector<pid_t> workers = workers_of(*master);
+  ASSERT_EQ(workers.size(), 2U);
+  // Connections until each worker holds one (with SO_REUSEPORT the kernel spreads them).
+  std::map<pid_t, std::unique_ptr<httpd_test::RawClient>> held;
+  for (int i = 0; i < 64 && held.size() < 2; ++i) {
+    const auto before = established_per_worker(workers, master->port());
+    auto client = std::make_unique<httpd_test::RawClient>(master->port());
+    client->send(httpd_test::get("/"));
+    ASSERT_EQ(client->read_response().status, 200);
+    for (const auto& [pid, count] : established_per_worker(workers, master->port())) {
+      if (count > before.at(pid) && !held.contains(pid)) held[pid] = std::move(client);
+    }
+  }
+  ASSERT_EQ(held.size(), 2U) << "64 connections all went to one worker";
+  const pid_t victim = workers.at(0);
+  const pid_t survivor = workers.at(1);
+  ASSERT_EQ(::kill(victim, SIGKILL), 0);
+  EXPECT_TRUE(held.at(victim)->closed_by_server()) << "the killed worker's connection ends";
+  held.at(survivor)->send(httpd_test::get("/"));
+  EXPECT_EQ(held.at(survivor)->read_response().status, 200)
+      << "the other worker's connection must not notice";
+  const std::vector<pid_t> now = wait_for_workers(*master, 2, {victim});
+  EXPECT_TRUE(as_set(now).contains(survivor)) << "the survivor is not replaced";
+  EXPECT_TRUE(get_once(master->port()));
+}
+
+SYSLAB_TEST(Workers, SigtermStopsEveryWorkerGracefully, 2,
+            "SIGTERM to the master: the Arbiter retires every worker, each finishes its request "
+            "in flight, and the master exits 0 once they are all reaped",
+            "a worker must turn SIGTERM into lab 13's graceful stop: its stop fd is a signalfd "
+            "made in run_worker (the master's mask, inherited, keeps SIGTERM pending for it)") {
+  auto master = start_workers(2, 1);
+  const std::vector<pid_t> workers = workers_of(*master);
+  httpd_test::RawClient slow(master->port());
+  slow.send(httpd_test::get("/delay?ms=1000"));
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] {
+    for (const pid_t pid : workers) {
+      if (!sockets_held(pid, master->port(), kEstablished).empty()) return true;
+    }
+    return false;
+  }));
+  master->signal(SIGTERM);
+  const httpd_test::RawResponse response = slow.read_response(false, 10s);
+  EXPECT_EQ(response.status, 200) << "the request in flight is answered";
+  const std::optional<ExitStatus> status = master->wait(Deadline(15s));
+  ASSERT_TRUE(status.has_value()) << "the master must exit once its workers have";
+  EXPECT_EQ(status->describe(), "exited 0");
+  for (const pid_t pid : workers)
+    EXPECT_EQ(process_state(pid), '?') << "worker " << pid << " left behind";
+}
