@@ -27,23 +27,23 @@ struct TlsOptions {
   tls::AlpnChoice alpn = tls::AlpnChoice::h2_then_http1;  // --no-h2: http1_only
 };
 
-// What lab 13 adds to lab 12's options.
-struct Http2Options {
+// What lab 13 adds to lab 12's options: the TLS port, and a page's preloads.
+struct HttpdExtras {
   TlsOptions tls;
   Preloads preloads;
 };
 
-// The synopsis and the lines of --help for Http2Options.
-extern const std::string_view kHttp2OptionsSynopsis;
-extern const std::string_view kHttp2OptionsHelp;
+// The synopsis and the lines of --help for HttpdExtras.
+extern const std::string_view kExtraOptionsSynopsis;
+extern const std::string_view kExtraOptionsHelp;
 
-// Adds lab 13's options to command_line, filling http2.
-void add_http2_options(http::HttpdCommandLine& command_line, Http2Options& http2);
+// Adds lab 13's options to command_line, filling extras.
+void add_extra_options(http::HttpdCommandLine& command_line, HttpdExtras& extras);
 
 // Throws std::invalid_argument for options that do not go together: TLS needs all three of
 // --tls-port, --cert and --key (and --no-h2 needs TLS), naming the ones missing; --preload names
 // absolute paths and goes with --early-hints or --push, and they with it.
-void check_http2_options(const Http2Options& http2);
+void check_extra_options(const HttpdExtras& extras);
 
 // The certificate and key loaded now (a bad one stops the start, not the first client); null
 // without TLS.
@@ -68,6 +68,6 @@ void serve_httpd(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop,
 
 // Lab 13's httpd in one process: the endpoints, "listening on ..." on stdout once it accepts,
 // serve_httpd until SIGTERM or SIGINT, "httpd: stopped" on stderr; 0.
-int run_httpd(const http::HttpdOptions& options, const Http2Options& http2);
+int run_httpd(const http::HttpdOptions& options, const HttpdExtras& extras);
 
 }  // namespace h2

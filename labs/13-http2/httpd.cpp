@@ -14,7 +14,7 @@
 namespace {
 
 const std::string kUsage = http::httpd_usage(
-    {h2::kHttp2OptionsSynopsis},
+    {h2::kExtraOptionsSynopsis},
     "  An HTTP/1.1 and HTTP/2 (h2c) server on the epoll reactor of lab 11: one port, the first\n"
     "  bytes decide (the HTTP/2 preface, else HTTP/1.1; \"Upgrade: h2c\" switches). With\n"
     "  --tls-port, a second port speaks TLS, on the same loops; there ALPN decides (\"h2\":\n"
@@ -23,20 +23,20 @@ const std::string kUsage = http::httpd_usage(
     "  ADDRESS:PORT and ADDRESS:TLSPORT (TLS)\"). SIGTERM or SIGINT: stop accepting, finish the\n"
     "  requests in flight (HTTP/1.1: Connection: close; HTTP/2: GOAWAY; TLS: close_notify),\n"
     "  exit 0.\n",
-    h2::kHttp2OptionsHelp);
+    h2::kExtraOptionsHelp);
 
 }  // namespace
 
 int main(int argc, char** argv) {
   http::HttpdOptions options;
-  h2::Http2Options http2;
+  h2::HttpdExtras extras;
   http::HttpdCommandLine command_line(options);
-  h2::add_http2_options(command_line, http2);
+  h2::add_extra_options(command_line, extras);
   return http::httpd_main(
       kUsage,
       [&] {
         command_line.parse(argc, argv, kUsage);
-        h2::check_http2_options(http2);
+        h2::check_extra_options(extras);
       },
-      [&] { return h2::run_httpd(options, http2); });
+      [&] { return h2::run_httpd(options, extras); });
 }

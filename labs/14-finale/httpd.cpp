@@ -14,7 +14,7 @@
 namespace {
 
 const std::string kUsage = http::httpd_usage(
-    {h2::kHttp2OptionsSynopsis, "[--workers N [--reuseport]]"},
+    {h2::kExtraOptionsSynopsis, "[--workers N [--reuseport]]"},
     "  Lab 13's HTTP/1.1 and HTTP/2 server, in N worker processes kept by a master.\n"
     "  Prints \"listening on ADDRESS:PORT\" (with TLS: \"... and ADDRESS:TLSPORT (TLS)\") once\n"
     "  every worker accepts; the master logs each worker's start and end on stderr.\n"
@@ -28,22 +28,22 @@ const std::string kUsage = http::httpd_usage(
         "  --reuseport              each worker listens on its own SO_REUSEPORT socket, and the\n"
         "                           kernel spreads the connections (default: one shared "
         "socket)\n") +
-        std::string(h2::kHttp2OptionsHelp));
+        std::string(h2::kExtraOptionsHelp));
 
-int run(const http::HttpdOptions& options, const h2::Http2Options& http2,
+int run(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
         const finale::WorkersOptions& workers) {
-  if (workers.workers == 0) return h2::run_httpd(options, http2);
-  return finale::serve_with_workers(options, http2, workers);  // the master logs "stopped"
+  if (workers.workers == 0) return h2::run_httpd(options, extras);
+  return finale::serve_with_workers(options, extras, workers);  // the master logs "stopped"
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   http::HttpdOptions options;
-  h2::Http2Options http2;
+  h2::HttpdExtras extras;
   finale::WorkersOptions workers;
   http::HttpdCommandLine command_line(options);
-  h2::add_http2_options(command_line, http2);
+  h2::add_extra_options(command_line, extras);
   command_line.add_value("--workers", [&workers](std::string_view v) {
     workers.workers = static_cast<std::size_t>(net::parse_number("--workers", v, 1, 64));
   });
@@ -52,10 +52,10 @@ int main(int argc, char** argv) {
       kUsage,
       [&] {
         command_line.parse(argc, argv, kUsage);
-        h2::check_http2_options(http2);
+        h2::check_extra_options(extras);
         if (workers.reuseport && workers.workers == 0) {
           throw std::invalid_argument("--reuseport is about workers: it needs --workers");
         }
       },
-      [&] { return run(options, http2, workers); });
+      [&] { return run(options, extras, workers); });
 }

@@ -58,7 +58,7 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
   }
 }
 
-int serve_with_workers(const http::HttpdOptions& options, const h2::Http2Options& http2,
+int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
                        const WorkersOptions& workers) {
   SYSLAB_TODO("the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter running run_worker; wait for the first generation, say \"listening on\", run the Arbiter");
 }

@@ -15,11 +15,11 @@
 
 namespace h2 {
 
-const std::string_view kHttp2OptionsSynopsis =
+const std::string_view kExtraOptionsSynopsis =
     "[--tls-port PORT --cert FILE --key FILE [--no-h2]]\n"
     "             [--preload PATH ... [--early-hints] [--push]]";
 
-const std::string_view kHttp2OptionsHelp =
+const std::string_view kExtraOptionsHelp =
     "  --tls-port PORT          also listen on PORT for TLS (0: the kernel chooses); needs\n"
     "                           --cert and --key. The handshake must be done within the\n"
     "                           header timeout\n"
@@ -80,14 +80,14 @@ void check_preload_options(const Preloads& preloads) {
 
 }  // namespace
 
-void add_http2_options(http::HttpdCommandLine& command_line, Http2Options& http2) {
-  add_tls_options(command_line, http2.tls);
-  add_preload_options(command_line, http2.preloads);
+void add_extra_options(http::HttpdCommandLine& command_line, HttpdExtras& extras) {
+  add_tls_options(command_line, extras.tls);
+  add_preload_options(command_line, extras.preloads);
 }
 
-void check_http2_options(const Http2Options& http2) {
-  check_tls_options(http2.tls);
-  check_preload_options(http2.preloads);
+void check_extra_options(const HttpdExtras& extras) {
+  check_tls_options(extras.tls);
+  check_preload_options(extras.preloads);
 }
 
 std::shared_ptr<const tls::TlsContext> load_tls_context(const TlsOptions& tls) {
@@ -130,13 +130,13 @@ void serve_httpd(std::vector<Endpoint> endpoints, fdio::BorrowedFd stop,
         http::make_access_log(options), on_ready);
 }
 
-int run_httpd(const http::HttpdOptions& options, const Http2Options& http2) {
+int run_httpd(const http::HttpdOptions& options, const HttpdExtras& extras) {
   // Before any thread starts: the I/O threads inherit the blocked mask.
   const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
   std::string addresses;
   std::vector<Endpoint> endpoints =
-      make_endpoints(options, http2.tls, load_tls_context(http2.tls), addresses);
-  serve_httpd(std::move(endpoints), stop, options, http2.preloads,
+      make_endpoints(options, extras.tls, load_tls_context(extras.tls), addresses);
+  serve_httpd(std::move(endpoints), stop, options, extras.preloads,
               [&addresses] { std::cout << "listening on " << addresses << std::endl; });
   std::cerr << "httpd: stopped\n";
   return 0;

@@ -112,17 +112,17 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
 }
 
 // [slide:serve_with_workers-1]
-int serve_with_workers(const http::HttpdOptions& options, const h2::Http2Options& http2,
+int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
                        const WorkersOptions& workers) {
   // BEGIN SOLUTION: the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter running run_worker; wait for the first generation, say "listening on", run the Arbiter
-  MasterSockets sockets = open_master_sockets(options, http2.tls, workers.reuseport);
+  MasterSockets sockets = open_master_sockets(options, extras.tls, workers.reuseport);
   const std::string addresses = h2::listening_addresses(
       sockets.clear.fd(),
       sockets.tls ? std::optional<fdio::BorrowedFd>(sockets.tls->fd()) : std::nullopt);
   fdio::Pipe ready = fdio::make_pipe();
   WorkerSetup setup{.options = options,
-                    .preloads = http2.preloads,
-                    .context = h2::load_tls_context(http2.tls),
+                    .preloads = extras.preloads,
+                    .context = h2::load_tls_context(extras.tls),
                     .tls = std::move(sockets.tls),
                     .reuseport = workers.reuseport,
                     .master = ::getpid(),

@@ -73,7 +73,7 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
 // httpd --workers N: opens the sockets, starts the master and its first generation, prints
 // "listening on ..." once every worker accepts, and manages the workers until a stop has ended
 // them all. Returns the master's exit code (0: a graceful stop; 1: workers had to be killed).
-int serve_with_workers(const http::HttpdOptions& options, const h2::Http2Options& http2,
+int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
                        const WorkersOptions& workers);
 
 }  // namespace finale
