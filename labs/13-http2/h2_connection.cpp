@@ -157,7 +157,7 @@ void Http2Connection::start() {
 }
 
 bool Http2Connection::start_upgraded(const http::Request& request, std::string_view settings) {
-  SYSLAB_TODO("nghttp2_session_upgrade2 with the payload (a HEAD request says so); refused: false. Else send the 101 (Connection: Upgrade, Upgrade: h2c) by hand, as HTTP/1.1; then our SETTINGS, stream 1 with the request (version 2.0), answered at once; flush");
+  SYSLAB_TODO("nghttp2_session_upgrade2 with the payload (a HEAD request says so); refused: false. Else send the 101 (Connection: Upgrade, Upgrade: h2c) by hand, as HTTP/1.1; then our SETTINGS, stream 1 with the request (version 2.0), to be answered once the client's SETTINGS come (upgrade_unanswered_); flush");
 }
 
 void Http2Connection::on_input(std::string_view bytes) {
@@ -220,7 +220,7 @@ int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
 }
 
 int Http2Connection::frame_received(const nghttp2_frame& frame) {
-  SYSLAB_TODO("HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the ACK of our stop PING: the final GOAWAY. (SETTINGS, PING, WINDOW_UPDATE are nghttp2's own business.)");
+  SYSLAB_TODO("HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the client's first SETTINGS after an Upgrade: answer stream 1; the ACK of our stop PING: the final GOAWAY. (The rest of SETTINGS, PING, WINDOW_UPDATE is nghttp2's own business.)");
 }
 
 int Http2Connection::frame_sent(const nghttp2_frame& frame) {

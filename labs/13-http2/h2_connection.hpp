@@ -68,8 +68,9 @@ class Http2Connection {
   // frames come through on_input.
   void start();
   // h2c Upgrade (RFC 7540 §3.2): request, received over HTTP/1.1, becomes stream 1, half-closed
-  // by the client, and is answered here. settings: the decoded HTTP2-Settings payload. False
-  // (nothing sent, nothing changed) when the payload is not a valid SETTINGS payload.
+  // by the client, and is answered once the client's preface (its SETTINGS) shows it speaks
+  // HTTP/2. settings: the decoded HTTP2-Settings payload. False (nothing sent, nothing changed)
+  // when the payload is not a valid SETTINGS payload.
   [[nodiscard]] bool start_upgraded(const http::Request& request, std::string_view settings);
   // Bytes arrived: into the session, then what it has to send.
   void on_input(std::string_view bytes);
@@ -124,6 +125,7 @@ class Http2Connection {
   http::DateCache dates_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   std::map<std::int32_t, std::unique_ptr<Stream>> streams_;
+  bool upgrade_unanswered_ = false;  // stream 1 of an Upgrade waits for the client's SETTINGS
   bool stopping_ = false;
   bool final_goaway_sent_ = false;
   bool done_ = false;        // closing: nothing more in or out

@@ -209,7 +209,7 @@ void Http2Connection::start() {
 }
 
 bool Http2Connection::start_upgraded(const http::Request& request, std::string_view settings) {
-  // BEGIN SOLUTION: nghttp2_session_upgrade2 with the payload (a HEAD request says so); refused: false. Else send the 101 (Connection: Upgrade, Upgrade: h2c) by hand, as HTTP/1.1; then our SETTINGS, stream 1 with the request (version 2.0), answered at once; flush
+  // BEGIN SOLUTION: nghttp2_session_upgrade2 with the payload (a HEAD request says so); refused: false. Else send the 101 (Connection: Upgrade, Upgrade: h2c) by hand, as HTTP/1.1; then our SETTINGS, stream 1 with the request (version 2.0), to be answered once the client's SETTINGS come (upgrade_unanswered_); flush
   const int rv = nghttp2_session_upgrade2(
       session_.get(), reinterpret_cast<const std::uint8_t*>(settings.data()), settings.size(),
       request.method == "HEAD" ? 1 : 0, nullptr);
@@ -219,9 +219,8 @@ bool Http2Connection::start_upgraded(const http::Request& request, std::string_v
   auto stream = std::make_unique<Stream>(1);
   stream->request = request;
   stream->request.version = {2, 0};
-  Stream& upgraded = *stream;
   streams_.emplace(1, std::move(stream));
-  answer(upgraded);
+  upgrade_unanswered_ = true;  // frame_received answers it
   flush();
   return true;
   // END SOLUTION
@@ -355,7 +354,7 @@ int Http2Connection::take_data(std::int32_t id, std::string_view bytes) {
 }
 
 int Http2Connection::frame_received(const nghttp2_frame& frame) {
-  // BEGIN SOLUTION: HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the ACK of our stop PING: the final GOAWAY. (SETTINGS, PING, WINDOW_UPDATE are nghttp2's own business.)
+  // BEGIN SOLUTION: HEADERS or DATA that ends a request's stream (NGHTTP2_FLAG_END_STREAM): answer it; the client's first SETTINGS after an Upgrade: answer stream 1; the ACK of our stop PING: the final GOAWAY. (The rest of SETTINGS, PING, WINDOW_UPDATE is nghttp2's own business.)
   switch (frame.hd.type) {
     case NGHTTP2_HEADERS:
     case NGHTTP2_DATA:
@@ -363,6 +362,15 @@ int Http2Connection::frame_received(const nghttp2_frame& frame) {
         if (Stream* stream = find(frame.hd.stream_id); stream != nullptr && !stream->refused) {
           answer(*stream);
         }
+      }
+      break;
+    case NGHTTP2_SETTINGS:
+      // The client's preface: after an Upgrade it now reads HTTP/2, and stream 1 may be answered.
+      // Not before: a client still reading the 101 takes only so much behind it (curl 32 KiB,
+      // and the first 64 KiB of a body may follow at once, as one write).
+      if ((frame.hd.flags & NGHTTP2_FLAG_ACK) == 0 && upgrade_unanswered_) {
+        upgrade_unanswered_ = false;
+        if (Stream* stream = find(1); stream != nullptr && !stream->refused) answer(*stream);
       }
       break;
     case NGHTTP2_PING:
