@@ -65,8 +65,12 @@ void Connection::handle_event(mux::Interest ready) {
     return;
   }
   // A plain socket writes when writable and reads when readable; TLS may need the other one.
-  if (!output_.empty() && mux::has(transport_->waits_for(Transport::Call::kWrite), ready)) {
-    handle_writable();
+  if (mux::has(transport_->waits_for(Transport::Call::kWrite), ready)) {
+    if (!output_.empty()) {
+      handle_writable();
+    } else if (shutdown_pending_) {
+      shut_down_write();  // TLS: close_notify found no room in the socket before
+    }
   }
   if (reading_ && mux::has(transport_->waits_for(Transport::Call::kRead), ready)) {
     handle_readable();
@@ -128,7 +132,7 @@ void Connection::close_after_output() {
 }
 
 void Connection::shut_down_write() {
-  SYSLAB_TODO("transport_->shutdown_write (the peer reads EOF after our last byte); keep reading (and dropping) until the peer's EOF, at most linger_timeout, then handle_close");
+  SYSLAB_TODO("transport_->shutdown_write (the peer reads EOF after our last byte); would block (TLS): watch for writable and come back; else keep reading (and dropping) until the peer's EOF, at most linger_timeout, then handle_close");
 }
 
 void Connection::peer_finished() {
@@ -177,7 +181,9 @@ void Connection::update_interest() {
     want = transport_->waits_for(Transport::Call::kHandshake);
   } else if (state_ == State::kConnected) {
     if (reading_) want = want | transport_->waits_for(Transport::Call::kRead);
-    if (!output_.empty()) want = want | transport_->waits_for(Transport::Call::kWrite);
+    if (!output_.empty() || shutdown_pending_) {
+      want = want | transport_->waits_for(Transport::Call::kWrite);
+    }
   }
   channel_.watch(want);
 }

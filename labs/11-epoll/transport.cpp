@@ -46,8 +46,8 @@ fdio::IoResult PlainTransport::send_file(fdio::BorrowedFd file, std::uint64_t of
   SYSLAB_TODO("one sendfile(2) from file at offset (a pointer: the file's own offset stays) to the socket; sort EAGAIN, EINTR, EPIPE/ECONNRESET into values; 0 bytes: throw (past the end)");
 }
 
-void PlainTransport::shutdown_write() {
-  SYSLAB_TODO("shutdown(2) SHUT_WR; ENOTCONN (the peer has reset already) is not an error");
+fdio::IoResult PlainTransport::shutdown_write() {
+  SYSLAB_TODO("shutdown(2) SHUT_WR; ENOTCONN (the peer has reset already) is not an error; kDone (a FIN never waits for room)");
 }
 
 }  // namespace reactor

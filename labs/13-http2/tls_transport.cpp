@@ -61,8 +61,8 @@ std::string_view TlsTransport::selected_protocol() const noexcept {
   SYSLAB_TODO("SSL_get0_alpn_selected: the bytes ALPN agreed on (none: empty)");
 }
 
-void TlsTransport::shutdown_write() {
-  SYSLAB_TODO("SSL_shutdown once (it sends our close_notify and does not wait for the peer's; a failure only means the peer sees a TCP end without it), then shutdown(2) SHUT_WR of the socket; ENOTCONN is not an error");
+fdio::IoResult TlsTransport::shutdown_write() {
+  SYSLAB_TODO("SSL_shutdown (it sends our close_notify and does not wait for the peer's): SSL_ERROR_WANT_WRITE is kWouldBlock waiting for writable (call again); any other failure only means the peer sees a TCP end without it; then shutdown(2) SHUT_WR of the socket; ENOTCONN is not an error");
 }
 
 std::function<std::unique_ptr<reactor::Transport>(fdio::UniqueFd)> tls_transports(

@@ -38,8 +38,9 @@ class TlsTransport final : public reactor::Transport {
   fdio::IoResult write_some(std::string_view bytes) override;
   // send_file: the Transport's default, which copies the file through write_some: the bytes must
   // pass through OpenSSL to be encrypted. (Kernel TLS, SSL_sendfile, goes further.)
-  // Our close_notify, then shutdown(2) of the socket's write side.
-  void shutdown_write() override;
+  // Our close_notify, then shutdown(2) of the socket's write side; kWouldBlock while the socket
+  // has no room for close_notify (the FIN must not overtake it).
+  fdio::IoResult shutdown_write() override;
   // What the last kWouldBlock of this call waits for.
   [[nodiscard]] mux::Interest waits_for(Call call) const noexcept override;
   // The protocol ALPN agreed on: "h2", "http/1.1", or empty (the client sent no ALPN: HTTP/1.1).

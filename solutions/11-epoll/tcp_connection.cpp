@@ -65,8 +65,12 @@ void Connection::handle_event(mux::Interest ready) {
     return;
   }
   // A plain socket writes when writable and reads when readable; TLS may need the other one.
-  if (!output_.empty() && mux::has(transport_->waits_for(Transport::Call::kWrite), ready)) {
-    handle_writable();
+  if (mux::has(transport_->waits_for(Transport::Call::kWrite), ready)) {
+    if (!output_.empty()) {
+      handle_writable();
+    } else if (shutdown_pending_) {
+      shut_down_write();  // TLS: close_notify found no room in the socket before
+    }
   }
   if (reading_ && mux::has(transport_->waits_for(Transport::Call::kRead), ready)) {
     handle_readable();
@@ -262,8 +266,12 @@ void Connection::close_after_output() {
 
 // [slide:output_done-2]
 void Connection::shut_down_write() {
-  // BEGIN SOLUTION: transport_->shutdown_write (the peer reads EOF after our last byte); keep reading (and dropping) until the peer's EOF, at most linger_timeout, then handle_close
-  transport_->shutdown_write();
+  // BEGIN SOLUTION: transport_->shutdown_write (the peer reads EOF after our last byte); would block (TLS): watch for writable and come back; else keep reading (and dropping) until the peer's EOF, at most linger_timeout, then handle_close
+  shutdown_pending_ = transport_->shutdown_write().would_block();
+  if (shutdown_pending_) {
+    update_interest();  // TLS: close_notify waits for room; closing now would cut it off
+    return;
+  }
   write_shut_ = true;
   // Closing now, with bytes of the peer unread in our socket, would send a reset, and the peer's
   // kernel may throw away the response it has not read yet. So we wait for its EOF.
@@ -319,7 +327,9 @@ void Connection::update_interest() {
     want = transport_->waits_for(Transport::Call::kHandshake);
   } else if (state_ == State::kConnected) {
     if (reading_) want = want | transport_->waits_for(Transport::Call::kRead);
-    if (!output_.empty()) want = want | transport_->waits_for(Transport::Call::kWrite);
+    if (!output_.empty() || shutdown_pending_) {
+      want = want | transport_->waits_for(Transport::Call::kWrite);
+    }
   }
   channel_.watch(want);
 }

@@ -175,13 +175,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kConnecting;
   IoBuffer input_;
   OutputQueue output_;
-  bool reading_ = false;          // reading wanted: not paused by flow control, not at EOF
-  bool input_paused_ = false;     // the protocol paused reading (pause_input)
-  bool peer_done_ = false;        // EOF seen: close once output_ is empty
-  bool close_requested_ = false;  // close_after_output was called
-  bool write_shut_ = false;       // the write side is shut down: lingering for the peer's EOF
-  bool drained_due_ = false;      // sent since the last on_drained: call it at the low-water mark
-  bool drained_queued_ = false;   // run_drained is in the loop's queue
+  bool reading_ = false;           // reading wanted: not paused by flow control, not at EOF
+  bool input_paused_ = false;      // the protocol paused reading (pause_input)
+  bool peer_done_ = false;         // EOF seen: close once output_ is empty
+  bool close_requested_ = false;   // close_after_output was called
+  bool write_shut_ = false;        // the write side is shut down: lingering for the peer's EOF
+  bool shutdown_pending_ = false;  // the transport's shutdown_write waits for writable (TLS)
+  bool drained_due_ = false;       // sent since the last on_drained: call it at the low-water mark
+  bool drained_queued_ = false;    // run_drained is in the loop's queue
   TimerQueue::Clock::time_point last_active_;
   TimerId idle_timer_ = 0;
   std::unordered_map<TimerHandle, PendingTimer> timers_;

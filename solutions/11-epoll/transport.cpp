@@ -89,11 +89,12 @@ fdio::IoResult PlainTransport::send_file(fdio::BorrowedFd file, std::uint64_t of
 }
 // [/slide]
 
-void PlainTransport::shutdown_write() {
-  // BEGIN SOLUTION: shutdown(2) SHUT_WR; ENOTCONN (the peer has reset already) is not an error
+fdio::IoResult PlainTransport::shutdown_write() {
+  // BEGIN SOLUTION: shutdown(2) SHUT_WR; ENOTCONN (the peer has reset already) is not an error; kDone (a FIN never waits for room)
   if (::shutdown(socket_.get(), SHUT_WR) < 0 && errno != ENOTCONN) {
     syslab::throw_errno("shutdown", "fd " + std::to_string(socket_.get()));
   }
+  return {};
   // END SOLUTION
 }
 

@@ -42,7 +42,9 @@ class Transport {
   // bytes to encrypt them. A count of 0 (offset at or past the file's end) throws.
   virtual fdio::IoResult send_file(fdio::BorrowedFd file, std::uint64_t offset, std::size_t count);
   // No more bytes from us: the peer reads EOF after the last one (TLS: close_notify first).
-  virtual void shutdown_write() = 0;
+  // kDone: shut. kWouldBlock: call again when waits_for(kWrite) is ready (TLS: no room in the
+  // socket for close_notify yet). Plain: kDone.
+  virtual fdio::IoResult shutdown_write() = 0;
 
   // After `call` said kWouldBlock: the readiness that lets it go on. A plain socket reads when
   // readable and writes when writable; TLS may need the other one (SSL_ERROR_WANT_READ while
@@ -64,7 +66,7 @@ class PlainTransport final : public Transport {
   fdio::IoResult write_some(std::string_view bytes) override;
   // sendfile(2): the kernel moves the file's pages to the socket; no copy through this process.
   fdio::IoResult send_file(fdio::BorrowedFd file, std::uint64_t offset, std::size_t count) override;
-  void shutdown_write() override;
+  fdio::IoResult shutdown_write() override;
 
  private:
   fdio::UniqueFd socket_;

@@ -148,14 +148,22 @@ std::string_view TlsTransport::selected_protocol() const noexcept {
   // END SOLUTION
 }
 
-void TlsTransport::shutdown_write() {
-  // BEGIN SOLUTION: SSL_shutdown once (it sends our close_notify and does not wait for the peer's; a failure only means the peer sees a TCP end without it), then shutdown(2) SHUT_WR of the socket; ENOTCONN is not an error
+fdio::IoResult TlsTransport::shutdown_write() {
+  // BEGIN SOLUTION: SSL_shutdown (it sends our close_notify and does not wait for the peer's): SSL_ERROR_WANT_WRITE is kWouldBlock waiting for writable (call again); any other failure only means the peer sees a TCP end without it; then shutdown(2) SHUT_WR of the socket; ENOTCONN is not an error
   begin_call();
-  (void)SSL_shutdown(ssl_.get());  // 0: sent, the peer's not yet read; reading goes on after it
+  // 0: sent, the peer's not yet read (reading goes on after it); 1: both sent.
+  const int result = SSL_shutdown(ssl_.get());
+  if (result < 0 && SSL_get_error(ssl_.get(), result) == SSL_ERROR_WANT_WRITE) {
+    // The socket is full (a client reading slowly): a FIN now would reach the peer without
+    // close_notify, which OpenSSL reports as a truncation ("unexpected eof while reading").
+    ERR_clear_error();
+    return wait_for(Call::kWrite, mux::Interest::kWrite);
+  }
   ERR_clear_error();
   if (::shutdown(socket_.get(), SHUT_WR) < 0 && errno != ENOTCONN) {
     syslab::throw_errno("shutdown", "fd " + std::to_string(socket_.get()));
   }
+  return {};
   // END SOLUTION
 }
 

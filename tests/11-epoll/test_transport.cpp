@@ -60,10 +60,20 @@ class Rot13Transport final : public reactor::Transport {
   fdio::IoResult write_some(std::string_view bytes) override {
     return fdio::write_some(socket_, rot13(std::string(bytes)));
   }
-  void shutdown_write() override { (void)::shutdown(socket_.get(), SHUT_WR); }
+  fdio::IoResult shutdown_write() override {
+    ++shutdown_calls;
+    // As TLS does when the socket has no room for close_notify: not yet, call again when writable.
+    if (shutdown_blocks_once && shutdown_calls == 1)
+      return {fdio::IoStatus::kWouldBlock, 0, EAGAIN};
+    (void)::shutdown(socket_.get(), SHUT_WR);
+    return {};
+  }
   [[nodiscard]] mux::Interest waits_for(Call call) const noexcept override {
     return call == Call::kHandshake ? mux::Interest::kRead : Transport::waits_for(call);
   }
+
+  bool shutdown_blocks_once = false;  // the first shutdown_write would block
+  int shutdown_calls = 0;
 
  private:
   fdio::UniqueFd socket_;
@@ -112,6 +122,42 @@ SYSLAB_TEST(Transport, ConnectionGoesThroughItsTransportAfterTheHandshake, 3,
   EXPECT_TRUE(reader.saw_eof());
 }
 
+SYSLAB_TEST(Transport, ShutdownThatWouldBlockIsDoneOnceWritable, 2,
+            "a transport's shutdown_write may say kWouldBlock (TLS: the socket has no room for "
+            "close_notify yet): the connection watches what waits_for(kWrite) says and calls it "
+            "again there, before it lingers for the peer's EOF",
+            "shut_down_write: remember that the shutdown is pending (update_interest then wants "
+            "writable even with no output) and return; handle_event calls it again once writable",
+            "a FIN sent before close_notify, or no retry at all, ends a TLS stream the way an "
+            "attacker's cut would: the peer sees a truncation") {
+  Rot13Transport* transport = nullptr;
+  reactor::ConnectionOptions options;
+  options.linger_timeout = std::chrono::seconds(60);  // only the retried shutdown ends this test
+  Harness h(options, [&transport](fdio::UniqueFd socket) {
+    auto made = std::make_unique<Rot13Transport>(std::move(socket));
+    made->shutdown_blocks_once = true;
+    transport = made.get();
+    return made;
+  });
+  h.conn->on_message([](reactor::Connection& conn, reactor::IoBuffer& input) {
+    input.clear();
+    conn.send("bye");
+    conn.close_after_output();
+  });
+  h.conn->established();
+  epoll_test::put(h.peer.get(), std::string(kHello) + rot13("ping"));
+  PeerReader reader(h.peer.get(), std::string::npos);
+  h.loop.run();
+  const int calls = transport->shutdown_calls;
+  h.finish();
+  reader.join();
+  EXPECT_FALSE(h.timed_out) << "no close within 8 s: the shutdown that would block was never "
+                               "called again, so the peer never saw the end";
+  EXPECT_EQ(calls, 2) << "shutdown_write: once (would block), then once more when writable";
+  EXPECT_EQ(reader.received(), rot13("bye"));
+  EXPECT_TRUE(reader.saw_eof());
+}
+
 SYSLAB_TEST(Transport, PlainSendFileSendsTheRegionAndLeavesTheFileOffset, 2,
             "PlainTransport::send_file is one sendfile(2) (man 2 sendfile): the kernel copies "
             "the file's pages to the socket; with an offset pointer the file's own offset stays",
@@ -139,7 +185,7 @@ SYSLAB_TEST(Transport, PlainSendFileSendsTheRegionAndLeavesTheFileOffset, 2,
   EXPECT_EQ(epoll_test::drain(other.b.get()), rot13(body.substr(10, copied.count)));
   EXPECT_EQ(::lseek(file->get(), 0, SEEK_CUR), 0) << "send_file moved the file's own offset";
 
-  plain.shutdown_write();
+  EXPECT_TRUE(plain.shutdown_write().done()) << "a FIN never waits for room: kDone";
   EXPECT_EQ(::read(pair.b.get(), nullptr, 0), 0);
   char byte = 0;
   EXPECT_EQ(::read(pair.b.get(), &byte, 1), 0) << "no EOF after shutdown_write";
