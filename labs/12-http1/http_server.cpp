@@ -24,6 +24,29 @@ void AccessLogWriter::write(const AccessRecord& record) {
   (void)fdio::write_all(to, line);  // a log that cannot be written does not stop the server
 }
 
+void OpenConnections::add(const reactor::Connection::Ptr& conn) {
+  const std::lock_guard lock(mutex_);
+  open_[conn->id()] = conn;
+}
+
+void OpenConnections::remove(const reactor::Connection& conn) {
+  const std::lock_guard lock(mutex_);
+  open_.erase(conn.id());
+}
+
+void OpenConnections::for_each(const std::function<void(reactor::Connection&)>& step) {
+  std::vector<reactor::Connection::Ptr> open;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [id, weak] : open_) {
+      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+    }
+  }
+  for (const reactor::Connection::Ptr& conn : open) {
+    conn->loop().run_in_loop([conn, step] { step(*conn); });  // on the connection's own thread
+  }
+}
+
 HttpServer::HttpServer(reactor::EventLoop& base_loop, net::Listener listener, Handler handler,
                        HttpServerOptions options, AccessLog log)
     : base_loop_(base_loop),
@@ -56,8 +79,7 @@ void HttpServer::start() { server_.start(); }
 
 void HttpServer::connection_changed(const ConnectionPtr& conn) {
   if (!conn->connected()) {
-    const std::lock_guard lock(mutex_);
-    open_.erase(conn->id());
+    open_.remove(*conn);
     return;
   }
   // A response often goes out in two writes (the head, then a file by sendfile): Nagle's algorithm
@@ -68,25 +90,9 @@ void HttpServer::connection_changed(const ConnectionPtr& conn) {
   auto http = std::make_shared<Http1Connection>(*conn, handler_, options_.http, log_);
   conn->set_context(http);
   conn->on_drained(on_http1_drained);
-  {
-    const std::lock_guard lock(mutex_);
-    open_[conn->id()] = conn;
-  }
+  open_.add(conn);
   http->start();
   if (stopping_) http->stop();  // it came in while the stop was on its way
-}
-
-void HttpServer::on_every_open_connection(const std::function<void(reactor::Connection&)>& step) {
-  std::vector<ConnectionPtr> open;
-  {
-    const std::lock_guard lock(mutex_);
-    for (const auto& [id, weak] : open_) {
-      if (auto conn = weak.lock()) open.push_back(std::move(conn));
-    }
-  }
-  for (const ConnectionPtr& conn : open) {
-    conn->loop().run_in_loop([conn, step] { step(*conn); });  // on the connection's own thread
-  }
 }
 
 void HttpServer::stop_gracefully() {

@@ -43,6 +43,20 @@ class AccessLogWriter {
   std::mutex mutex_;
 };
 
+// The connections a server has open, over all its I/O threads: each is added and removed on its
+// own thread, and the base thread visits them all (a stop, the end of the grace period).
+class OpenConnections {
+ public:
+  void add(const reactor::Connection::Ptr& conn);
+  void remove(const reactor::Connection& conn);
+  // step(conn) for each open connection, run on that connection's own loop thread.
+  void for_each(const std::function<void(reactor::Connection&)>& step);
+
+ private:
+  std::mutex mutex_;  // guards open_: the I/O threads add and remove, the base thread reads
+  std::unordered_map<std::uint64_t, std::weak_ptr<reactor::Connection>> open_;
+};
+
 // Lives on base_loop's thread, like the reactor::Server it holds.
 class HttpServer {
  public:
@@ -60,7 +74,6 @@ class HttpServer {
  private:
   using ConnectionPtr = reactor::Connection::Ptr;
   void connection_changed(const ConnectionPtr& conn);  // on the connection's I/O thread
-  void on_every_open_connection(const std::function<void(reactor::Connection&)>& step);
 
   reactor::EventLoop& base_loop_;
   // Declared before server_: the connections refer to them, and server_ closes them first.
@@ -68,8 +81,7 @@ class HttpServer {
   const HttpServerOptions options_;
   const AccessLog log_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;  // guards open_: the I/O threads add and remove, the base thread reads
-  std::unordered_map<std::uint64_t, std::weak_ptr<reactor::Connection>> open_;
+  OpenConnections open_;
   reactor::TimerId grace_timer_ = 0;
   reactor::Server server_;
 };

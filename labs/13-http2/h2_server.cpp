@@ -80,8 +80,7 @@ void Server::start() { server_.start(); }
 
 void Server::connection_changed(const ConnectionPtr& conn) {
   if (!conn->connected()) {
-    const std::lock_guard lock(mutex_);
-    open_.erase(conn->id());
+    open_.remove(*conn);
     return;
   }
   // As in lab 12: HEADERS and DATA often leave in two writes, and Nagle's algorithm would hold
@@ -98,10 +97,7 @@ void Server::connection_changed(const ConnectionPtr& conn) {
       options_.http1.header_timeout);
   conn->set_context(sniffer);
   conn->on_drained(h2::on_drained);
-  {
-    const std::lock_guard lock(mutex_);
-    open_[conn->id()] = conn;
-  }
+  open_.add(conn);
   // A connection that came in while the stop was on its way (accepted on the base loop, handed
   // to this thread) is not closed: its request may be on its way too. install() tells its codec
   // to stop as soon as there is one; the grace timer closes it if nothing comes.
@@ -148,24 +144,11 @@ void on_drained(reactor::Connection& conn) {
   }
 }
 
-void Server::on_every_open_connection(const std::function<void(reactor::Connection&)>& step) {
-  std::vector<ConnectionPtr> open;
-  {
-    const std::lock_guard lock(mutex_);
-    for (const auto& [id, weak] : open_) {
-      if (auto conn = weak.lock()) open.push_back(std::move(conn));
-    }
-  }
-  for (const ConnectionPtr& conn : open) {
-    conn->loop().run_in_loop([conn, step] { step(*conn); });  // on the connection's own thread
-  }
-}
-
 void Server::stop_gracefully() {
   base_loop_.assert_in_loop_thread("Server::stop_gracefully");
   stopping_ = true;
   server_.stop_gracefully();
-  on_every_open_connection([](reactor::Connection& conn) {
+  open_.for_each([](reactor::Connection& conn) {
     if (auto h2 = conn.context<Http2Connection>()) {
       h2->stop();
     } else if (auto http = conn.context<http::Http1Connection>()) {
@@ -178,7 +161,7 @@ void Server::stop_gracefully() {
   });
   grace_timer_ = base_loop_.run_after(options_.grace, [this] {
     grace_timer_ = 0;
-    on_every_open_connection([](reactor::Connection& conn) { conn.close(); });
+    open_.for_each([](reactor::Connection& conn) { conn.close(); });
   });
 }
 

@@ -14,13 +14,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "h2_connection.hpp"
 #include "http1_connection.hpp"
+#include "http_server.hpp"
 #include "protocol_sniffer.hpp"
 #include "socket.hpp"
 #include "tcp_server.hpp"
@@ -69,7 +68,6 @@ class Server {
   void install(reactor::Connection& conn, Protocol protocol, reactor::IoBuffer& bytes);
   // Lab 12's upgrade hook: an h2c Upgrade request becomes stream 1 of a new Http2Connection.
   bool upgrade(reactor::Connection& conn, const http::Request& request, std::string_view rest);
-  void on_every_open_connection(const std::function<void(reactor::Connection&)>& step);
 
   reactor::EventLoop& base_loop_;
   // Declared before server_: the connections refer to them, and server_ closes them first.
@@ -77,8 +75,7 @@ class Server {
   ServerOptions options_;
   const http::AccessLog log_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;  // guards open_: the I/O threads add and remove, the base thread reads
-  std::unordered_map<std::uint64_t, std::weak_ptr<reactor::Connection>> open_;
+  http::OpenConnections open_;
   reactor::TimerId grace_timer_ = 0;
   reactor::Server server_;
 };

@@ -471,13 +471,7 @@ void Http2Connection::respond(Stream& stream, http::Response response) {
   stream.answered = true;
   stream.status = response.status;
   const std::vector<Field> fields = response_fields(response, dates_.now(), options_.server_name);
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(fields.size());
-  for (const auto& [name, value] : fields) {
-    nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  const std::vector<nghttp2_nv> nva = to_nv(fields);
   nghttp2_data_provider provider{};
   const nghttp2_data_provider* body = nullptr;
   if (!response_has_no_body(stream.request, response.status)) {

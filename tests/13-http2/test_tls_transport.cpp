@@ -15,6 +15,7 @@
 #include "syslab/echo_suite.hpp"
 #include "syslab/test.hpp"
 #include "tls_context.hpp"
+#include "tls_test_peer.hpp"
 #include "tls_test_server.hpp"
 #include "tls_transport.hpp"
 
@@ -23,13 +24,6 @@ using reactor::Transport;
 
 namespace {
 
-std::string errors() {
-  std::array<char, 256> text{};
-  ERR_error_string_n(ERR_get_error(), text.data(), text.size());
-  ERR_clear_error();
-  return text.data();
-}
-
 // The client's end of the pair: a non-blocking TLS client that trusts the kit's certificate.
 class Client {
  public:
@@ -37,7 +31,7 @@ class Client {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr ||
         SSL_CTX_load_verify_locations(ctx_, tls_test::cert_path().c_str(), nullptr) != 1) {
-      throw std::runtime_error("client context: " + errors());
+      throw std::runtime_error("client context: " + tls_test::openssl_errors());
     }
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
     ssl_ = SSL_new(ctx_);
@@ -63,11 +57,12 @@ class Client {
     if (result == 1) return true;
     const int error = SSL_get_error(ssl_, result);
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return false;
-    throw std::runtime_error("client handshake: " + errors());
+    throw std::runtime_error("client handshake: " + tls_test::openssl_errors());
   }
   void send(std::string_view bytes) {
     std::size_t written = 0;
-    ASSERT_EQ(SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written), 1) << errors();
+    ASSERT_EQ(SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written), 1)
+        << tls_test::openssl_errors();
     ASSERT_EQ(written, bytes.size());
   }
   // Everything readable now (until the client would block).
@@ -77,7 +72,8 @@ class Client {
     std::size_t got = 0;
     while (SSL_read_ex(ssl_, piece.data(), piece.size(), &got) == 1) all.append(piece.data(), got);
     const int error = SSL_get_error(ssl_, 0);
-    EXPECT_EQ(error, SSL_ERROR_WANT_READ) << "the client's read failed: " << errors();
+    EXPECT_EQ(error, SSL_ERROR_WANT_READ)
+        << "the client's read failed: " << tls_test::openssl_errors();
     ERR_clear_error();
     return all;
   }

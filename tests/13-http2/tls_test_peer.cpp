@@ -22,14 +22,14 @@ namespace tls_test {
 
 using namespace syslab::test;
 
-namespace {
-
 std::string openssl_errors() {
   std::array<char, 256> text{};
   ERR_error_string_n(ERR_get_error(), text.data(), text.size());
   ERR_clear_error();
   return text.data();
 }
+
+namespace {
 
 void set_timeout(int fd, int option) {
   timeval ten_seconds{};

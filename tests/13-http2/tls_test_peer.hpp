@@ -16,6 +16,9 @@
 
 namespace tls_test {
 
+// The first error in this thread's OpenSSL queue, as text; the queue is cleared.
+std::string openssl_errors();
+
 // The absolute path of a command on PATH (run_program executes a path); throws naming it if absent.
 std::string find_command(const std::string& name);
 
