@@ -55,17 +55,17 @@ void Arbiter::on_worker_exit(pid_t pid, const Worker& worker, const proc::WaitSt
 }
 
 void Arbiter::start_missing_workers() {
-  SYSLAB_TODO("unless stopping or backing off: start workers until the current generation has options_.workers");
+  SYSLAB_TODO("unless stopping or backing off: a worker for every slot the current generation leaves empty");
 }
 
-void Arbiter::start_worker() {
-  SYSLAB_TODO("fork_child running worker_main (pass the master's pid); keep the Worker (generation, start time) by pid; log it");
+void Arbiter::start_worker(std::size_t slot) {
+  SYSLAB_TODO("fork_child running worker_main (pass the master's pid and the slot); keep the Worker (generation, slot, start time) by pid; log it");
 }
 
 // In the worker, after fork: this object is the worker's own copy of the master's, and is never
 // destroyed there (fork_child _exits), so its ChildProcesses kill nobody.
-int Arbiter::worker_main(pid_t master) {
-  if (options_.worker) return options_.worker(*listener_);
+int Arbiter::worker_main(pid_t master, std::size_t slot) {
+  if (options_.worker) return options_.worker(*listener_, slot);
   return serve_worker(std::move(*listener_), master);
 }
 
@@ -87,12 +87,11 @@ void Arbiter::kill_workers(const char* why) {
   for (auto& [pid, worker] : workers_) worker.process.kill(SIGKILL);  // reaped on SIGCHLD
 }
 
-std::size_t Arbiter::current_workers() const {
-  std::size_t count = 0;
+bool Arbiter::slot_filled(std::size_t slot) const {
   for (const auto& [pid, worker] : workers_) {
-    if (worker.generation == generation_ && !worker.retiring) ++count;
+    if (worker.generation == generation_ && !worker.retiring && worker.slot == slot) return true;
   }
-  return count;
+  return false;
 }
 
 }  // namespace models

@@ -109,31 +109,34 @@ void Arbiter::on_worker_exit(pid_t pid, const Worker& worker, const proc::WaitSt
 
 // [slide:start_missing_workers]
 void Arbiter::start_missing_workers() {
-  // BEGIN SOLUTION: unless stopping or backing off: start workers until the current generation has options_.workers
+  // BEGIN SOLUTION: unless stopping or backing off: a worker for every slot the current generation leaves empty
   if (!shutdown_.accepting_work()) return;
   if (start_after_ && Clock::now() < *start_after_) return;  // backing off after crashes
   start_after_.reset();
-  while (current_workers() < options_.workers) start_worker();
+  for (std::size_t slot = 0; slot < options_.workers; ++slot) {
+    if (!slot_filled(slot)) start_worker(slot);
+  }
   // END SOLUTION
 }
 // [/slide]
 
 // [slide:start_worker]
-void Arbiter::start_worker() {
-  // BEGIN SOLUTION: fork_child running worker_main (pass the master's pid); keep the Worker (generation, start time) by pid; log it
+void Arbiter::start_worker(std::size_t slot) {
+  // BEGIN SOLUTION: fork_child running worker_main (pass the master's pid and the slot); keep the Worker (generation, slot, start time) by pid; log it
   const pid_t master = ::getpid();
-  proc::ChildProcess child = proc::fork_child([this, master] { return worker_main(master); });
+  proc::ChildProcess child =
+      proc::fork_child([this, master, slot] { return worker_main(master, slot); });
   const pid_t pid = child.pid();
-  workers_.emplace(pid, Worker{std::move(child), generation_, Clock::now(), false});
-  log_event(options_.log, "worker {} started (generation {})", pid, generation_);
+  workers_.emplace(pid, Worker{std::move(child), generation_, slot, Clock::now(), false});
+  log_event(options_.log, "worker {} started (generation {}, slot {})", pid, generation_, slot);
   // END SOLUTION
 }
 // [/slide]
 
 // In the worker, after fork: this object is the worker's own copy of the master's, and is never
 // destroyed there (fork_child _exits), so its ChildProcesses kill nobody.
-int Arbiter::worker_main(pid_t master) {
-  if (options_.worker) return options_.worker(*listener_);
+int Arbiter::worker_main(pid_t master, std::size_t slot) {
+  if (options_.worker) return options_.worker(*listener_, slot);
   return serve_worker(std::move(*listener_), master);
 }
 
@@ -181,12 +184,11 @@ void Arbiter::kill_workers(const char* why) {
   for (auto& [pid, worker] : workers_) worker.process.kill(SIGKILL);  // reaped on SIGCHLD
 }
 
-std::size_t Arbiter::current_workers() const {
-  std::size_t count = 0;
+bool Arbiter::slot_filled(std::size_t slot) const {
   for (const auto& [pid, worker] : workers_) {
-    if (worker.generation == generation_ && !worker.retiring) ++count;
+    if (worker.generation == generation_ && !worker.retiring && worker.slot == slot) return true;
   }
-  return count;
+  return false;
 }
 
 }  // namespace models

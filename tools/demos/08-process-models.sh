@@ -71,7 +71,7 @@ wait_for "the prefork server to listen" "grep -q '^listening on' '$DEMO_TMP/pre.
 PORT=$(port_of "$DEMO_TMP/pre.out")
 
 step_sh "Three workers before the first client" \
-  "three children of the master; the log says 'worker PID started (generation 1)' three times" \
+  "three children of the master; the log says 'worker PID started (generation 1, slot N)' for slots 0, 1 and 2" \
   "ps --ppid $MASTER -o pid,ppid,stat,comm; cat '$DEMO_TMP/pre.log'"
 
 step_sh "One listening socket, in every process" \

@@ -52,7 +52,7 @@ export MASTER PORT TLS_PORT CERT
 
 step_sh "The process tree: the master and its workers" \
   "NLWP (threads): 1 for the master, which only manages; 3 for each worker (2 I/O loops + the
-   loop that accepts); the log says 'worker PID started (generation 1)' twice" \
+   loop that accepts); the log says 'worker PID started (generation 1, slot N)' for slots 0 and 1" \
   'tree $MASTER; cat "$DEMO_TMP/httpd.log"'
 
 step_sh "Two listening sockets (clear text and TLS), each shared by every process" \
