@@ -1,6 +1,6 @@
 // Lab 08: what the two process models share: the clock of their event loops, the grace period of
-// a graceful stop, and an event log of one line per event ("worker 1234 started (generation 1, slot 0)"),
-// which echo-server prints on stderr and a test can collect.
+// a graceful stop, and an event log of one line per event ("worker 1234 started (generation 1, slot
+// 0)"), which echo-server prints on stderr and a test can collect.
 #pragma once
 
 #include <fmt/format.h>

@@ -29,7 +29,8 @@ namespace models {
 struct PreforkOptions {
   std::size_t workers = 4;                          // how many accept at once (>= 1)
   std::chrono::milliseconds grace = kDefaultGrace;  // after a stop, before workers are killed
-  EventLog log;  // "worker 1234 started (generation 1, slot 0)", "worker 1234 killed by SIGKILL; ..."
+  EventLog
+      log;  // "worker 1234 started (generation 1, slot 0)", "worker 1234 killed by SIGKILL; ..."
   // What a worker runs, in the child, with its copy of the listener and its slot; its exit code.
   // Empty: serve_worker (an echo server). Tests put a worker that crashes at start here.
   // The slot (0 to workers - 1) is the place a worker fills: its replacement after a death takes

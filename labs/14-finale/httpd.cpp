@@ -1,6 +1,6 @@
 // Lab 14: httpd in production shape. With --workers N, a master (lab 08's Arbiter) keeps N worker
-// processes, each lab 13's httpd on --threads M loops, on the master's listening sockets (or, with
-// --reuseport, on sockets of their own). Without --workers: lab 13's httpd, one process.
+// processes, each lab 13's httpd on --threads M loops, on the master's listening sockets (with
+// --reuseport, one per worker slot). Without --workers: lab 13's httpd, one process.
 // Try: httpd --port 8080 --workers 2 --threads 2, then pstree -p $(pgrep -o httpd),
 // kill -HUP MASTER (a new generation, zero downtime) and kill -9 WORKER (replaced).
 #include <string>
@@ -25,7 +25,7 @@ const std::string kUsage = http::httpd_usage(
         "  --workers N              N worker processes (1 to 64; default 0: no master, one "
         "process,\n"
         "                           lab 13's httpd)\n"
-        "  --reuseport              each worker listens on its own SO_REUSEPORT socket, and the\n"
+        "  --reuseport              one SO_REUSEPORT listening socket per worker slot, and the\n"
         "                           kernel spreads the connections (default: one shared "
         "socket)\n") +
         std::string(h2::kExtraOptionsHelp));

@@ -1,4 +1,4 @@
-// Lab 14: a reserved port and the listening sockets beside it.
+// Lab 14: a reuseport group of listening sockets on one port.
 #include "reuseport.hpp"
 
 #include <netdb.h>
@@ -38,16 +38,24 @@ fdio::UniqueFd reuseport_socket(const sockaddr* address, socklen_t length,
   SYSLAB_TODO("socket(SOCK_CLOEXEC); SO_REUSEADDR and SO_REUSEPORT (IPV6_V6ONLY for IPv6); bind to address");
 }
 
-}  // namespace
-
-net::Listener reserve_port(const std::string& host, std::uint16_t port) {
-  const AddressList addresses = resolve_passive(host, port);
-  const std::string where = (host.empty() ? "*" : host) + ":" + std::to_string(port);
-  return net::Listener(reuseport_socket(addresses->ai_addr, addresses->ai_addrlen, where));
+// A TCP socket with SO_REUSEPORT, bound to address and listening (backlog as lab 07's listen_tcp).
+net::Listener listen_at(const sockaddr* address, socklen_t length, const std::string& where,
+                        int backlog) {
+  fdio::UniqueFd fd = reuseport_socket(address, length, where);
+  if (::listen(fd.get(), backlog) < 0) syslab::throw_errno("listen", where);
+  return net::Listener(std::move(fd));
 }
 
-net::Listener listen_beside(fdio::BorrowedFd reserved, int backlog) {
-  SYSLAB_TODO("getsockname(reserved) gives the address (its port too); a reuseport_socket bound to it; listen");
+}  // namespace
+
+net::Listener listen_reuseport(const std::string& host, std::uint16_t port, int backlog) {
+  const AddressList addresses = resolve_passive(host, port);
+  const std::string where = (host.empty() ? "*" : host) + ":" + std::to_string(port);
+  return listen_at(addresses->ai_addr, addresses->ai_addrlen, where, backlog);
+}
+
+net::Listener listen_beside(fdio::BorrowedFd first, int backlog) {
+  SYSLAB_TODO("getsockname(first) gives the address (its port too); listen_at it");
 }
 
 }  // namespace finale

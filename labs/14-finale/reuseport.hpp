@@ -3,7 +3,7 @@
 // thundering herd: one wins, the others' accept4 says EAGAIN); with SO_REUSEPORT each worker has
 // its own queue and the kernel hashes each new connection (its addresses and ports) to one of the
 // listening sockets: no herd, and the load spread by the kernel, not by who wakes first.
-// Look at: ss -ltnpe sport = :PORT (one LISTEN line per worker, each its own inode).
+// Look at: ss -ltnpe sport = :PORT (one LISTEN line per worker slot, each its own inode).
 #pragma once
 
 #include <cstdint>
@@ -14,15 +14,14 @@
 
 namespace finale {
 
-// A socket bound to host:port with SO_REUSEADDR and SO_REUSEPORT, NOT listening: the master
-// holds it so that the port stays ours (port 0: the kernel's choice, kept) while workers come and
-// go. A socket that does not listen gets no connection: only listening sockets are in the
-// kernel's lookup. Wrapped in a Listener because lab 08's Arbiter holds one. Throws
-// net::ResolveError, or syslab::SystemError naming the call and the address.
-[[nodiscard]] net::Listener reserve_port(const std::string& host, std::uint16_t port);
+// A listening socket on host:port with SO_REUSEADDR and SO_REUSEPORT: the first of a reuseport
+// group (port 0: the kernel's choice, which listen_beside then shares). Throws net::ResolveError,
+// or syslab::SystemError naming the call and the address.
+[[nodiscard]] net::Listener listen_reuseport(const std::string& host, std::uint16_t port,
+                                             int backlog = 128);
 
-// A new listening socket on the address `reserved` is bound to, with SO_REUSEPORT: one more
-// accept queue on the same port, in the same reuseport group.
-[[nodiscard]] net::Listener listen_beside(fdio::BorrowedFd reserved, int backlog = 128);
+// A new listening socket on the address `first` is bound to, with SO_REUSEPORT: one more accept
+// queue on the same port, in the same reuseport group.
+[[nodiscard]] net::Listener listen_beside(fdio::BorrowedFd first, int backlog = 128);
 
 }  // namespace finale

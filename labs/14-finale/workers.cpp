@@ -1,7 +1,7 @@
-// Lab 14: the master and its workers. The master is lab 08's Arbiter unchanged: what is new is the
-// worker it runs (lab 13's serving) and the sockets it holds for every generation.
+// Lab 14: the master and its workers. The master is lab 08's Arbiter: what is new is the worker
+// it runs (lab 13's serving) and the sockets it holds for every generation.
 // Look at: ls -l /proc/WORKER/fd (shared: the master's socket:[inode] in every worker;
-// --reuseport: a LISTEN socket of each worker's own, ss -ltnpe).
+// --reuseport: each worker one of the master's, its slot's; ss -ltnpe).
 #include "workers.hpp"
 
 #include <poll.h>
@@ -25,18 +25,23 @@
 
 namespace finale {
 
-MasterSockets open_master_sockets(const http::HttpdOptions& options, const h2::TlsOptions& tls,
-                                  bool reuseport) {
-  SYSLAB_TODO("shared: lab 07's listen_tcp for the port (and the TLS port); reuseport: reserve_port for each");
+std::vector<SlotSockets> open_master_sockets(const http::HttpdOptions& options,
+                                             const h2::TlsOptions& tls, std::size_t slots,
+                                             bool reuseport) {
+  SYSLAB_TODO("shared: lab 07's listen_tcp for the port (and the TLS port), one SlotSockets; reuseport: listen_reuseport, then listen_beside it for every further slot");
 }
 
-std::vector<h2::Endpoint> worker_endpoints(MasterSockets sockets, bool reuseport,
+std::vector<h2::Endpoint> worker_endpoints(SlotSockets own,
                                            const std::shared_ptr<const tls::TlsContext>& context) {
-  SYSLAB_TODO("shared: the sockets as they are; reuseport: listen_beside each (the master's copy closed); the TLS one gets tls_transports");
+  SYSLAB_TODO("the clear-text socket as it is; the TLS one with tls::tls_transports(context)");
 }
 
-int run_worker(WorkerSetup& setup, net::Listener& clear) {
-  SYSLAB_TODO("die with the master; close the master's ready end; a stop fd for SIGTERM and SIGINT; serve_httpd on worker_endpoints, telling the master when ready; 0");
+SlotSockets take_slot_sockets(WorkerSetup& setup, net::Listener& first_clear, std::size_t slot) {
+  SYSLAB_TODO("setup.slots[slot] (shared: [0]); drop every other slot's copies; the first slot's clear-text socket is first_clear, else first_clear closes");
+}
+
+int run_worker(WorkerSetup& setup, net::Listener& first_clear, std::size_t slot) {
+  SYSLAB_TODO("die with the master; close the master's ready end; a stop fd for SIGTERM and SIGINT; serve_httpd on the slot's worker_endpoints, telling the master when ready; 0");
 }
 
 void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::milliseconds within) {
@@ -60,7 +65,7 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
 
 int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
                        const WorkersOptions& workers) {
-  SYSLAB_TODO("the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter running run_worker; wait for the first generation, say \"listening on\", run the Arbiter");
+  SYSLAB_TODO("the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter (the first clear-text socket) running run_worker; wait for the first generation, say \"listening on\", run the Arbiter");
 }
 
 }  // namespace finale

@@ -1,4 +1,4 @@
-// Lab 14: a reserved port and the listening sockets beside it.
+// Lab 14: a reuseport group of listening sockets on one port.
 #include "reuseport.hpp"
 
 #include <netdb.h>
@@ -54,26 +54,32 @@ fdio::UniqueFd reuseport_socket(const sockaddr* address, socklen_t length,
   // END SOLUTION
 }
 
+// A TCP socket with SO_REUSEPORT, bound to address and listening (backlog as lab 07's listen_tcp).
+net::Listener listen_at(const sockaddr* address, socklen_t length, const std::string& where,
+                        int backlog) {
+  fdio::UniqueFd fd = reuseport_socket(address, length, where);
+  if (::listen(fd.get(), backlog) < 0) syslab::throw_errno("listen", where);
+  return net::Listener(std::move(fd));
+}
+
 }  // namespace
 
-net::Listener reserve_port(const std::string& host, std::uint16_t port) {
+net::Listener listen_reuseport(const std::string& host, std::uint16_t port, int backlog) {
   const AddressList addresses = resolve_passive(host, port);
   const std::string where = (host.empty() ? "*" : host) + ":" + std::to_string(port);
-  return net::Listener(reuseport_socket(addresses->ai_addr, addresses->ai_addrlen, where));
+  return listen_at(addresses->ai_addr, addresses->ai_addrlen, where, backlog);
 }
 
 // [slide:listen_beside]
-net::Listener listen_beside(fdio::BorrowedFd reserved, int backlog) {
-  // BEGIN SOLUTION: getsockname(reserved) gives the address (its port too); a reuseport_socket bound to it; listen
+net::Listener listen_beside(fdio::BorrowedFd first, int backlog) {
+  // BEGIN SOLUTION: getsockname(first) gives the address (its port too); listen_at it
   sockaddr_storage address{};
   socklen_t length = sizeof address;
-  if (::getsockname(reserved.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) {
-    syslab::throw_errno("getsockname", "fd " + std::to_string(reserved.get()));
+  if (::getsockname(first.get(), reinterpret_cast<sockaddr*>(&address), &length) < 0) {
+    syslab::throw_errno("getsockname", "fd " + std::to_string(first.get()));
   }
-  fdio::UniqueFd fd = reuseport_socket(reinterpret_cast<const sockaddr*>(&address), length,
-                                       net::local_address(reserved));
-  if (::listen(fd.get(), backlog) < 0) syslab::throw_errno("listen", net::local_address(fd));
-  return net::Listener(std::move(fd));
+  return listen_at(reinterpret_cast<const sockaddr*>(&address), length, net::local_address(first),
+                   backlog);
   // END SOLUTION
 }
 // [/slide]

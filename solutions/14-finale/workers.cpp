@@ -1,7 +1,7 @@
-// Lab 14: the master and its workers. The master is lab 08's Arbiter unchanged: what is new is the
-// worker it runs (lab 13's serving) and the sockets it holds for every generation.
+// Lab 14: the master and its workers. The master is lab 08's Arbiter: what is new is the worker
+// it runs (lab 13's serving) and the sockets it holds for every generation.
 // Look at: ls -l /proc/WORKER/fd (shared: the master's socket:[inode] in every worker;
-// --reuseport: a LISTEN socket of each worker's own, ss -ltnpe).
+// --reuseport: each worker one of the master's, its slot's; ss -ltnpe).
 #include "workers.hpp"
 
 #include <poll.h>
@@ -40,6 +40,12 @@ bool die_with_master(pid_t master) {
   return ::getppid() == master;
 }
 
+// "127.0.0.1:8080" (with TLS: "... and 127.0.0.1:8443 (TLS)"), for the line "listening on".
+std::string listening_addresses(const SlotSockets& sockets) {
+  return h2::listening_addresses(sockets.clear->fd(),
+                                 sockets.tls ? std::optional(sockets.tls->fd()) : std::nullopt);
+}
+
 // One byte on the ready pipe. Once the master stopped listening to it (every worker after the
 // first generation), the write fails with EPIPE, which is no error here: SIGPIPE is ignored.
 void tell_master_ready(fdio::BorrowedFd ready) { (void)fdio::write_all(ready, "r"); }
@@ -47,46 +53,63 @@ void tell_master_ready(fdio::BorrowedFd ready) { (void)fdio::write_all(ready, "r
 }  // namespace
 // END SOLUTION
 
-MasterSockets open_master_sockets(const http::HttpdOptions& options, const h2::TlsOptions& tls,
-                                  bool reuseport) {
-  // BEGIN SOLUTION: shared: lab 07's listen_tcp for the port (and the TLS port); reuseport: reserve_port for each
-  auto open = [&](std::uint16_t port) {
-    return reuseport ? reserve_port(options.host, port) : net::listen_tcp(options.host, port, {});
+std::vector<SlotSockets> open_master_sockets(const http::HttpdOptions& options,
+                                             const h2::TlsOptions& tls, std::size_t slots,
+                                             bool reuseport) {
+  // BEGIN SOLUTION: shared: lab 07's listen_tcp for the port (and the TLS port), one SlotSockets; reuseport: listen_reuseport, then listen_beside it for every further slot
+  auto first = [&](std::uint16_t port) -> net::Listener {
+    return reuseport ? listen_reuseport(options.host, port) : net::listen_tcp(options.host, port);
   };
-  MasterSockets sockets{open(options.port), std::nullopt};
-  if (tls.port) sockets.tls = open(*tls.port);
+  std::vector<SlotSockets> sockets;
+  sockets.push_back(
+      {first(options.port), tls.port ? std::optional(first(*tls.port)) : std::nullopt});
+  if (!reuseport) return sockets;
+  // Port 0 is the kernel's choice: every further socket binds to the first's address and port.
+  // (Borrowed fds, not a reference to the first element: push_back may move it.)
+  const fdio::BorrowedFd clear = sockets.front().clear->fd();
+  const std::optional<fdio::BorrowedFd> secure =
+      tls.port ? std::optional(sockets.front().tls->fd()) : std::nullopt;
+  while (sockets.size() < slots) {
+    sockets.push_back(
+        {listen_beside(clear), secure ? std::optional(listen_beside(*secure)) : std::nullopt});
+  }
   return sockets;
   // END SOLUTION
 }
 
-// [slide:worker_endpoints]
-std::vector<h2::Endpoint> worker_endpoints(MasterSockets sockets, bool reuseport,
+std::vector<h2::Endpoint> worker_endpoints(SlotSockets own,
                                            const std::shared_ptr<const tls::TlsContext>& context) {
-  // BEGIN SOLUTION: shared: the sockets as they are; reuseport: listen_beside each (the master's copy closed); the TLS one gets tls_transports
-  auto own = [reuseport](net::Listener socket) {
-    return reuseport ? listen_beside(socket.fd()) : std::move(socket);  // the copy closes here
-  };
+  // BEGIN SOLUTION: the clear-text socket as it is; the TLS one with tls::tls_transports(context)
   std::vector<h2::Endpoint> endpoints;
-  endpoints.push_back({own(std::move(sockets.clear)), {}});
-  if (sockets.tls)
-    endpoints.push_back({own(std::move(*sockets.tls)), tls::tls_transports(context)});
+  endpoints.push_back({std::move(*own.clear), {}});
+  if (own.tls) endpoints.push_back({std::move(*own.tls), tls::tls_transports(context)});
   return endpoints;
+  // END SOLUTION
+}
+
+// [slide:take_slot_sockets]
+SlotSockets take_slot_sockets(WorkerSetup& setup, net::Listener& first_clear, std::size_t slot) {
+  // BEGIN SOLUTION: setup.slots[slot] (shared: [0]); drop every other slot's copies; the first slot's clear-text socket is first_clear, else first_clear closes
+  SlotSockets own = std::move(setup.slots.at(setup.reuseport ? slot : 0));
+  setup.slots.clear();  // the copies of every other slot's sockets close
+  net::Listener first = std::move(first_clear);
+  if (!own.clear) own.clear = std::move(first);  // the first slot: the Arbiter's socket is ours
+  return own;                                    // any other: `first` is not ours, and closes
   // END SOLUTION
 }
 // [/slide]
 
 // [slide:run_worker]
-int run_worker(WorkerSetup& setup, net::Listener& clear) {
-  // BEGIN SOLUTION: die with the master; close the master's ready end; a stop fd for SIGTERM and SIGINT; serve_httpd on worker_endpoints, telling the master when ready; 0
+int run_worker(WorkerSetup& setup, net::Listener& first_clear, std::size_t slot) {
+  // BEGIN SOLUTION: die with the master; close the master's ready end; a stop fd for SIGTERM and SIGINT; serve_httpd on the slot's worker_endpoints, telling the master when ready; 0
   if (!die_with_master(setup.master)) return 1;
   setup.ready_read.reset();  // the master's end: only the master reads it
   // The master's mask is inherited: SIGTERM is blocked, so it waits, pending, for this signalfd.
   // Made before the I/O threads start, which inherit the mask.
   const fdio::UniqueFd stop = net::stop_signal_fd({SIGTERM, SIGINT});
-  MasterSockets sockets{std::move(clear), std::move(setup.tls)};
-  h2::serve_httpd(worker_endpoints(std::move(sockets), setup.reuseport, setup.context), stop,
-                  setup.options, setup.preloads,
-                  [&setup] { tell_master_ready(setup.ready_write); });
+  SlotSockets own = take_slot_sockets(setup, first_clear, slot);
+  h2::serve_httpd(worker_endpoints(std::move(own), setup.context), stop, setup.options,
+                  setup.preloads, [&setup] { tell_master_ready(setup.ready_write); });
   return 0;
   // END SOLUTION
 }
@@ -114,16 +137,17 @@ void wait_for_workers(fdio::BorrowedFd ready, std::size_t count, std::chrono::mi
 // [slide:serve_with_workers-1]
 int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras& extras,
                        const WorkersOptions& workers) {
-  // BEGIN SOLUTION: the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter running run_worker; wait for the first generation, say "listening on", run the Arbiter
-  MasterSockets sockets = open_master_sockets(options, extras.tls, workers.reuseport);
-  const std::string addresses = h2::listening_addresses(
-      sockets.clear.fd(),
-      sockets.tls ? std::optional<fdio::BorrowedFd>(sockets.tls->fd()) : std::nullopt);
+  // BEGIN SOLUTION: the master's sockets; a WorkerSetup with the ready pipe; lab 08's Arbiter (the first clear-text socket) running run_worker; wait for the first generation, say "listening on", run the Arbiter
+  std::vector<SlotSockets> sockets =
+      open_master_sockets(options, extras.tls, workers.workers, workers.reuseport);
+  const std::string addresses = listening_addresses(sockets.front());
+  // The first clear-text socket is the Arbiter's listener (lab 08): its slot keeps none.
+  net::Listener first_clear = *std::exchange(sockets.front().clear, std::nullopt);
   fdio::Pipe ready = fdio::make_pipe();
   WorkerSetup setup{.options = options,
                     .preloads = extras.preloads,
                     .context = h2::load_tls_context(extras.tls),
-                    .tls = std::move(sockets.tls),
+                    .slots = std::move(sockets),
                     .reuseport = workers.reuseport,
                     .master = ::getpid(),
                     .ready_read = std::move(ready.read_end),
@@ -134,11 +158,13 @@ int serve_with_workers(const http::HttpdOptions& options, const h2::HttpdExtras&
   prefork.workers = workers.workers;
   prefork.grace = options.grace + kWorkerExitMargin;
   prefork.log = log_to_stderr;
-  prefork.worker = [&setup](net::Listener& clear) { return run_worker(setup, clear); };
-  models::Arbiter arbiter(std::move(sockets.clear), std::move(prefork));  // forks the workers
+  prefork.worker = [&setup](net::Listener& clear, std::size_t slot) {
+    return run_worker(setup, clear, slot);
+  };
+  models::Arbiter arbiter(std::move(first_clear), std::move(prefork));  // forks the workers
   wait_for_workers(setup.ready_read, workers.workers, kStartupDeadline);
-  // Later generations are not waited for: a shared socket stays open in the master all along
-  // (with --reuseport, that is the gap the handout describes).
+  // Later generations are not waited for: every listening socket stays open in the master all
+  // along, and a connection that arrives while a slot's worker changes waits in its queue.
   setup.ready_read.reset();
   std::cout << "listening on " << addresses << std::endl;
   return arbiter.run();

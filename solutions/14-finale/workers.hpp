@@ -4,6 +4,7 @@
 //   SIGHUP   a new generation of workers first, then SIGTERM to the old ones, which finish what
 //            is in flight (HTTP/1.1: Connection: close; HTTP/2: GOAWAY) and exit: a reload that
 //            refuses nobody, since the listening sockets stay open in the master all along
+//            (with --reuseport too: one socket per worker slot, which outlives its workers)
 //   SIGTERM  every worker stops gracefully, then the master exits
 //   a worker killed: only its connections are lost; the master starts another
 // Look at: httpd --workers 2 --threads 2; pstree -p MASTER (2 workers, 3 threads each);
@@ -33,38 +34,49 @@ struct WorkersOptions {
   bool reuseport = false;   // each worker its own SO_REUSEPORT sockets
 };
 
-// The sockets the master holds for every generation of workers: listening and shared by all of
-// them; with reuseport only bound (reserve_port), each worker listening beside them.
-struct MasterSockets {
-  net::Listener clear;
+// The listening sockets of one worker slot (shared: of every worker).
+struct SlotSockets {
+  // Empty in the master's WorkerSetup for the first slot: that socket is the Arbiter's listener.
+  std::optional<net::Listener> clear;
   std::optional<net::Listener> tls;  // with --tls-port
 };
 
-// Opens the master's sockets for options.host, options.port and tls.port.
-[[nodiscard]] MasterSockets open_master_sockets(const http::HttpdOptions& options,
-                                                const h2::TlsOptions& tls, bool reuseport);
+// The master's listening sockets on options.host, options.port and tls.port, open from before the
+// first fork to the master's exit, so that they outlive every worker. Shared: one SlotSockets
+// (lab 07's listen_tcp), every worker's. With reuseport: one per slot, `slots` of them, each its
+// own SO_REUSEPORT socket on the same port (the first's), the kernel choosing one for each new
+// connection; the workers of a slot (one, but two in a reload) accept from its sockets only.
+[[nodiscard]] std::vector<SlotSockets> open_master_sockets(const http::HttpdOptions& options,
+                                                           const h2::TlsOptions& tls,
+                                                           std::size_t slots, bool reuseport);
 
-// In a worker: the endpoints it serves, made from its copy of the master's sockets. Shared: those
-// sockets themselves; reuseport: a listening socket of its own beside each, the copies closed.
+// In a worker: the endpoints it serves, its slot's sockets (the TLS one with TLS transports).
 [[nodiscard]] std::vector<h2::Endpoint> worker_endpoints(
-    MasterSockets sockets, bool reuseport, const std::shared_ptr<const tls::TlsContext>& context);
+    SlotSockets own, const std::shared_ptr<const tls::TlsContext>& context);
 
 // What every worker needs, made by the master before the first fork (a worker gets its copy).
 struct WorkerSetup {
   http::HttpdOptions options;
   h2::Preloads preloads;
   std::shared_ptr<const tls::TlsContext> context;  // null without TLS
-  std::optional<net::Listener> tls;  // the master's TLS socket (the clear one is the Arbiter's)
+  // open_master_sockets' sockets but the first clear-text one, which the Arbiter holds. A
+  // worker's copy of the other slots' sockets is closed as it starts.
+  std::vector<SlotSockets> slots;
   bool reuseport = false;
   pid_t master = -1;
   fdio::UniqueFd ready_read;   // the master's end: one byte per worker that accepts
   fdio::UniqueFd ready_write;  // every worker's end
 };
 
-// The body of a worker, in the child forked by the Arbiter (clear: its copy of the clear-text
-// socket): dies with the master, serves until SIGTERM, says on ready_write when it accepts.
-// Returns its exit code.
-int run_worker(WorkerSetup& setup, net::Listener& clear);
+// The body of a worker of `slot`, in the child forked by the Arbiter (first_clear: its copy of
+// the Arbiter's listener, the first slot's clear-text socket): dies with the master, serves its
+// slot's sockets until SIGTERM, says on ready_write when it accepts. Returns its exit code.
+int run_worker(WorkerSetup& setup, net::Listener& first_clear, std::size_t slot);
+
+// In a worker of `slot`: its slot's sockets, out of setup's; the copies of every other slot's
+// close here, so that a socket is held by the master and its slot's workers only.
+[[nodiscard]] SlotSockets take_slot_sockets(WorkerSetup& setup, net::Listener& first_clear,
+                                            std::size_t slot);
 
 // Waits until `count` workers have written their byte on ready; throws syslab::SystemError when
 // they have not within `within` (a worker that cannot start).

@@ -118,8 +118,8 @@ std::multimap<std::size_t, pid_t> read_slots(int fd, std::size_t count, std::str
 std::string describe(const std::multimap<std::size_t, pid_t>& slots) {
   std::string text;
   for (const auto& [slot, pid] : slots) {
-    text += (text.empty() ? "" : ", ") + ("slot " + std::to_string(slot)) + ": " +
-            std::to_string(pid);
+    text +=
+        (text.empty() ? "" : ", ") + ("slot " + std::to_string(slot)) + ": " + std::to_string(pid);
   }
   return text.empty() ? "none" : text;
 }

@@ -5,6 +5,7 @@
 // replaced without touching the other's connections; a graceful stop.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -64,6 +65,86 @@ void expect_request_in_flight_survives_reload(const std::vector<std::string>& ex
   wait_for_workers(*master, 1, as_set(old));
 }
 
+// Two SteadyClients through three reloads: not one request may fail.
+void expect_no_request_fails_through_reloads(const std::vector<std::string>& extra) {
+  auto master = start_workers(2, 1, extra);
+  SteadyClient first(master->port());
+  SteadyClient second(master->port());
+  ASSERT_TRUE(first.wait_for_answers(20)) << first.first_failure();
+  std::set<pid_t> old = as_set(workers_of(*master));
+  for (int reload = 0; reload < 3; ++reload) {
+    master->signal(SIGHUP);
+    old = as_set(wait_for_workers(*master, 2, old));
+    ASSERT_TRUE(first.wait_for_answers(20))
+        << "after reload " << reload << ": " << first.first_failure();
+    ASSERT_TRUE(second.wait_for_answers(20))
+        << "after reload " << reload << ": " << second.first_failure();
+  }
+  first.stop();
+  second.stop();
+  EXPECT_EQ(first.failed() + second.failed(), 0)
+      << (first.answered() + second.answered())
+      << " answered; first failure: " << first.first_failure() << second.first_failure();
+  std::cerr << "Reload, " << (extra.empty() ? "shared socket" : "--reuseport") << ": "
+            << first.answered() + second.answered() << " requests answered through 3 reloads, "
+            << first.failed() + second.failed() << " failed\n";
+  EXPECT_EQ(master->stop().describe(), "exited 0");
+}
+
+// Processes stopped by SIGSTOP until the end of the scope (a failed assertion included).
+class Frozen {
+ public:
+  explicit Frozen(std::vector<pid_t> pids) : pids_(std::move(pids)) {
+    for (const pid_t pid : pids_) ::kill(pid, SIGSTOP);
+  }
+  ~Frozen() { thaw(); }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+  [[nodiscard]] bool all_stopped() const {
+    return std::ranges::all_of(pids_, [](pid_t pid) { return process_state(pid) == 'T'; });
+  }
+  void thaw() {
+    for (const pid_t pid : pids_) ::kill(pid, SIGCONT);
+    pids_.clear();
+  }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
+// Two workers frozen, 16 connections queued with a request each, SIGHUP: every request answered
+// by the new generation before the old one is thawed; then the old one exits.
+void expect_queued_connections_outlive_the_old_workers(const std::vector<std::string>& extra) {
+  const std::string mode = extra.empty() ? "shared socket: " : "--reuseport: ";
+  auto master = start_workers(2, 1, extra);
+  const std::vector<pid_t> old = workers_of(*master);
+  Frozen frozen(old);
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return frozen.all_stopped(); }));
+  std::vector<httpd_test::RawClient> queued;
+  for (int i = 0; i < 16; ++i) {
+    queued.emplace_back(master->port());  // the kernel completes the handshake: no accept needed
+    queued.back().send(httpd_test::get("/"));
+  }
+  master->signal(SIGHUP);
+  for (std::size_t i = 0; i < queued.size(); ++i) {
+    int status = 0;
+    std::string why;
+    try {
+      status = queued[i].read_response(false, 10s).status;
+    } catch (const std::exception& error) {
+      why = error.what();
+    }
+    ASSERT_EQ(status, 200) << mode << "connection " << i << " of 16, queued while the old workers "
+                           << "were frozen, got no answer from the new generation: it waits in a "
+                           << "queue only an old worker reads (" << why << ")";
+  }
+  frozen.thaw();
+  wait_for_workers(*master, 2, as_set(old));
+  // Closed by us first: a stopping worker lingers up to 5 s for a silent client's close.
+  queued.clear();
+  EXPECT_EQ(master->stop().describe(), "exited 0") << mode;
+}
+
 }  // namespace
 
 SYSLAB_TEST(Workers, MasterKeepsNWorkersOfMLoopsEach, 3,
@@ -104,30 +185,42 @@ SYSLAB_TEST(Workers, EveryWorkerAcceptsOnTheMastersSocket, 2,
   EXPECT_TRUE(get_once(master->port()));
 }
 
-SYSLAB_TEST(Workers, ReuseportGivesEachWorkerItsOwnSocket, 3,
-            "--reuseport: the master only reserves the port (reserve_port: bound with "
-            "SO_REUSEPORT, never listen), so no connection can wait in a queue nobody accepts",
-            "each worker: listen_beside(the reserved socket): getsockname, a new socket with "
-            "SO_REUSEADDR and SO_REUSEPORT, bind to that address, listen",
-            "ss -ltnpe sport = :PORT shows one LISTEN line per worker") {
+SYSLAB_TEST(Workers, ReuseportGivesEachSlotItsOwnSocket, 4,
+            "--reuseport: the master opens one listening socket per worker slot (listen_reuseport, "
+            "then listen_beside it: getsockname, a new socket with SO_REUSEADDR and SO_REUSEPORT, "
+            "bind to that address, listen), and each worker serves its slot's socket only",
+            "take_slot_sockets: the copies of the other slots' sockets close in the worker",
+            "a reload's new generation takes the same sockets: they are the master's and outlive "
+            "every worker (ss -ltnpe sport = :PORT: one LISTEN line per slot)") {
   auto master = start_workers(3, 1, {"--reuseport"});
-  EXPECT_TRUE(sockets_held(master->pid(), master->port(), kListen).empty())
-      << "the master must not listen: a connection queued there would never be accepted";
-  std::set<std::string> seen;
-  for (const pid_t worker : workers_of(*master)) {
-    const std::set<std::string> own = sockets_held(worker, master->port(), kListen);
-    ASSERT_EQ(own.size(), 1U) << "worker " << worker << " listens on one socket of its own";
-    EXPECT_FALSE(seen.contains(*own.begin())) << "two workers share socket " << *own.begin();
-    seen.insert(*own.begin());
-  }
+  const std::set<std::string> slots = sockets_held(master->pid(), master->port(), kListen);
+  ASSERT_EQ(slots.size(), 3U) << "the master holds one listening socket per slot";
+  auto expect_one_slot_each = [&](const std::vector<pid_t>& workers, const char* which) {
+    std::set<std::string> seen;
+    for (const pid_t worker : workers) {
+      const std::set<std::string> own = sockets_held(worker, master->port(), kListen);
+      ASSERT_EQ(own.size(), 1U) << which << " worker " << worker << " holds one listening socket";
+      EXPECT_TRUE(slots.contains(*own.begin()))
+          << which << " worker " << worker << ": socket " << *own.begin() << " is not the master's";
+      EXPECT_FALSE(seen.contains(*own.begin())) << "two workers share socket " << *own.begin();
+      seen.insert(*own.begin());
+    }
+  };
+  const std::vector<pid_t> first = workers_of(*master);
+  expect_one_slot_each(first, "first generation:");
   for (int i = 0; i < 6; ++i) EXPECT_TRUE(get_once(master->port())) << "GET / number " << i;
+  master->signal(SIGHUP);
+  expect_one_slot_each(wait_for_workers(*master, 3, as_set(first)), "after a reload:");
+  EXPECT_EQ(sockets_held(master->pid(), master->port(), kListen), slots)
+      << "a reload opens no socket and closes none";
   EXPECT_EQ(master->stop().describe(), "exited 0");
 }
 
 SYSLAB_TEST(Workers, ReuseportSpreadsConnectionsOverWorkers, 2,
             "with SO_REUSEPORT the kernel picks the listening socket by a hash of each "
             "connection's addresses and ports: many connections reach every worker",
-            "a worker whose socket is not listening (listen_beside without listen) gets none") {
+            "a slot whose socket does not listen (listen_beside without listen) gets none, and "
+            "neither does its worker") {
   auto master = start_workers(2, 1, {"--reuseport", "--keepalive-timeout", "0"});
   const std::vector<pid_t> workers = workers_of(*master);
   ASSERT_EQ(workers.size(), 2U);
@@ -169,30 +262,18 @@ SYSLAB_TEST(Reload, NoRequestFailsThroughReloads, 4,
             "answered with Connection: close, idle connections closed",
             "a failed request here is a refused connect (nobody listening) or a connection closed "
             "in the middle of an answer") {
-  auto master = start_workers(2, 1);
-  SteadyClient first(master->port());
-  SteadyClient second(master->port());
-  ASSERT_TRUE(first.wait_for_answers(20)) << first.first_failure();
-  std::set<pid_t> old = as_set(workers_of(*master));
-  for (int reload = 0; reload < 3; ++reload) {
-    master->signal(SIGHUP);
-    old = as_set(wait_for_workers(*master, 2, old));
-    ASSERT_TRUE(first.wait_for_answers(20))
-        << "after reload " << reload << ": " << first.first_failure();
-    ASSERT_TRUE(second.wait_for_answers(20))
-        << "after reload " << reload << ": " << second.first_failure();
-  }
-  first.stop();
-  second.stop();
-  EXPECT_EQ(first.failed() + second.failed(), 0)
-      << (first.answered() + second.answered())
-      << " answered; first failure: " << first.first_failure() << second.first_failure();
-  std::cerr << "Reload.NoRequestFailsThroughReloads: " << first.answered() + second.answered()
-            << " requests answered through 3 reloads, " << first.failed() + second.failed()
-            << " failed\n";
-  EXPECT_EQ(master->stop().describe(), "exited 0");
+  expect_no_request_fails_through_reloads({});
 }
 SYSLAB_TIMEOUT(Reload, NoRequestFailsThroughReloads, 60);
+
+SYSLAB_TEST(Reload, ReuseportNoRequestFailsThroughReloads, 3,
+            "with --reuseport too: each slot's listening socket is the master's, so a new "
+            "worker takes over its predecessor's queue, and nothing waiting there is lost",
+            "a worker that listens on a socket of its own closes it when it stops, and the "
+            "kernel resets the connections queued there (unless net.ipv4.tcp_migrate_req is 1)") {
+  expect_no_request_fails_through_reloads({"--reuseport"});
+}
+SYSLAB_TIMEOUT(Reload, ReuseportNoRequestFailsThroughReloads, 60);
 
 SYSLAB_TEST(Reload, OldWorkerFinishesHttp1RequestInFlight, 3,
             "the old worker gets SIGTERM while a /delay request is in flight: lab 12's graceful "
@@ -208,6 +289,19 @@ SYSLAB_TEST(Reload, ReuseportOldWorkerFinishesRequestInFlight, 2,
             "run_worker is the same in both modes: only worker_endpoints differs") {
   expect_request_in_flight_survives_reload({"--reuseport"});
 }
+
+SYSLAB_TEST(Reload, QueuedConnectionsOutliveTheOldWorkers, 4,
+            "connections that wait in the listening queues while every worker is frozen (SIGSTOP: "
+            "busy, as far as the kernel can tell) are answered by the new generation after "
+            "SIGHUP, while the old one is still frozen",
+            "the queues belong to the master's sockets, which outlive every worker: with "
+            "--reuseport, the new worker of a slot accepts from its predecessor's socket",
+            "a worker that listens on a socket of its own loses its queue with it: the kernel "
+            "resets what waited there when the socket closes") {
+  expect_queued_connections_outlive_the_old_workers({});
+  expect_queued_connections_outlive_the_old_workers({"--reuseport"});
+}
+SYSLAB_TIMEOUT(Reload, QueuedConnectionsOutliveTheOldWorkers, 60);
 
 SYSLAB_TEST(Reload, OldWorkerFinishesHttp2StreamWithGoaway, 3,
             "an HTTP/2 connection on an old worker gets GOAWAY (lab 13's two-step stop): the "

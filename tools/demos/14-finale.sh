@@ -1,7 +1,7 @@
 # Lab 14, the live demo: the whole kit in one process tree. httpd --workers 2 --threads 2: lab
 # 08's master keeps two workers, each lab 13's httpd on two event loops of lab 11, on one shared
 # listening socket (clear text and TLS). Then a reload with a client sending all along (no request
-# fails), a worker killed and replaced, the same with --reuseport (a socket per worker), and a
+# fails), a worker killed and replaced, the same with --reuseport (a socket per worker slot), and a
 # graceful stop. The master logs every event on stderr, shown after the steps that make them.
 # Run it with: make demo LAB=14
 source "$SYSLAB_ROOT/tools/demos/lib.sh"
@@ -102,9 +102,10 @@ step "SIGTERM: every worker stops gracefully, then the master" \
   "'got SIGTERM; stopping 2 workers', both retired, 'stopped', exit status 0" \
   stop_master "$MASTER" "$DEMO_TMP/httpd.log"
 
-say "--reuseport: each worker listens on a socket of its own (SO_REUSEPORT), and the kernel picks
-one for each new connection by a hash of its addresses and ports: no herd of workers woken for
-one connection. The master only holds the port (a bound socket that does not listen)."
+say "--reuseport: one listening socket per worker slot (SO_REUSEPORT), opened by the master, each
+worker serving its slot's; the kernel picks one for each new connection by a hash of its addresses
+and ports: no herd of workers woken for one connection. The sockets are the master's: a worker's
+successor (after a reload or a crash) takes over the same socket and what waits in its queue."
 
 background bash -c "exec '$HTTPD' --workers 2 --threads 1 --reuseport --root '$DEMO_TMP/www' \
   --quiet > '$DEMO_TMP/reuse.out' 2> '$DEMO_TMP/reuse.log'"
@@ -112,8 +113,8 @@ wait_for "httpd --reuseport to listen" "grep -q '^listening on' '$DEMO_TMP/reuse
 RPORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$DEMO_TMP/reuse.out")
 export RPORT
 
-step_sh "ss -ltnp: one LISTEN socket per worker, on the same port" \
-  "two lines for :$RPORT, each with its own pid (users:...); the master is not among them" \
+step_sh "ss -ltnp: one LISTEN socket per worker slot, on the same port" \
+  "two lines for :$RPORT, each held by the master and one worker (two pids in users:...)" \
   'ss -ltnp "sport = :$RPORT"'
 
 step_sh "40 connections, and where they went" \
