@@ -3,16 +3,21 @@
 // answered over HTTP/1.1, HTTP/2 and TLS; a reload (SIGHUP) with a client sending all along and
 // no request failing; requests in flight finishing on the old generation; a killed worker
 // replaced without touching the other's connections; a graceful stop.
+#include <fcntl.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "../13-http2/h2_client.hpp"
+#include "syslab/faults.hpp"
+#include "syslab/files.hpp"
+#include "syslab/orphans.hpp"
 #include "syslab/proc.hpp"
 #include "syslab/process.hpp"
 #include "syslab/test.hpp"
@@ -25,6 +30,29 @@ using namespace std::chrono_literals;
 namespace {
 
 std::set<pid_t> as_set(const std::vector<pid_t>& pids) { return {pids.begin(), pids.end()}; }
+
+// The fds above 2 that process pid holds open for reading on a pipe (a worker needs none: the
+// ready pipe's read end is the master's).
+std::size_t pipe_read_ends(pid_t pid) {
+  const syslab::test::FaultsPaused plumbing;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::size_t count = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd", error)) {
+    const std::string fd = entry.path().filename().string();
+    if (std::stoi(fd) <= 2 ||
+        !std::filesystem::read_symlink(entry.path(), error).string().starts_with("pipe:")) {
+      continue;
+    }
+    const std::string info = read_file(proc + "/fdinfo/" + fd);
+    const std::size_t flags = info.find("flags:");
+    if (flags != std::string::npos &&
+        (std::stoul(info.substr(flags + 6), nullptr, 8) & O_ACCMODE) == O_RDONLY) {
+      ++count;
+    }
+  }
+  return count;
+}
 
 // The worker among `workers` that holds the server side of a connection made just before: the
 // one whose established sockets on port grew.
@@ -166,6 +194,10 @@ SYSLAB_TEST(Workers, MasterKeepsNWorkersOfMLoopsEach, 3,
 #else
     EXPECT_EQ(own_threads(worker), 3) << "worker " << worker << ": 2 I/O loops + its base loop";
 #endif
+    EXPECT_EQ(pipe_read_ends(worker), 0U)
+        << "worker " << worker << " holds a read end of a pipe: the master's ready pipe? "
+        << "(nobody reads it after the start: 64 KiB of later starts fill it, then a new "
+        << "worker blocks in its ready byte)";
   }
   for (int i = 0; i < 6; ++i) EXPECT_TRUE(get_once(master->port())) << "GET / number " << i;
   EXPECT_EQ(master->stop().describe(), "exited 0");
@@ -352,8 +384,39 @@ SYSLAB_TEST(Workers, KilledWorkerIsReplacedAndTheOthersConnectionsLive, 3,
   EXPECT_EQ(held.at(survivor)->read_response().status, 200)
       << "the other worker's connection must not notice";
   const std::vector<pid_t> now = wait_for_workers(*master, 2, {victim});
+  ASSERT_EQ(now.size(), 2U);
   EXPECT_TRUE(as_set(now).contains(survivor)) << "the survivor is not replaced";
-  EXPECT_TRUE(get_once(master->port()));
+  // The replacement serves: a connection reaches it, once it listens, and is answered.
+  const pid_t replacement = now.at(0) == survivor ? now.at(1) : now.at(0);
+  bool served = false;
+  for (int i = 0; i < 64 && !served; ++i) {
+    httpd_test::RawClient client(master->port());
+    client.send(httpd_test::get("/"));
+    ASSERT_EQ(client.read_response().status, 200);
+    served = !sockets_held(replacement, master->port(), kEstablished).empty();
+  }
+  EXPECT_TRUE(served) << "the replacement " << replacement << " answered none of 64 connections";
+}
+
+SYSLAB_TEST(Workers, WorkersStopWhenTheMasterDies, 2,
+            "a master killed with SIGKILL cannot stop its workers: the kernel must do it, or they "
+            "go on serving as orphans on the port, and the next httpd cannot take it",
+            "run_worker: prctl(PR_SET_PDEATHSIG, SIGTERM) first, then check getppid() == the "
+            "master (it may have died before the prctl): a graceful stop when it dies") {
+  const SubreaperGuard subreaper;  // the orphaned workers become our children: we can reap them
+  ReapOnExit cleanup;
+  auto master = start_workers(2, 1);
+  const std::vector<pid_t> workers = workers_of(*master);
+  ASSERT_EQ(workers.size(), 2U);
+  for (const pid_t worker : workers) cleanup.add(worker);
+  master->signal(SIGKILL);
+  ASSERT_TRUE(master->wait(Deadline(5s)).has_value());
+  for (const pid_t worker : workers) {
+    const std::optional<ExitStatus> status = wait_for_pid(worker, Deadline(5s));
+    ASSERT_TRUE(status.has_value())
+        << "worker " << worker << " still runs 5 s after its master was killed";
+    EXPECT_EQ(status->describe(), "exited 0") << "worker " << worker << ": a graceful stop";
+  }
 }
 
 SYSLAB_TEST(Workers, SigtermStopsEveryWorkerGracefully, 2,
