@@ -114,10 +114,21 @@ SYSLAB_TEST(DemoPage, EarlyHintsPreloadTheScriptInChromium, 2,
             "scriptArrival). It honours a 103 over HTTP/2 only",
             "without --early-hints the same entry says \"script\": an ordinary request, made "
             "once the page's HTML named it") {
-  const PageResults got = load_demo_page({"--preload", "/waterfall.js", "--early-hints"});
+  // On loopback the page's 200 follows its 103 within microseconds, and whether Chromium's
+  // preload starts before its HTML parser asks for the script is a race inside the browser: it
+  // lost once in a fresh-clone CI run, after 40 wins in a row here. So up to three loads; a
+  // server that sends no usable 103 loses all three.
+  PageResults got;
+  std::string attempts;
+  for (int load = 1; load <= 3; ++load) {
+    got = load_demo_page({"--preload", "/waterfall.js", "--early-hints"});
+    attempts += "load " + std::to_string(load) + ": preload " + got.preload + "\n";
+    if (got.preload == "early-hints") break;
+  }
   EXPECT_EQ(got.protocol, "h2") << got.report;
   EXPECT_EQ(got.count, 24) << got.report;
   EXPECT_EQ(got.preload, "early-hints")
-      << "how the page's script came, from its Resource Timing entry; " << got.report;
+      << "how the page's script came, from its Resource Timing entry, in three loads:\n"
+      << attempts << got.report;
 }
 SYSLAB_TIMEOUT(DemoPage, EarlyHintsPreloadTheScriptInChromium, 90);
