@@ -144,6 +144,8 @@ void Http1Connection::start_response(Pending pending) {
   }
   const Request& request = std::get<Request>(pending.what);
   if (upgraded(request)) return;
+  answered_any_ = true;
+  if (stop_after_first_request_) stopping_ = true;  // the stop came first: this is the last
   send_early_hints(request);
   Response response = call_handler(request);
   // BEGIN SOLUTION: the connection stays open only if the request allows it (pending.keep_alive) and this is not the last queued response of a stopping server; write the head with write_head (dates_.now(), options_.server_name), remember what the log needs in record_, send the head and then the body as the head's framing says
@@ -259,6 +261,14 @@ bool Http1Connection::upgraded(const Request& request) {
 }
 
 void Http1Connection::stop() {
+  if (!answered_any_ && queue_.empty()) {
+    // Accepted just before the stop, and its first request not here yet (or here in part): the
+    // client cannot know that we stop, and closing now would fail a request it may be sending.
+    // That request is answered, as the last; the header timer, armed since start(), and the
+    // server's grace period bound the wait for it.
+    stop_after_first_request_ = true;
+    return;
+  }
   stopping_ = true;
   unparsed_.clear();  // what is not yet a request is not answered
   if (!ended_ && !responding_ && queue_.empty()) end_connection();

@@ -78,7 +78,8 @@ class Http1Connection {
   // next queued response may start.
   void on_drained();
   // Graceful stop: an idle connection closes now; a busy one answers the requests it has parsed,
-  // the last response saying "Connection: close", and then closes.
+  // the last response saying "Connection: close", and then closes. One that has not had its
+  // first request answered yet answers that request, as the last.
   void stop();
 
   // True when nothing is in flight: no queued request, no response being sent, no partial head.
@@ -131,8 +132,11 @@ class Http1Connection {
   AccessRecord record_;
   std::chrono::steady_clock::time_point received_;
 
-  bool stopping_ = false;  // graceful stop: the current response is the last
-  bool ended_ = false;     // no more responses: the connection closes after its output
+  bool stopping_ = false;      // graceful stop: the current response is the last
+  bool answered_any_ = false;  // a response has started on this connection
+  // A stop came before the first response: the first request, when it comes, is the last.
+  bool stop_after_first_request_ = false;
+  bool ended_ = false;  // no more responses: the connection closes after its output
   reactor::Connection::TimerHandle header_timer_ = 0;
   reactor::Connection::TimerHandle keepalive_timer_ = 0;
   reactor::Connection::TimerHandle stream_timer_ = 0;

@@ -133,3 +133,40 @@ SYSLAB_TEST(HttpdStop, SigtermFinishesInFlightAndClosesIdle, 3,
   ASSERT_TRUE(status.has_value()) << "httpd must exit once its connections are closed";
   EXPECT_EQ(status->code, 0) << *status;
 }
+
+SYSLAB_TEST(HttpdStop, FirstRequestOfAConnectionAcceptedBeforeTheStopIsAnswered, 2,
+            "a connection accepted just before the stop, its first request still on its way, is "
+            "not idle: the client cannot know that the server stops, so its request is answered, "
+            "with Connection: close, and then the connection closes",
+            "Http1Connection::stop: without a response yet, it only remembers the stop "
+            "(stop_after_first_request_); start_response makes the first response the last",
+            "a reload of lab 14's workers depends on it: a TLS connection has its codec before "
+            "its first byte") {
+  auto server = start_httpd({"--threads", "2"});
+  const std::size_t baseline = server->open_fd_count();
+  RawClient early(server->port());
+  ASSERT_TRUE(poll_until(Deadline(std::chrono::seconds(5)), [&] {
+    return server->open_fd_count() > baseline;
+  })) << "the server accepts the connection";
+  server->signal(SIGTERM);
+  ASSERT_TRUE(poll_until(Deadline(std::chrono::seconds(5)), [&] {
+    return !loopback_listener(server->port()).has_value();
+  })) << "the stop has begun: the server no longer listens";
+  early.send(get("/"));
+  RawResponse response;
+  std::string why;
+  try {
+    response = early.read_response();
+  } catch (const std::exception& error) {
+    why = error.what();
+  }
+  EXPECT_EQ(response.status, 200)
+      << "the request of a connection accepted before the stop must be answered, not dropped "
+      << "with the idle connections (" << why << ")";
+  EXPECT_TRUE(response.has("connection: close")) << response.head;
+  EXPECT_TRUE(early.closed_by_server());
+  early.close();
+  const auto status = server->wait(Deadline(std::chrono::seconds(5)));
+  ASSERT_TRUE(status.has_value()) << "httpd must exit once its connections are closed";
+  EXPECT_EQ(status->code, 0) << *status;
+}

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../12-http1/httpd_client.hpp"
+#include "syslab/proc.hpp"
 #include "syslab/test.hpp"
 #include "tls_test_peer.hpp"
 #include "tls_test_server.hpp"
@@ -218,6 +219,30 @@ SYSLAB_TEST(TlsHttpd, GracefulStopEndsTlsWithCloseNotify, 2,
   EXPECT_EQ(answer.substr(0, 13), "HTTP/1.1 200 ") << answer;
   EXPECT_NE(answer.find("waited 300 ms"), std::string::npos) << "the whole body: " << answer;
   EXPECT_NO_THROW((void)idle.read_to_end(4096)) << "HTTP/2 over TLS: GOAWAY, then close_notify";
+  const auto status = httpd.server->wait(Deadline(10s));
+  ASSERT_TRUE(status.has_value()) << "httpd did not exit after SIGTERM";
+  EXPECT_EQ(status->describe(), "exited 0");
+}
+
+SYSLAB_TEST(TlsHttpd, FirstRequestAfterTheStopIsAnswered, 2,
+            "a TLS connection that agreed on http/1.1 just before SIGTERM, its first request "
+            "still on its way, is answered (Connection: close), not closed with the idle ones",
+            "over TLS the codec is installed at the handshake, before the first byte: lab 12's "
+            "Http1Connection::stop answers the first request of a connection when the stop came "
+            "before it",
+            "lab 14's reloads need it: the client cannot know that the worker it reached stops") {
+  TlsHttpd httpd({"--grace", "3000"});
+  tls_test::TlsClient early(httpd.tls_port, 0, "http/1.1");
+  ASSERT_TRUE(
+      poll_until(Deadline(5s), [&] { return httpd.server->open_fd_count() > httpd.baseline; }));
+  httpd.server->signal(SIGTERM);
+  ASSERT_TRUE(poll_until(Deadline(5s), [&] { return !loopback_listener(httpd.tls_port); }))
+      << "the stop has begun: the TLS port no longer listens";
+  early.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  std::string answer;
+  EXPECT_NO_THROW(answer = early.read_to_end(4096)) << "the end must be close_notify";
+  EXPECT_EQ(answer.substr(0, 13), "HTTP/1.1 200 ") << "the first request is answered: " << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
   const auto status = httpd.server->wait(Deadline(10s));
   ASSERT_TRUE(status.has_value()) << "httpd did not exit after SIGTERM";
   EXPECT_EQ(status->describe(), "exited 0");
